@@ -1,0 +1,203 @@
+import Foundation
+
+/// A block of query rows for causal attention. Query i of the block (row `start + i`) sees every row of its
+/// context `contextStart ..< contextStart + contextCount` and the rows `start ... start + i` of its own block.
+///
+/// A plain sequence is one span with no context. Prefix sharing packs prompt, chosen and rejected into one batch:
+/// the prompt is a span without context, and the chosen and the rejected completion are spans whose context is
+/// the prompt, so rejected tokens never see chosen ones while the prompt is computed once.
+public struct AttentionSpan: Sendable, Equatable {
+    public var start: Int
+    public var count: Int
+    public var contextStart: Int
+    public var contextCount: Int
+
+    public init(start: Int, count: Int, contextStart: Int = 0, contextCount: Int = 0) {
+        self.start = start
+        self.count = count
+        self.contextStart = contextStart
+        self.contextCount = contextCount
+    }
+}
+
+/// Head layout of the fused query/key/value rows: `[q (heads·headDim) | k (kvHeads·headDim) | v (kvHeads·headDim)]`.
+/// Query head h reads key/value head h / (heads / kvHeads) (grouped-query attention).
+public struct AttentionShape: Sendable {
+    public let heads: Int
+    public let kvHeads: Int
+    public let headDim: Int
+
+    public init(heads: Int, kvHeads: Int, headDim: Int) {
+        precondition(heads % kvHeads == 0, "heads must be a multiple of key/value heads")
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.headDim = headDim
+    }
+
+    public var qkvStride: Int { (heads + 2 * kvHeads) * headDim }
+    public var outStride: Int { heads * headDim }
+    var keyOffset: Int { heads * headDim }
+    var valueOffset: Int { (heads + kvHeads) * headDim }
+    func kvHead(_ head: Int) -> Int { head / (heads / kvHeads) }
+    var scale: Float { 1 / Float(headDim).squareRoot() }
+}
+
+/// Causal multi-head attention forward. Probabilities are not kept: backward recomputes them from the scores
+/// and each row's log-sum-exp, which costs one small product and saves `rows × keys` floats per head.
+/// - Parameters:
+///   - out: `(rows, heads·headDim)`, overwritten for every row covered by a span.
+///   - logSumExp: `(rows, heads)`, overwritten: log Σ exp(score) of each query row and head.
+///   - qkv: `(rows, qkvStride)`, queries and keys already rotated.
+public func attentionForward(
+    _ out: UnsafeMutablePointer<Float>, _ logSumExp: UnsafeMutablePointer<Float>,
+    _ qkv: UnsafePointer<Float>, spans: [AttentionSpan], shape: AttentionShape
+) {
+    parallelItems(spans.count * shape.heads) { item in
+        let span = spans[item / shape.heads]
+        let head = item % shape.heads
+        let width = span.contextCount + span.count
+        let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: span.count * width)
+        defer { probabilities.deallocate() }
+        attentionProbabilities(probabilities, logSumExp: logSumExp, storeLogSumExp: true, qkv, span, head, shape)
+        let kvHead = shape.kvHead(head)
+        let ld = shape.qkvStride
+        let values = shape.valueOffset + kvHead * shape.headDim
+        let outHead = out + span.start * shape.outStride + head * shape.headDim
+        if span.contextCount > 0 {
+            gemm(transA: false, transB: false, m: span.count, n: shape.headDim, k: span.contextCount, alpha: 1,
+                 probabilities, lda: width, qkv + span.contextStart * ld + values, ldb: ld,
+                 beta: 0, outHead, ldc: shape.outStride)
+        }
+        gemm(transA: false, transB: false, m: span.count, n: shape.headDim, k: span.count, alpha: 1,
+             probabilities + span.contextCount, lda: width, qkv + span.start * ld + values, ldb: ld,
+             beta: span.contextCount > 0 ? 1 : 0, outHead, ldc: shape.outStride)
+    }
+}
+
+/// Backward of `attentionForward`, accumulating into `dqkv`. With P the probabilities, dP = dO·Vᵀ and
+/// Dᵢ = dOᵢ·Oᵢ: dS = P ⊙ (dP − D), dQ += s·dS·K, dK += s·dSᵀ·Q, dV += Pᵀ·dO (s = 1/√headDim).
+/// Work is split by key/value head, so no two threads ever add into the same rows of dK or dV.
+/// - Parameters:
+///   - dqkv: `(rows, qkvStride)`, accumulated; the query and key parts are gradients of the rotated values.
+///   - dout: `(rows, heads·headDim)`.
+///   - out: `(rows, heads·headDim)`, the forward output.
+///   - logSumExp: `(rows, heads)`, from the forward pass.
+///   - qkv: `(rows, qkvStride)`, the forward input.
+public func attentionBackward(
+    _ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ out: UnsafePointer<Float>,
+    _ logSumExp: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, spans: [AttentionSpan], shape: AttentionShape
+) {
+    let group = shape.heads / shape.kvHeads
+    let perKVHead = { (kvHead: Int) in
+        for span in spans {
+            for head in kvHead * group..<(kvHead + 1) * group {
+                attentionBackwardBlock(dqkv, dout, out, logSumExp, qkv, span, head, shape)
+            }
+        }
+    }
+    if shape.kvHeads >= coreCount {
+        parallelItems(shape.kvHeads, perKVHead)
+    } else {
+        for kvHead in 0..<shape.kvHeads { perKVHead(kvHead) }
+    }
+}
+
+private func attentionBackwardBlock(
+    _ dqkv: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ out: UnsafePointer<Float>,
+    _ logSumExp: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, _ span: AttentionSpan, _ head: Int,
+    _ shape: AttentionShape
+) {
+    let width = span.contextCount + span.count
+    let ld = shape.qkvStride
+    let hd = shape.headDim
+    let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: span.count * width)
+    let dscores = UnsafeMutablePointer<Float>.allocate(capacity: span.count * width)
+    defer {
+        probabilities.deallocate()
+        dscores.deallocate()
+    }
+    attentionProbabilities(
+        probabilities, logSumExp: UnsafeMutablePointer(mutating: logSumExp), storeLogSumExp: false,
+        qkv, span, head, shape)
+    let kvHead = shape.kvHead(head)
+    let queries = qkv + span.start * ld + head * hd
+    let keyColumn = shape.keyOffset + kvHead * hd
+    let valueColumn = shape.valueOffset + kvHead * hd
+    let doutHead = dout + span.start * shape.outStride + head * hd
+    let outHead = out + span.start * shape.outStride + head * hd
+    // The context's rows and the block's own rows, each with the column offset of one matrix.
+    let parts = [(row: span.contextStart, count: span.contextCount, column: 0),
+                 (row: span.start, count: span.count, column: span.contextCount)]
+    for part in parts where part.count > 0 {
+        // dV += Pᵀ·dO and dP = dO·Vᵀ.
+        gemm(transA: true, transB: false, m: part.count, n: hd, k: span.count, alpha: 1,
+             probabilities + part.column, lda: width, doutHead, ldb: shape.outStride,
+             beta: 1, dqkv + part.row * ld + valueColumn, ldc: ld)
+        gemm(transA: false, transB: true, m: span.count, n: part.count, k: hd, alpha: 1,
+             doutHead, lda: shape.outStride, qkv + part.row * ld + valueColumn, ldb: ld,
+             beta: 0, dscores + part.column, ldc: width)
+    }
+    for i in 0..<span.count {
+        let d = dot(doutHead + i * shape.outStride, outHead + i * shape.outStride, hd)
+        let p = probabilities + i * width
+        let ds = dscores + i * width
+        for j in 0..<width { ds[j] = p[j] * (ds[j] - d) }
+    }
+    for part in parts where part.count > 0 {
+        // dQ += s·dS·K and dK += s·dSᵀ·Q.
+        gemm(transA: false, transB: false, m: span.count, n: hd, k: part.count, alpha: shape.scale,
+             dscores + part.column, lda: width, qkv + part.row * ld + keyColumn, ldb: ld,
+             beta: 1, dqkv + span.start * ld + head * hd, ldc: ld)
+        gemm(transA: true, transB: false, m: part.count, n: hd, k: span.count, alpha: shape.scale,
+             dscores + part.column, lda: width, queries, ldb: ld,
+             beta: 1, dqkv + part.row * ld + keyColumn, ldc: ld)
+    }
+}
+
+/// Fills `probabilities` `(span.count, contextCount + count)` with one head's causal softmax of the scaled scores,
+/// zero where a query may not look. With `storeLogSumExp` it writes each row's log-sum-exp; otherwise it reads it.
+private func attentionProbabilities(
+    _ probabilities: UnsafeMutablePointer<Float>, logSumExp: UnsafeMutablePointer<Float>, storeLogSumExp: Bool,
+    _ qkv: UnsafePointer<Float>, _ span: AttentionSpan, _ head: Int, _ shape: AttentionShape
+) {
+    let width = span.contextCount + span.count
+    let ld = shape.qkvStride
+    let queries = qkv + span.start * ld + head * shape.headDim
+    let keyColumn = shape.keyOffset + shape.kvHead(head) * shape.headDim
+    gemm(transA: false, transB: true, m: span.count, n: span.contextCount, k: shape.headDim, alpha: shape.scale,
+         queries, lda: ld, qkv + span.contextStart * ld + keyColumn, ldb: ld,
+         beta: 0, probabilities, ldc: width)
+    gemm(transA: false, transB: true, m: span.count, n: span.count, k: shape.headDim, alpha: shape.scale,
+         queries, lda: ld, qkv + span.start * ld + keyColumn, ldb: ld,
+         beta: 0, probabilities + span.contextCount, ldc: width)
+    for i in 0..<span.count {
+        let row = probabilities + i * width
+        let visible = span.contextCount + i + 1
+        let lseIndex = (span.start + i) * shape.heads + head
+        if storeLogSumExp {
+            let maximum = rowMaximum(row, visible)
+            let total = exponentiateShifted(row, visible, shift: maximum)
+            logSumExp[lseIndex] = maximum + Foundation.log(total)
+            scale(row, visible, by: 1 / total)
+        } else {
+            _ = exponentiateShifted(row, visible, shift: logSumExp[lseIndex])
+        }
+        (row + visible).update(repeating: 0, count: width - visible)
+    }
+}
+
+@inline(__always)
+func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        lanes.addProduct(load8(a, i), load8(b, i))
+        i += 8
+    }
+    var total = lanes.sum()
+    while i < count {
+        total += a[i] * b[i]
+        i += 1
+    }
+    return total
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Log-softmax over the vocabulary with a gather of each row's target: `logp[m] = logits[m, t] − logsumexp(logits[m])`
+/// where t = `targets[m]`. The logits are replaced, in place, by the softmax probabilities that backward needs.
+/// - Parameters:
+///   - logp: `(rows)`, overwritten.
+///   - logits: `(rows, vocab)`, overwritten with probabilities.
+///   - targets: `(rows)`, each in `0..<vocab`.
+public func logSoftmaxGatherForward(
+    _ logp: UnsafeMutablePointer<Float>, _ logits: UnsafeMutablePointer<Float>, _ targets: UnsafePointer<Int32>,
+    rows: Int, vocab: Int
+) {
+    parallelChunks(rows, minimumPerChunk: 8) { range in
+        for m in range {
+            let row = logits + m * vocab
+            let maximum = rowMaximum(row, vocab)
+            let targetLogit = row[Int(targets[m])]
+            let total = exponentiateShifted(row, vocab, shift: maximum)
+            logp[m] = targetLogit - maximum - Foundation.log(total)
+            scale(row, vocab, by: 1 / total)
+        }
+    }
+}
+
+/// Backward of `logSoftmaxGatherForward`: turns the probabilities, in place, into d loss / d logits,
+/// `dlogits[m, j] = dlogp[m] · ([j = t] − p[m, j])`.
+/// - Parameters:
+///   - probabilities: `(rows, vocab)`, from the forward pass; overwritten with the logits' gradient.
+///   - dlogp: `(rows)`.
+///   - targets: `(rows)`.
+public func logSoftmaxGatherBackward(
+    _ probabilities: UnsafeMutablePointer<Float>, _ dlogp: UnsafePointer<Float>, _ targets: UnsafePointer<Int32>,
+    rows: Int, vocab: Int
+) {
+    parallelChunks(rows, minimumPerChunk: 8) { range in
+        for m in range {
+            let row = probabilities + m * vocab
+            scale(row, vocab, by: -dlogp[m])
+            row[Int(targets[m])] += dlogp[m]
+        }
+    }
+}
+
+@inline(__always)
+func rowMaximum(_ row: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>(repeating: -.infinity)
+    var i = 0
+    while i + 8 <= count {
+        lanes = pointwiseMax(lanes, load8(row, i))
+        i += 8
+    }
+    var maximum = lanes.max()
+    while i < count {
+        maximum = max(maximum, row[i])
+        i += 1
+    }
+    return maximum
+}
+
+/// Replaces `row[j]` by e^(row[j] − shift) and returns their sum.
+@inline(__always)
+func exponentiateShifted(_ row: UnsafeMutablePointer<Float>, _ count: Int, shift: Float) -> Float {
+    var lanes = SIMD8<Float>()
+    var i = 0
+    while i + 8 <= count {
+        let e = exp8(load8(row, i) - shift)
+        store8(e, row, i)
+        lanes += e
+        i += 8
+    }
+    var total = lanes.sum()
+    while i < count {
+        row[i] = expScalar(row[i] - shift)
+        total += row[i]
+        i += 1
+    }
+    return total
+}
+
+@inline(__always)
+func scale(_ row: UnsafeMutablePointer<Float>, _ count: Int, by factor: Float) {
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(row, i) * factor, row, i)
+        i += 8
+    }
+    while i < count {
+        row[i] *= factor
+        i += 1
+    }
+}

@@ -1,0 +1,57 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif
+
+/// The number of cores our own loops split over (the machine has two; OpenBLAS uses the same count).
+public let coreCount: Int = max(1, min(8, sysconfCores()))
+
+private func sysconfCores() -> Int {
+    #if canImport(Glibc)
+    return Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    #else
+    return ProcessInfo.processInfo.activeProcessorCount
+    #endif
+}
+
+/// Runs `body(range)` over `0..<count` split into contiguous chunks, one per core, in parallel.
+/// Small loops (below `minimumPerChunk` items a chunk) run inline: a thread hand-off costs microseconds.
+@inline(__always)
+public func parallelChunks(_ count: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+    let chunks = max(1, min(coreCount, count / max(1, minimumPerChunk)))
+    if chunks == 1 {
+        if count > 0 { body(0..<count) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            shared.value(count * chunk / chunks..<count * (chunk + 1) / chunks)
+        }
+    }
+}
+
+/// Runs `body(item)` for each of `count` independent items (unequal sizes) spread dynamically over the cores,
+/// with OpenBLAS held to one thread meanwhile so that BLAS calls inside `body` do not oversubscribe the cores.
+public func parallelItems(_ count: Int, _ body: (Int) -> Void) {
+    guard count > 1, coreCount > 1 else {
+        for item in 0..<count { body(item) }
+        return
+    }
+    let blasThreads = BLASThreads.count
+    BLASThreads.set(1)
+    withoutActuallyEscaping(body) { body in
+        let shared = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+    }
+    BLASThreads.set(blasThreads)
+}
+
+/// Lets a closure over raw buffers cross into `concurrentPerform`. Safe here because every caller hands each
+/// thread disjoint rows to write (documented at each kernel) and waits for all threads before returning.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

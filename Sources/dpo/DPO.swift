@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct DPO: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dpo",
+        abstract: "DPO Workbench: Direct Preference Optimization on CPU, with a terminal workbench.",
+        subcommands: [Bench.self])
+}
