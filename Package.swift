@@ -24,15 +24,19 @@ let package = Package(
             linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]),
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: vectorized),
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: vectorized),
+        .target(name: "Tokenizer"),
+        .target(name: "Preference", dependencies: ["Tokenizer"]),
         .executableTarget(
             name: "dpo",
             dependencies: [
-                "Model", "Kernels",
+                "Model", "Kernels", "Tokenizer", "Preference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorized),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: vectorized),
         .testTarget(name: "ModelTests", dependencies: ["Model"], swiftSettings: vectorized),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
+        .testTarget(name: "PreferenceTests", dependencies: ["Preference", "Tokenizer"]),
     ],
     swiftLanguageModes: [.v6]
 )

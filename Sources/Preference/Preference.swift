@@ -1,0 +1,1 @@
+// Preference data (issue 3): files arrive with the loaders.

@@ -1,0 +1,1 @@
+// The byte-level BPE tokenizer (issue 3): files arrive with the tokenizer work.
