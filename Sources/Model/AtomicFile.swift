@@ -1,0 +1,56 @@
+import Foundation
+
+/// Files that are either wholly old or wholly new: the bytes go to a temporary file beside the target, are
+/// flushed to disk (fsync), and the temporary file is renamed over the target, then the directory is flushed
+/// so the rename itself survives a power cut. A crash, a signal or a full disk leaves the old file intact.
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        try write(to: url) { descriptor in
+            try data.withUnsafeBytes { try writeAll(descriptor, $0, path: url.path) }
+        }
+    }
+
+    /// Writes through `produce`, which receives an open file descriptor to fill with `writeAll`.
+    public static func write(to url: URL, _ produce: (Int32) throws -> Void) throws {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw posixError("cannot create", temporary.path) }
+        do {
+            try produce(descriptor)
+            guard fsync(descriptor) == 0 else { throw posixError("cannot flush", temporary.path) }
+            close(descriptor)
+        } catch {
+            close(descriptor)
+            unlink(temporary.path)
+            throw error
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let error = posixError("cannot rename into place", url.path)
+            unlink(temporary.path)
+            throw error
+        }
+        let directoryDescriptor = open(directory.path, O_RDONLY)
+        if directoryDescriptor >= 0 {
+            fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
+    }
+
+    /// Writes every byte of `bytes`, retrying short writes; a full disk is an error, not a truncated file.
+    public static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw posixError("cannot write", path)
+            }
+            offset += written
+        }
+    }
+
+    static func posixError(_ what: String, _ path: String) -> Error {
+        CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(what) \(path): \(String(cString: strerror(errno)))"])
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+extension Transformer {
+    /// Loads a Hugging Face model directory: `config.json` and `model.safetensors` (or the shards listed in
+    /// `model.safetensors.index.json`). Every tensor of the layout must be present with the shape the config
+    /// implies; a tied model's `lm_head.weight`, if a file carries one, is ignored in favour of the embedding.
+    public static func load(directory: URL) throws -> Transformer {
+        let config = try TransformerConfig(huggingFaceJSON: Data(contentsOf: directory.appendingPathComponent("config.json")))
+        let model = try Transformer(config: config)
+        let files = try safetensorsFiles(in: directory)
+        for entry in model.layout.tensors {
+            guard let file = files.first(where: { $0.tensors[entry.name] != nil }), let tensor = file.tensors[entry.name]
+            else { throw ModelError.missingTensor(entry.name) }
+            guard tensor.shape == entry.shape else {
+                throw ModelError.shapeMismatch(name: entry.name, expected: entry.shape, found: tensor.shape)
+            }
+            try file.read(entry.name, into: model.parameters.pointer + entry.offset)
+        }
+        return model
+    }
+
+    /// Writes `config.json` and `model.safetensors` with Hugging Face tensor names, so `transformers` loads the
+    /// directory as `LlamaForCausalLM`. Each file is written atomically.
+    public func save(directory: URL) throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try AtomicFile.write(try config.huggingFaceJSON(), to: directory.appendingPathComponent("config.json"))
+        let tensors = layout.tensors.map { entry in
+            (name: entry.name, shape: entry.shape,
+             values: UnsafeBufferPointer(start: parameters.pointer + entry.offset, count: entry.count))
+        }
+        try SafetensorsFile.write(tensors, to: directory.appendingPathComponent("model.safetensors"))
+    }
+
+    private static func safetensorsFiles(in directory: URL) throws -> [SafetensorsFile] {
+        let single = directory.appendingPathComponent("model.safetensors")
+        if FileManager.default.fileExists(atPath: single.path) { return [try SafetensorsFile(contentsOf: single)] }
+        let index = directory.appendingPathComponent("model.safetensors.index.json")
+        guard let data = try? Data(contentsOf: index),
+              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let weightMap = json["weight_map"] as? [String: String]
+        else { throw ModelError.missingTensor("model.safetensors (no such file or index in \(directory.path))") }
+        return try Set(weightMap.values).sorted().map { try SafetensorsFile(contentsOf: directory.appendingPathComponent($0)) }
+    }
+}

@@ -1,0 +1,204 @@
+import Kernels
+
+/// A Llama-family causal LM with exact forward and backward passes over packed token batches.
+///
+/// Parameters, gradients and optimizer state are flat blocks in `ParameterLayout` order. `forward` returns the
+/// log-probability of every target of a `PackedBatch` and keeps what `backward` needs; `backward` takes
+/// d loss / d log-prob per target and accumulates into `gradients`. The model never sees the loss.
+///
+/// Not thread-safe: one model is driven by one thread (its kernels use every core themselves).
+public final class Transformer {
+    public let config: TransformerConfig
+    public let layout: ParameterLayout
+    public let parameters: FloatBuffer
+    public let gradients: FloatBuffer
+    /// Rows of logits materialized at once: the LM head runs in chunks so that a large vocabulary (49k for
+    /// SmolLM2) never needs a `(targets × vocab)` buffer. When all targets fit in one chunk, backward reuses the
+    /// forward's probabilities; otherwise it recomputes each chunk's logits.
+    public var logitBudget = 1 << 25
+
+    let rotary: RotaryTable
+    let activations: Activations
+    private var batch: PackedBatch?
+
+    public init(config: TransformerConfig) throws {
+        try config.validate()
+        self.config = config
+        layout = ParameterLayout(config)
+        parameters = FloatBuffer(count: layout.count)
+        gradients = FloatBuffer(count: layout.count)
+        rotary = RotaryTable(headDim: config.headDim, maxPositions: config.maxPositions, theta: config.ropeTheta)
+        activations = Activations(config: config)
+    }
+
+    public var parameterCount: Int { layout.count }
+
+    /// Normal(0, std) weights and unit RMSNorm gains, as `transformers` initializes a new Llama.
+    public func initializeRandom(seed: UInt64, std: Float = 0.02) {
+        var generator = SeededGenerator(seed: seed)
+        for entry in layout.tensors {
+            let values = parameters.pointer + entry.offset
+            for i in 0..<entry.count { values[i] = entry.isNorm ? 1 : std * generator.nextNormal() }
+        }
+    }
+
+    public func zeroGradients() { gradients.zero(layout.count) }
+
+    private func weight(_ offset: Int) -> UnsafeMutablePointer<Float> { parameters.pointer + offset }
+    private func gradient(_ offset: Int) -> UnsafeMutablePointer<Float> { gradients.pointer + offset }
+
+    private var logitChunk: Int { max(1, logitBudget / config.vocabSize) }
+
+    /// Runs the model over `batch` and returns `(targets)` log-probabilities, in the batch's target order.
+    public func forward(_ batch: PackedBatch) throws -> [Float] {
+        try batch.validate(for: config)
+        self.batch = batch
+        let n = batch.rows, c = config.hiddenSize, inter = config.intermediateSize
+        let a = activations
+        a.reserve(rows: n, targets: batch.targetCount, logitRows: min(batch.targetCount, logitChunk))
+        let eps = Float(config.rmsNormEps)
+        let qkvStride = a.qkvStride, width = a.attentionWidth
+        batch.tokens.withUnsafeBufferPointer { tokens in
+            embeddingForward(a.residual.pointer, tokens.baseAddress!, weight(layout.embedding), rows: n, channels: c)
+        }
+        for (l, w) in layout.layers.enumerated() {
+            let x = a.residual.pointer + l * n * c
+            let norm1 = a.attentionNorm.pointer + l * n * c
+            let qkv = a.qkv.pointer + l * n * qkvStride
+            let attention = a.attention.pointer + l * n * width
+            let middle = a.middle.pointer + l * n * c
+            let norm2 = a.mlpNorm.pointer + l * n * c
+            let gateUp = a.gateUp.pointer + l * n * 2 * inter
+            let swiglu = a.swiglu.pointer + l * n * inter
+            let next = a.residual.pointer + (l + 1) * n * c
+            rmsNormForward(norm1, a.attentionRstd.pointer + l * n, x, weight(w.attentionNorm), rows: n, channels: c, eps: eps)
+            matmulForward(qkv, norm1, weight(w.qkv), rows: n, inDim: c, outDim: qkvStride)
+            batch.positions.withUnsafeBufferPointer { positions in
+                rotaryApply(qkv, rowStride: qkvStride, heads: config.heads + config.kvHeads,
+                            positions: positions.baseAddress!, rows: n, table: rotary, inverse: false)
+            }
+            attentionForward(attention, a.logSumExp.pointer + l * n * config.heads, qkv, spans: batch.spans, shape: a.shape)
+            matmulForward(middle, attention, weight(w.output), rows: n, inDim: width, outDim: c)
+            addInPlace(middle, x, count: n * c)
+            rmsNormForward(norm2, a.mlpRstd.pointer + l * n, middle, weight(w.mlpNorm), rows: n, channels: c, eps: eps)
+            matmulForward(gateUp, norm2, weight(w.gateUp), rows: n, inDim: c, outDim: 2 * inter)
+            swigluForward(swiglu, gateUp, rows: n, hidden: inter)
+            matmulForward(next, swiglu, weight(w.down), rows: n, inDim: inter, outDim: c)
+            addInPlace(next, middle, count: n * c)
+        }
+        rmsNormForward(a.finalNorm.pointer, a.finalRstd.pointer, a.residual.pointer + config.layers * n * c,
+                       weight(layout.finalNorm), rows: n, channels: c, eps: eps)
+        for (m, row) in batch.targetRows.enumerated() {
+            (a.gathered.pointer + m * c).update(from: a.finalNorm.pointer + Int(row) * c, count: c)
+        }
+        var logp = [Float](repeating: 0, count: batch.targetCount)
+        logp.withUnsafeMutableBufferPointer { logp in
+            forEachLogitChunk { range in lmHeadChunk(range, logp: logp.baseAddress!, targets: batch.targetTokens) }
+        }
+        return logp
+    }
+
+    /// Accumulates into `gradients` the gradient of a loss whose derivative with respect to each target's
+    /// log-probability (from the last `forward`) is `dlogp`.
+    public func backward(_ dlogp: [Float]) {
+        guard let batch else { preconditionFailure("backward needs a forward pass first") }
+        precondition(dlogp.count == batch.targetCount, "one gradient per target")
+        let n = batch.rows, c = config.hiddenSize, inter = config.intermediateSize, v = config.vocabSize
+        let a = activations
+        let qkvStride = a.qkvStride, width = a.attentionWidth
+        let chunk = logitChunk
+        let probabilitiesKept = batch.targetCount <= chunk
+        a.dGathered.zero(batch.targetCount * c)
+        dlogp.withUnsafeBufferPointer { dlogp in
+            batch.targetTokens.withUnsafeBufferPointer { targets in
+                forEachLogitChunk { range in
+                    if !probabilitiesKept {
+                        // Recomputing also rewrites each log-probability; into scratch, shifted to the chunk's indices.
+                        var scratch = [Float](repeating: 0, count: range.count)
+                        scratch.withUnsafeMutableBufferPointer {
+                            lmHeadChunk(range, logp: $0.baseAddress! - range.lowerBound, targets: batch.targetTokens)
+                        }
+                    }
+                    logSoftmaxBackwardChunk(range, dlogp: dlogp.baseAddress!, targets: targets.baseAddress!)
+                    matmulBackward(a.dGathered.pointer + range.lowerBound * c, gradient(layout.lmHead),
+                                   a.logits.pointer, a.gathered.pointer + range.lowerBound * c, weight(layout.lmHead),
+                                   rows: range.count, inDim: c, outDim: v)
+                }
+            }
+        }
+        a.dNorm.zero(n * c)
+        for (m, row) in batch.targetRows.enumerated() {
+            addInPlace(a.dNorm.pointer + Int(row) * c, a.dGathered.pointer + m * c, count: c)
+        }
+        let dx = a.dResidual.pointer
+        a.dResidual.zero(n * c)
+        rmsNormBackward(dx, gradient(layout.finalNorm), a.dNorm.pointer, a.residual.pointer + config.layers * n * c,
+                        weight(layout.finalNorm), a.finalRstd.pointer, rows: n, channels: c)
+        for (l, w) in layout.layers.enumerated().reversed() {
+            let x = a.residual.pointer + l * n * c
+            let norm1 = a.attentionNorm.pointer + l * n * c
+            let qkv = a.qkv.pointer + l * n * qkvStride
+            let attention = a.attention.pointer + l * n * width
+            let middle = a.middle.pointer + l * n * c
+            let norm2 = a.mlpNorm.pointer + l * n * c
+            let gateUp = a.gateUp.pointer + l * n * 2 * inter
+            let swiglu = a.swiglu.pointer + l * n * inter
+            // MLP: dx holds d(layer output) = d(middle) through the residual, plus the MLP branch below.
+            a.dSwiglu.zero(n * inter)
+            matmulBackward(a.dSwiglu.pointer, gradient(w.down), dx, swiglu, weight(w.down), rows: n, inDim: inter, outDim: c)
+            a.dGateUp.zero(n * 2 * inter)
+            swigluBackward(a.dGateUp.pointer, a.dSwiglu.pointer, gateUp, rows: n, hidden: inter)
+            a.dNorm.zero(n * c)
+            matmulBackward(a.dNorm.pointer, gradient(w.gateUp), a.dGateUp.pointer, norm2, weight(w.gateUp),
+                           rows: n, inDim: c, outDim: 2 * inter)
+            rmsNormBackward(dx, gradient(w.mlpNorm), a.dNorm.pointer, middle, weight(w.mlpNorm), a.mlpRstd.pointer + l * n,
+                            rows: n, channels: c)
+            // Attention: dx now holds d(middle) = d(layer input) through the residual, plus the branch below.
+            a.dAttention.zero(n * width)
+            matmulBackward(a.dAttention.pointer, gradient(w.output), dx, attention, weight(w.output),
+                           rows: n, inDim: width, outDim: c)
+            a.dQKV.zero(n * qkvStride)
+            attentionBackward(a.dQKV.pointer, a.dAttention.pointer, attention, a.logSumExp.pointer + l * n * config.heads,
+                              qkv, spans: batch.spans, shape: a.shape)
+            batch.positions.withUnsafeBufferPointer { positions in
+                rotaryApply(a.dQKV.pointer, rowStride: qkvStride, heads: config.heads + config.kvHeads,
+                            positions: positions.baseAddress!, rows: n, table: rotary, inverse: true)
+            }
+            a.dNorm.zero(n * c)
+            matmulBackward(a.dNorm.pointer, gradient(w.qkv), a.dQKV.pointer, norm1, weight(w.qkv),
+                           rows: n, inDim: c, outDim: qkvStride)
+            rmsNormBackward(dx, gradient(w.attentionNorm), a.dNorm.pointer, x, weight(w.attentionNorm),
+                            a.attentionRstd.pointer + l * n, rows: n, channels: c)
+        }
+        batch.tokens.withUnsafeBufferPointer { tokens in
+            embeddingBackward(gradient(layout.embedding), dx, tokens.baseAddress!, rows: n, channels: c)
+        }
+    }
+
+    private func forEachLogitChunk(_ body: (Range<Int>) -> Void) {
+        let total = activations.targets
+        var start = 0
+        while start < total {
+            let end = min(total, start + logitChunk)
+            body(start..<end)
+            start = end
+        }
+    }
+
+    /// Logits of one chunk of targets, turned into probabilities, with each target's log-probability into `logp`.
+    private func lmHeadChunk(_ range: Range<Int>, logp: UnsafeMutablePointer<Float>, targets: [Int32]) {
+        let a = activations
+        let c = config.hiddenSize
+        matmulForward(a.logits.pointer, a.gathered.pointer + range.lowerBound * c, weight(layout.lmHead),
+                      rows: range.count, inDim: c, outDim: config.vocabSize)
+        targets.withUnsafeBufferPointer { targets in
+            logSoftmaxGatherForward(logp + range.lowerBound, a.logits.pointer, targets.baseAddress! + range.lowerBound,
+                                    rows: range.count, vocab: config.vocabSize)
+        }
+    }
+
+    private func logSoftmaxBackwardChunk(_ range: Range<Int>, dlogp: UnsafePointer<Float>, targets: UnsafePointer<Int32>) {
+        logSoftmaxGatherBackward(activations.logits.pointer, dlogp + range.lowerBound, targets + range.lowerBound,
+                                 rows: range.count, vocab: config.vocabSize)
+    }
+}

@@ -1,1 +1,0 @@
-// Preference data (issue 3): files arrive with the loaders.
