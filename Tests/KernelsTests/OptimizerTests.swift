@@ -1,0 +1,34 @@
+import Kernels
+import XCTest
+
+/// Optimizer steps against values worked by hand from PyTorch's update rules.
+final class OptimizerTests: XCTestCase {
+    func testAdamWMatchesTorchFormulaOverTwoSteps() {
+        var params: [Float] = [0.5, -1.0]
+        var m: [Float] = [0, 0], v: [Float] = [0, 0]
+        let lr: Float = 0.1, wd: Float = 0.01, b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8
+        // Step 1 with g = (0.2, -0.4): m̂ = g, v̂ = g², so the update is lr·sign(g) after decay p·(1 − lr·wd).
+        adamWUpdate(&params, [0.2, -0.4], &m, &v, count: 2, learningRate: lr, beta1: b1, beta2: b2, eps: eps,
+                    weightDecay: wd, step: 1)
+        XCTAssertEqual(params[0], 0.5 * 0.999 - 0.1, accuracy: 1e-6)
+        XCTAssertEqual(params[1], -1.0 * 0.999 + 0.1, accuracy: 1e-6)
+        // Step 2 with g = (0.1, 0.0): m = (0.19, −0.36)·(1/10) ... computed directly from the definitions.
+        adamWUpdate(&params, [0.1, 0.0], &m, &v, count: 2, learningRate: lr, beta1: b1, beta2: b2, eps: eps,
+                    weightDecay: wd, step: 2)
+        let m0 = 0.9 * 0.02 + 0.1 * 0.1, v0 = 0.999 * 0.00004 + 0.001 * 0.01
+        let expected0 = (0.5 * 0.999 - 0.1) * 0.999 - 0.1 * (m0 / 0.19) / ((v0 / (1 - 0.999 * 0.999)).squareRoot() + 1e-8)
+        XCTAssertEqual(Double(params[0]), expected0, accuracy: 1e-6)
+        let m1 = 0.9 * -0.04, v1 = 0.999 * 0.00016
+        let expected1 = (-1.0 * 0.999 + 0.1) * 0.999 - 0.1 * (m1 / 0.19) / ((v1 / (1 - 0.999 * 0.999)).squareRoot() + 1e-8)
+        XCTAssertEqual(Double(params[1]), expected1, accuracy: 1e-6)
+    }
+
+    func testRMSpropMatchesTorchFormula() {
+        var params: [Float] = [1.0]
+        var v: [Float] = [0]
+        rmsPropUpdate(&params, [0.5], &v, count: 1, learningRate: 0.01, alpha: 0.99, eps: 1e-8)
+        // v = 0.01·0.25 = 0.0025, √v = 0.05, update = 0.01·0.5/0.05 = 0.1.
+        XCTAssertEqual(v[0], 0.0025, accuracy: 1e-8)
+        XCTAssertEqual(params[0], 0.9, accuracy: 1e-6)
+    }
+}
