@@ -138,7 +138,7 @@ private func attentionBackwardBlock(
              beta: 0, dscores + part.column, ldc: width)
     }
     for i in 0..<span.count {
-        let d = dot(doutHead + i * shape.outStride, outHead + i * shape.outStride, hd)
+        let d = dotProduct(doutHead + i * shape.outStride, outHead + i * shape.outStride, hd)
         let p = probabilities + i * width
         let ds = dscores + i * width
         for j in 0..<width { ds[j] = p[j] * (ds[j] - d) }
@@ -186,8 +186,9 @@ private func attentionProbabilities(
     }
 }
 
+/// Σ a ⊙ b over `count` floats, eight lanes of fused multiply-adds at a time.
 @inline(__always)
-func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
+public func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
     var lanes = SIMD8<Float>()
     var i = 0
     while i + 8 <= count {
