@@ -12,7 +12,8 @@ let package = Package(
         .executable(name: "dpo", targets: ["dpo"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -26,15 +27,20 @@ let package = Package(
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: vectorized),
         .target(name: "Tokenizer"),
         .target(name: "Preference", dependencies: ["Tokenizer"]),
+        .target(
+            name: "Training",
+            dependencies: ["Model", "Preference", "Tokenizer", .product(name: "Yams", package: "Yams")],
+            swiftSettings: vectorized),
         .executableTarget(
             name: "dpo",
             dependencies: [
-                "Model", "Kernels", "Tokenizer", "Preference",
+                "Model", "Kernels", "Tokenizer", "Preference", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorized),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: vectorized),
         .testTarget(name: "ModelTests", dependencies: ["Model"], swiftSettings: vectorized),
+        .testTarget(name: "TrainingTests", dependencies: ["Training"], swiftSettings: vectorized),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference", "Tokenizer"]),
     ],
