@@ -1,0 +1,53 @@
+/// The loss configuration, with TRL's key names and defaults (`DPOConfig`, `CPOConfig`, `ORPOConfig`, `KTOConfig`).
+///
+/// `lossTypes` may list several losses, combined as Σ wᵢ·lossᵢ with `lossWeights` (TRL's `loss_type` list and
+/// `loss_weights`). Call `validate()` before training: the loss functions assume valid settings.
+public struct LossSettings: Sendable, Equatable, Codable {
+    /// `loss_type`: one or more losses; the first is the primary one whose rewards are logged.
+    public var lossTypes: [LossType] = [.sigmoid]
+    /// `loss_weights`: one weight per loss type; nil means all 1.
+    public var lossWeights: [Double]? = nil
+    /// `beta`: the KL penalty's inverse temperature (τ in IPO, λ in ORPO unless `orpoLambda` is set).
+    public var beta: Double = 0.1
+    /// `label_smoothing` ε: the assumed probability that a preference label is flipped, used by `sigmoid`
+    /// (cDPO), `robust` (rDPO), `simpo` (as TRL's CPO trainer) and `exo_pair` (where it must be positive).
+    public var labelSmoothing: Double = 0
+    /// `simpo_gamma` γ: SimPO's target reward margin; the loss uses γ/β.
+    public var simpoGamma: Double = 0.5
+    /// `rpo_alpha`: when set, adds `rpoAlpha ·` the chosen completions' token-mean NLL (RPO, Pang et al. 2024,
+    /// as TRL's DPOTrainer did before its 2026 refactor: `losses + rpo_alpha * nll_loss`).
+    public var rpoAlpha: Double? = nil
+    /// `orpo_lambda` λ: weight of ORPO's odds-ratio term. TRL's `ORPOConfig` has no such key: its `beta` *is* λ
+    /// ("In the paper, it is denoted by λ"), so nil means `beta`, as in TRL.
+    public var orpoLambda: Double? = nil
+    /// `discopop_tau` τ: temperature of DiscoPOP's mixing coefficient σ(βΔ/τ).
+    public var discopopTau: Double = 0.05
+    /// `desirable_weight`, `undesirable_weight`: KTO's per-class loss weights.
+    public var desirableWeight: Double = 1, undesirableWeight: Double = 1
+
+    public init(
+        lossTypes: [LossType] = [.sigmoid], lossWeights: [Double]? = nil, beta: Double = 0.1,
+        labelSmoothing: Double = 0, simpoGamma: Double = 0.5, rpoAlpha: Double? = nil, orpoLambda: Double? = nil,
+        discopopTau: Double = 0.05, desirableWeight: Double = 1, undesirableWeight: Double = 1
+    ) {
+        self.lossTypes = lossTypes
+        self.lossWeights = lossWeights
+        self.beta = beta
+        self.labelSmoothing = labelSmoothing
+        self.simpoGamma = simpoGamma
+        self.rpoAlpha = rpoAlpha
+        self.orpoLambda = orpoLambda
+        self.discopopTau = discopopTau
+        self.desirableWeight = desirableWeight
+        self.undesirableWeight = undesirableWeight
+    }
+
+    /// The weight of each entry of `lossTypes` (`lossWeights`, or all 1).
+    public var resolvedWeights: [Double] { lossWeights ?? Array(repeating: 1, count: lossTypes.count) }
+
+    /// ORPO's λ: `orpoLambda`, or `beta` as in TRL's ORPO trainer.
+    public var resolvedOrpoLambda: Double { orpoLambda ?? beta }
+
+    /// Whether any configured loss reads reference log-probs.
+    public var needsReference: Bool { lossTypes.contains { $0.needsReference } }
+}
