@@ -6,9 +6,10 @@ import Foundation
 /// lines (a trailing newline, a stray empty line) are skipped but still counted, so line numbers match an editor's.
 public enum JSONLines {
     /// Calls `body` with the 1-based number and the bytes (without `\n` or `\r\n`) of each non-blank line.
-    public static func forEachLine(
-        in buffer: UnsafeRawBufferPointer, _ body: (_ line: Int, _ bytes: UnsafeRawBufferPointer) throws -> Void
-    ) rethrows {
+    public static func forEachLine<Failure: Error>(
+        in buffer: UnsafeRawBufferPointer,
+        _ body: (_ line: Int, _ bytes: UnsafeRawBufferPointer) throws(Failure) -> Void
+    ) throws(Failure) {
         guard let base = buffer.baseAddress else { return }
         var start = ByteOrderMark.length(in: buffer)
         var line = 1
