@@ -27,7 +27,8 @@ struct LossTerm: Equatable {
 }
 
 /// The DPO loss (Rafailov et al. 2023, eq. 7) with conservative label smoothing (cDPO, Mitchell 2023; the DPO
-/// authors' code, OpenRLHF, torchtune): −(1−ε)·logσ(z) − ε·logσ(−z), as a function of z.
+/// authors' code, OpenRLHF, torchtune): −(1−ε)·logσ(z) − ε·logσ(−z), as a function of z. TRL's `sigmoid` took ε
+/// the same way until its 2026 refactor, which dropped it; LOSSES.md keeps cDPO.
 func cdpo(_ z: Double, epsilon: Double) -> (value: Double, slope: Double) {
     (
         -(1 - epsilon) * logSigmoid(z) - epsilon * logSigmoid(-z),
@@ -69,8 +70,8 @@ func exoPair(_ z: Double, epsilon: Double) -> (value: Double, slope: Double) {
     )
 }
 
-/// DiscoPOP (Lu et al. 2024, "Discovering Preference Optimization Algorithms", eq. 5), the "log-ratio modulated" loss found by LLM-driven search:
-/// m = σ(z/τ), (1 − m)·(−logσ(z)) + m·e^(−z).
+/// DiscoPOP (Lu et al. 2024, "Discovering Preference Optimization Algorithms", eq. 5), the log-ratio modulated
+/// loss found by LLM-driven search: m = σ(z/τ), (1 − m)·(−logσ(z)) + m·e^(−z).
 ///
 /// m·e^(−z) is computed as exp(logσ(z/τ) − z), finite for any z when τ < 1 (it tends to 0 as z → −∞, where
 /// e^(−z) alone overflows and 0·∞ would give NaN).
@@ -94,9 +95,9 @@ func ncaPair(_ zc: Double, _ zr: Double) -> LossTerm {
         dRejected: 0.5 * sigmoid(zr))
 }
 
-/// BCO (Jung et al. 2024), pairwise form: −logσ(zc) − logσ(−zr), as a term in (zc, zr). TRL subtracts a running
-/// mean δ of past rewards from zc and zr; LOSSES.md, and so this function, uses δ = 0 (a pure function of the
-/// batch).
+/// BCO (Jung et al. 2024), pairwise form: −logσ(zc) − logσ(−zr), as a term in (zc, zr). As current TRL and
+/// LOSSES.md, without the running mean δ of past rewards that TRL subtracted from zc and zr before its 2026
+/// refactor (which would make the loss depend on earlier batches).
 func bcoPair(_ zc: Double, _ zr: Double) -> LossTerm {
     LossTerm(value: -logSigmoid(zc) - logSigmoid(-zr), dChosen: -sigmoid(-zc), dRejected: sigmoid(zr))
 }
