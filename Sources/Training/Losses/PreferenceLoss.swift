@@ -56,7 +56,7 @@ public func preferenceLoss(_ pairs: [PairLogProbs], settings: LossSettings) -> L
     precondition(settings.lossTypes.allSatisfy(\.isPaired), "kto takes unpaired examples: call ktoLoss")
     let types = settings.lossTypes
     let usesNLL = settings.rpoAlpha != nil || types.contains(.sft) || types.contains(.orpo)
-    if usesNLL || types.contains(where: \.usesTokenCounts) {
+    if settings.rpoAlpha != nil || types.contains(where: \.usesTokenCounts) {
         precondition(
             pairs.allSatisfy { $0.chosenTokens > 0 && $0.rejectedTokens > 0 },
             "\(types.map(\.rawValue)) divide by completion token counts, which must be positive")
