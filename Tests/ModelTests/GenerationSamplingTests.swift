@@ -1,0 +1,88 @@
+import Foundation
+import Kernels
+import Model
+import XCTest
+
+/// `SamplingSettings.sample` on fixed logits, apart from any model: greedy ties, temperature, top-k and top-p as
+/// distributions (frequencies of many seeded draws within 4σ of the expected counts), and the settings' coding.
+final class GenerationSamplingTests: XCTestCase {
+    private func sample(_ logits: [Float], _ settings: SamplingSettings, _ generator: inout SeededGenerator) -> Int32 {
+        var scratch = logits
+        return scratch.withUnsafeMutableBufferPointer { settings.sample($0, using: &generator) }
+    }
+
+    /// Draws `draws` tokens and checks each token's count against `expected` probabilities within 4σ (binomial).
+    private func assertFrequencies(
+        _ logits: [Float], _ settings: SamplingSettings, expected: [Double], draws: Int = 2000,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        var generator = SeededGenerator(seed: 42)
+        var counts = [Int](repeating: 0, count: logits.count)
+        for _ in 0..<draws { counts[Int(sample(logits, settings, &generator))] += 1 }
+        for (token, p) in expected.enumerated() {
+            let mean = Double(draws) * p
+            let sigma = (Double(draws) * p * (1 - p)).squareRoot()
+            XCTAssertLessThanOrEqual(abs(Double(counts[token]) - mean), 4 * sigma + 1e-9,
+                                     "token \(token): \(counts[token]) of \(draws), expected \(mean) ± \(sigma)", file: file, line: line)
+        }
+        print("\(settings): counts \(counts), expected \(expected.map { Double(draws) * $0 })")
+    }
+
+    private func softmax(_ logits: [Float], temperature: Float) -> [Double] {
+        let weights = logits.map { Foundation.exp(Double($0 / temperature)) }
+        let total = weights.reduce(0, +)
+        return weights.map { $0 / total }
+    }
+
+    func testGreedyTakesTheLowestIdAmongMaxima() {
+        var generator = SeededGenerator(seed: 1)
+        let before = generator
+        XCTAssertEqual(sample([1, 3, 3, 0], .greedy(), &generator), 1)
+        XCTAssertEqual(generator, before, "greedy decoding draws nothing")
+        XCTAssertEqual(sample([1, 3, 3, 0], SamplingSettings(topK: 1), &generator), 1)
+        XCTAssertEqual(sample([-.infinity, -5, -7], .greedy(), &generator), 1)
+    }
+
+    func testTemperatureScalesTheDistribution() {
+        let logits: [Float] = [0, 1, 2]
+        for temperature: Float in [0.5, 1, 2] {
+            assertFrequencies(logits, SamplingSettings(temperature: temperature),
+                              expected: softmax(logits, temperature: temperature))
+        }
+    }
+
+    func testTopKKeepsTheMostLikelyAndRenormalizes() {
+        let logits: [Float] = [0, 1, 2, -1]
+        let kept = softmax([1, 2], temperature: 1)
+        assertFrequencies(logits, SamplingSettings(topK: 2), expected: [0, kept[0], kept[1], 0])
+        assertFrequencies(logits, SamplingSettings(topK: 10), expected: softmax(logits, temperature: 1))
+    }
+
+    /// Probabilities 0.1, 0.3, 0.6: top-p 0.5 keeps token 2 alone (0.6 ≥ 0.5), 0.7 adds token 1 (0.9 ≥ 0.7),
+    /// 0.95 keeps all three.
+    func testTopPKeepsTheSmallestSetReachingP() {
+        let logits = [0.1, 0.3, 0.6].map { Float(Foundation.log($0)) }
+        assertFrequencies(logits, SamplingSettings(topP: 0.5), expected: [0, 0, 1])
+        assertFrequencies(logits, SamplingSettings(topP: 0.7), expected: [0, 1.0 / 3, 2.0 / 3])
+        assertFrequencies(logits, SamplingSettings(topP: 0.95), expected: [0.1, 0.3, 0.6])
+        // Top-k first, then top-p over what top-k kept: {1, 2} renormalized to 1/3, 2/3, and 0.6 < 2/3.
+        assertFrequencies(logits, SamplingSettings(topK: 2, topP: 0.6), expected: [0, 0, 1])
+    }
+
+    func testSameGeneratorStateGivesTheSameDraws() {
+        let logits: [Float] = (0..<50).map { Float($0 % 7) * 0.3 }
+        let settings = SamplingSettings(temperature: 1.3, topP: 0.9)
+        var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
+        let first = (0..<100).map { _ in sample(logits, settings, &a) }
+        XCTAssertEqual((0..<100).map { _ in sample(logits, settings, &b) }, first)
+        var c = SeededGenerator(seed: 10)
+        XCTAssertNotEqual((0..<100).map { _ in sample(logits, settings, &c) }, first)
+    }
+
+    func testSettingsDecodeWithDefaultsAndRoundTrip() throws {
+        let partial = try JSONDecoder().decode(SamplingSettings.self, from: Data(#"{"temperature": 0.7, "topP": 0.9}"#.utf8))
+        XCTAssertEqual(partial, SamplingSettings(temperature: 0.7, topP: 0.9))
+        let full = SamplingSettings(temperature: 0, topK: 5, topP: 0.5, maxNewTokens: 3, seed: 12)
+        XCTAssertEqual(try JSONDecoder().decode(SamplingSettings.self, from: JSONEncoder().encode(full)), full)
+    }
+}
