@@ -58,7 +58,8 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
 
     /// Picks the next token from `logits` (one per vocabulary entry), overwriting them as scratch.
     /// A greedy pick draws nothing from `generator`; any other draws exactly one uniform number.
-    /// - Complexity: O(vocab); O(vocab · log vocab) with top-k or top-p, which sort the vocabulary.
+    /// - Complexity: O(vocab) to temper and draw, plus O(vocab · log k) to find the top k, or with top-p alone
+    ///   O(m log m) to sort the m tokens more likely than (1 − p) / vocab (few, for a peaked distribution).
     public func sample(_ logits: UnsafeMutableBufferPointer<Float>, using generator: inout SeededGenerator) -> Int32 {
         precondition(!logits.isEmpty, "sampling needs at least one logit")
         guard temperature > 0 else { return greedyToken(UnsafeBufferPointer(logits)) }
@@ -66,21 +67,52 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
         let maximum = logits.max()!
         for j in logits.indices { logits[j] = Foundation.exp((logits[j] - maximum) / temperature) }
         let weights = UnsafeBufferPointer(logits)
-        guard topK != nil || topP != nil else { return draw(weights.indices, weights, &generator) }
-        let order = weights.indices.sorted { weights[$0] > weights[$1] || (weights[$0] == weights[$1] && $0 < $1) }
-        var kept = min(topK ?? order.count, order.count)
+        let precedes = { (a: Int, b: Int) in weights[a] > weights[b] || (weights[a] == weights[b] && a < b) }
+        var candidates: [Int]
+        // Top-p measures the nucleus against the mass of what top-k kept, or of the whole vocabulary.
+        let mass: Double
+        if let topK, topK < weights.count {
+            candidates = mostLikely(topK, weights, precedes)
+            mass = candidates.reduce(0.0) { $0 + Double(weights[$1]) }
+        } else if let topP {
+            // Tokens at or below (1 − p)/vocab of the mass hold at most 1 − p together, so the nucleus never
+            // needs them; only the rest are sorted. The most likely token (weight 1) is always above that floor.
+            mass = weights.reduce(0.0) { $0 + Double($1) }
+            let floor = Float((1 - Double(topP)) / Double(weights.count) * mass)
+            candidates = weights.indices.filter { weights[$0] > floor }
+            candidates.sort(by: precedes)
+        } else {
+            return draw(weights.indices, weights, &generator)
+        }
         if let topP {
-            let total = order[..<kept].reduce(0.0) { $0 + Double(weights[$1]) }
             var cumulative = 0.0
-            for (place, id) in order[..<kept].enumerated() {
+            for (place, id) in candidates.enumerated() {
                 cumulative += Double(weights[id])
-                if cumulative >= Double(topP) * total {
-                    kept = place + 1
+                if cumulative >= Double(topP) * mass {
+                    candidates.removeSubrange((place + 1)...)
                     break
                 }
             }
         }
-        return draw(order[..<kept], weights, &generator)
+        return draw(candidates, weights, &generator)
+    }
+
+    /// The `k` indices that come first under `precedes`, in that order: one pass with a sorted list of the best
+    /// so far, which most tokens fail to enter after one comparison.
+    private func mostLikely(_ k: Int, _ weights: UnsafeBufferPointer<Float>, _ precedes: (Int, Int) -> Bool) -> [Int] {
+        var best: [Int] = []
+        best.reserveCapacity(k + 1)
+        for j in weights.indices {
+            if best.count == k, !precedes(j, best[k - 1]) { continue }
+            var low = 0, high = best.count
+            while low < high {
+                let middle = (low + high) / 2
+                if precedes(best[middle], j) { low = middle + 1 } else { high = middle }
+            }
+            best.insert(j, at: low)
+            if best.count > k { best.removeLast() }
+        }
+        return best
     }
 
     /// Draws one of `candidates` with probability proportional to its weight.

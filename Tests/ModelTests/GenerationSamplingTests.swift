@@ -69,6 +69,47 @@ final class GenerationSamplingTests: XCTestCase {
         assertFrequencies(logits, SamplingSettings(topK: 2, topP: 0.6), expected: [0, 0, 1])
     }
 
+    /// On a 500-token vocabulary, every draw equals a plain reference: tempered softmax, a full sort, top-k, then
+    /// Hugging Face's nucleus (drop, from the least likely up, tokens whose ascending cumulative probability is at
+    /// most 1 − p, keeping the most likely), then the same walk over the kept tokens.
+    func testFiltersEqualAFullSortReference() {
+        var generator = SeededGenerator(seed: 5)
+        let logits = (0..<500).map { _ in 2.5 * generator.nextNormal() }
+        for settings in [SamplingSettings(temperature: 0.9, topP: 0.9), SamplingSettings(topP: 0.3),
+                         SamplingSettings(topK: 20), SamplingSettings(temperature: 1.2, topK: 50, topP: 0.8),
+                         SamplingSettings(topK: 500, topP: 1)] {
+            var ours = SeededGenerator(seed: 6), theirs = ours
+            for _ in 0..<300 {
+                XCTAssertEqual(sample(logits, settings, &ours), referenceSample(logits, settings, &theirs), "\(settings)")
+            }
+        }
+    }
+
+    private func referenceSample(_ logits: [Float], _ settings: SamplingSettings, _ generator: inout SeededGenerator) -> Int32 {
+        let maximum = logits.max()!
+        let weights = logits.map { Foundation.exp(($0 - maximum) / settings.temperature) }
+        var order = weights.indices.sorted { weights[$0] > weights[$1] || (weights[$0] == weights[$1] && $0 < $1) }
+        order = Array(order.prefix(settings.topK ?? order.count))
+        if let topP = settings.topP {
+            let total = order.reduce(0.0) { $0 + Double(weights[$1]) }
+            var ascendingCumulative = 0.0
+            var dropped = 0
+            for id in order.dropFirst().reversed() {
+                ascendingCumulative += Double(weights[id]) / total
+                if ascendingCumulative > 1 - Double(topP) { break }
+                dropped += 1
+            }
+            order.removeLast(dropped)
+        }
+        let total = order.reduce(0.0) { $0 + Double(weights[$1]) }
+        var remaining = Double(generator.nextUniform()) * total
+        for id in order {
+            remaining -= Double(weights[id])
+            if remaining < 0 { return Int32(id) }
+        }
+        return Int32(order.last!)
+    }
+
     func testSameGeneratorStateGivesTheSameDraws() {
         let logits: [Float] = (0..<50).map { Float($0 % 7) * 0.3 }
         let settings = SamplingSettings(temperature: 1.3, topP: 0.9)
