@@ -1,1 +1,0 @@
-// The byte-level BPE tokenizer (issue 3): files arrive with the tokenizer work.

@@ -1,0 +1,19 @@
+/// Why a tokenizer file or chat template could not be used. The message names the file, the JSON path and what was
+/// found, so a user can tell a corrupt download from a tokenizer form this package does not implement.
+public enum TokenizerError: Error, Equatable, CustomStringConvertible {
+    /// The file is not valid JSON or lacks something every tokenizer needs (e.g. `model.vocab`).
+    case malformed(String)
+    /// Valid, but uses a component this byte-level BPE implementation does not have (another model, a normalizer,
+    /// an unknown split pattern).
+    case unsupported(String)
+    /// `ChatTemplate.detect` found neither a ChatML nor a Human/Assistant template; holds the template's start.
+    case unknownChatTemplate(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let message): "malformed tokenizer: \(message)"
+        case .unsupported(let message): "unsupported tokenizer: \(message)"
+        case .unknownChatTemplate(let start): "unknown chat template (neither ChatML nor Human/Assistant): \(start)"
+        }
+    }
+}
