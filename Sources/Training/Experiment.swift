@@ -1,0 +1,110 @@
+import Foundation
+
+/// Everything a run needs, as read from an experiment file. Keys follow TRL's `DPOConfig` names (`beta`,
+/// `learning_rate`, `per_device_train_batch_size`, …) so a TRL user reads an experiment without a manual;
+/// `ExperimentKeys` lists every key with its range and help, for validation, `--set` and the workbench.
+public struct Experiment: Sendable, Equatable {
+    /// A Hugging Face model directory, or `builtin:tiny` for a small model created (with a BPE vocabulary trained
+    /// on the data) at the start of the run.
+    public var model = "builtin:tiny"
+    /// A JSONL/JSON preference file, or `builtin:NAME` for a built-in task.
+    public var dataset = "builtin:sentiment"
+    /// A held-out file; without one, a built-in task uses its held-out split and a file `eval_fraction` of itself.
+    public var evalDataset: String?
+    public var evalFraction = 0.0
+    /// Pairs drawn from a built-in task for training and for evaluation.
+    public var builtinTrainPairs = 2000
+    public var builtinEvalPairs = 200
+    public var loss = LossSettings()
+    public var learningRate = 5e-6
+    public var batchSize = 8
+    public var evalBatchSize = 16
+    public var gradientAccumulationSteps = 1
+    public var epochs = 1.0
+    /// Overrides `epochs` when positive.
+    public var maxSteps = -1
+    public var maxLength = 512
+    public var maxPromptLength = 256
+    public var truncationMode = "keep_end"
+    public var warmupSteps = 0
+    public var scheduler = LearningRateSchedule.linear
+    public var maxGradNorm = 1.0
+    public var seed = 42
+    /// 0 disables periodic evaluation (one evaluation still runs at the end).
+    public var evalSteps = 0
+    public var saveSteps = 500
+    public var loggingSteps = 1
+    public var outputDir = "experiments/runs"
+    public var runName: String?
+    public var optimizer = OptimizerSettings()
+    /// Reference log-probs computed once before training and cached on disk (TRL's `precompute_ref_log_probs`).
+    public var precomputeReferenceLogProbs = true
+    public var sft = SFTSettings()
+    public var lora: LoRASettings?
+    public var tinyModel = TinyModelSettings()
+    public var samples = SampleSettings()
+    /// Grid for `dpo sweep`: key name to the values it takes, in file order.
+    public var sweep: [SweepAxis] = []
+
+    public init() {}
+}
+
+/// The supervised fine-tuning stage that precedes DPO (the paper's SFT model), on chosen completions or on a
+/// built-in task's corpus. Off by default for a given model, on for `builtin:tiny` (which starts untrained).
+public struct SFTSettings: Sendable, Equatable {
+    public var enabled: Bool?
+    public var learningRate = 1e-3
+    public var maxSteps = 300
+    public var batchSize = 16
+    public init() {}
+}
+
+/// Low-rank adapters on linear layers; the reference is then the base model with adapters off.
+public struct LoRASettings: Sendable, Equatable {
+    public var rank = 8
+    public var alpha = 16.0
+    public var targetModules = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    public init() {}
+}
+
+/// The shape of the model `builtin:tiny` creates.
+public struct TinyModelSettings: Sendable, Equatable {
+    public var vocabSize = 1024
+    public var hiddenSize = 128
+    public var layers = 4
+    public var heads = 4
+    public var intermediateSize = 352
+    public init() {}
+}
+
+/// Samples from held-out prompts at each evaluation: policy and reference completions, with the ground-truth
+/// reward when the task has one.
+public struct SampleSettings: Sendable, Equatable {
+    public var prompts = 32
+    public var maxNewTokens = 32
+    public var temperature = 1.0
+    public var topK: Int?
+    public var topP: Double?
+    public init() {}
+}
+
+/// One key of a sweep and the values it takes, each kept as the text it would have after `--set key=`.
+public struct SweepAxis: Sendable, Equatable {
+    public var key: String
+    public var values: [String]
+    public init(key: String, values: [String]) {
+        self.key = key
+        self.values = values
+    }
+}
+
+public struct ExperimentError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let key: String?
+    public let message: String
+    public init(key: String?, _ message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    public var description: String { key.map { "\($0): \(message)" } ?? message }
+}

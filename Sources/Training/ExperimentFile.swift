@@ -1,0 +1,147 @@
+import Foundation
+import Yams
+
+extension Experiment {
+    /// Reads an experiment file. Nested maps (`sft:`, `lora:`, `tiny:`, `samples:`) and dotted keys
+    /// (`sft.max_steps: 100`) are equivalent. `sweep:` maps keys to lists of values. Unknown keys and
+    /// out-of-range values are errors naming the key.
+    public init(yaml text: String, file: String = "<experiment>") throws {
+        let parsed: Any?
+        do {
+            parsed = try Yams.load(yaml: text)
+        } catch {
+            throw ExperimentError(key: nil, "\(file): not valid YAML: \(error)")
+        }
+        self.init()
+        guard let parsed else { return }
+        guard let root = parsed as? [String: Any] else { throw ExperimentError(key: nil, "\(file): the top level must be a map of keys") }
+        var sweep: [SweepAxis] = []
+        for (key, value) in try flatten(root, file: file) {
+            if key == "sweep" { continue }
+            try set(key, to: value)
+        }
+        if let sweepMap = root["sweep"] {
+            guard let map = sweepMap as? [String: Any] else { throw ExperimentError(key: "sweep", "must map keys to lists of values") }
+            let order = Experiment.keyOrder(in: text, under: "sweep")
+            for (key, values) in map.sorted(by: { order.firstIndex(of: $0.key) ?? .max < order.firstIndex(of: $1.key) ?? .max }) {
+                guard ExperimentKeys.named(key) != nil else { throw ExperimentError(key: "sweep.\(key)", "unknown key") }
+                guard let list = values as? [Any], !list.isEmpty else { throw ExperimentError(key: "sweep.\(key)", "needs a non-empty list") }
+                let texts = try list.map { try string($0) }
+                for value in texts { var probe = self; try probe.set(key, to: value) }
+                sweep.append(SweepAxis(key: key, values: texts))
+            }
+        }
+        self.sweep = sweep
+        try validate()
+    }
+
+    public init(contentsOf url: URL) throws {
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw ExperimentError(key: nil, "cannot read \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(yaml: text, file: url.path)
+    }
+
+    /// Sets one key from a value typed by YAML or from `--set` text.
+    public mutating func set(_ key: String, to value: Any) throws {
+        guard let spec = ExperimentKeys.named(key) else {
+            let close = ExperimentKeys.all.map(\.name).filter { $0.hasPrefix(String(key.prefix(3))) }
+            throw ExperimentError(key: key, "unknown key" + (close.isEmpty ? "" : " (did you mean \(close.joined(separator: ", "))?)"))
+        }
+        try spec.set(&self, to: value)
+    }
+
+    /// Applies `key=value` overrides from the command line, the value read as a YAML scalar or list.
+    public mutating func apply(overrides: [String]) throws {
+        for override in overrides {
+            guard let equals = override.firstIndex(of: "=") else {
+                throw ExperimentError(key: nil, "--set expects key=value, got '\(override)'")
+            }
+            let key = String(override[..<equals])
+            let text = String(override[override.index(after: equals)...])
+            try set(key, to: (try? Yams.load(yaml: text)).flatMap { $0 } ?? text)
+        }
+        try validate()
+    }
+
+    /// Checks what no single key can: relations between keys.
+    public func validate() throws {
+        if maxPromptLength >= maxLength {
+            throw ExperimentError(key: "max_prompt_length", "\(maxPromptLength) leaves no room for a completion within max_length \(maxLength)")
+        }
+        if let weights = loss.lossWeights, weights.count != loss.lossTypes.count {
+            throw ExperimentError(key: "loss_weights", "has \(weights.count) values for \(loss.lossTypes.count) loss types")
+        }
+        if tinyModel.hiddenSize % tinyModel.heads != 0 || (tinyModel.hiddenSize / tinyModel.heads) % 2 != 0 {
+            throw ExperimentError(key: "tiny.hidden_size", "\(tinyModel.hiddenSize) must split into \(tinyModel.heads) heads of even size")
+        }
+        do {
+            try loss.validate()
+        } catch {
+            throw ExperimentError(key: nil, "\(error)")
+        }
+    }
+
+    /// The resolved experiment as YAML: every key with its value, so a run's `config.yaml` says exactly what ran
+    /// and can be run again as an experiment file.
+    public func yaml() -> String {
+        var lines: [String] = []
+        var section = ""
+        for key in ExperimentKeys.all {
+            let value = key.value(self)
+            if value.isEmpty { continue }
+            let parts = key.name.split(separator: ".", maxSplits: 1).map(String.init)
+            if parts.count == 2 {
+                if parts[0] != section {
+                    section = parts[0]
+                    lines.append("\(section):")
+                }
+                lines.append("  \(parts[1]): \(yamlScalar(value, key: key.name))")
+            } else {
+                section = ""
+                lines.append("\(key.name): \(yamlScalar(value, key: key.name))")
+            }
+        }
+        if !sweep.isEmpty {
+            lines.append("sweep:")
+            for axis in sweep { lines.append("  \(axis.key): [\(axis.values.map { yamlScalar($0, key: axis.key) }.joined(separator: ", "))]") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func yamlScalar(_ value: String, key: String) -> String {
+        if ["loss_type", "loss_weights", "lora.target_modules"].contains(key) { return "[\(value.split(separator: ",").joined(separator: ", "))]" }
+        if Double(value) != nil || value == "true" || value == "false" { return value }
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        return "\"\(escaped)\""
+    }
+
+    /// The order in which keys appear under `section` in the text (YAML maps come back unordered).
+    private static func keyOrder(in text: String, under section: String) -> [String] {
+        var inside = false
+        var keys: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !line.hasPrefix(" ") && !line.hasPrefix("\t") { inside = line.hasPrefix("\(section):") ; continue }
+            if inside, let colon = line.firstIndex(of: ":") { keys.append(line[..<colon].trimmingCharacters(in: .whitespaces)) }
+        }
+        return keys
+    }
+}
+
+/// Nested maps become dotted keys (`sft: {max_steps: 1}` → `sft.max_steps`), except the sweep map.
+private func flatten(_ map: [String: Any], prefix: String = "", file: String) throws -> [(String, Any)] {
+    var pairs: [(String, Any)] = []
+    for (key, value) in map {
+        let name = prefix.isEmpty ? key : "\(prefix).\(key)"
+        if name == "sweep" { pairs.append((name, value)); continue }
+        if let nested = value as? [String: Any] {
+            pairs += try flatten(nested, prefix: name, file: file)
+        } else {
+            pairs.append((name, value))
+        }
+    }
+    return pairs.sorted { $0.0 < $1.0 }
+}

@@ -1,0 +1,271 @@
+import Foundation
+
+/// Every experiment key: its TRL name, the values it accepts, a one-line help, how to read it and how to set it.
+/// Experiment files, `--set key=value`, sweeps and the workbench's Config screen all go through this one table,
+/// so a key is validated the same way wherever it comes from.
+public struct ExperimentKey: Sendable {
+    public let name: String
+    public let range: String
+    public let help: String
+    public let value: @Sendable (Experiment) -> String
+    let assign: @Sendable (inout Experiment, Any) throws -> Void
+
+    public func set(_ experiment: inout Experiment, to raw: Any) throws {
+        do {
+            try assign(&experiment, raw)
+        } catch let error as ValueError {
+            throw ExperimentError(key: name, "\(error.message) (accepts \(range))")
+        }
+    }
+}
+
+/// A value that does not fit its key; `ExperimentKey.set` adds the key's name and range.
+struct ValueError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+public enum ExperimentKeys {
+    public static func named(_ name: String) -> ExperimentKey? { all.first { $0.name == name } }
+
+    public static let all: [ExperimentKey] = [
+        text("model", "directory | builtin:tiny", "the starting policy: a Hugging Face model directory, or a new tiny model", \.model),
+        text("dataset", "file | builtin:NAME", "preference data: JSONL/JSON file or a built-in task (sentiment, arithmetic)", \.dataset),
+        optionalText("eval_dataset", "file", "held-out pairs for eval_ metrics", \.evalDataset),
+        number("eval_fraction", "0 ≤ x < 1", "share of a dataset file held out for evaluation when there is no eval_dataset", \.evalFraction) { $0 >= 0 && $0 < 1 },
+        integer("builtin.train_pairs", "≥ 1", "training pairs drawn from a built-in task", \.builtinTrainPairs) { $0 >= 1 },
+        integer("builtin.eval_pairs", "≥ 0", "held-out pairs drawn from a built-in task", \.builtinEvalPairs) { $0 >= 0 },
+        ExperimentKey(
+            name: "loss_type", range: LossType.allCases.map(\.rawValue).joined(separator: "|") + " or a list",
+            help: "the preference loss (sigmoid is DPO; a list combines several with loss_weights)",
+            value: { $0.loss.lossTypes.map(\.rawValue).joined(separator: ",") },
+            assign: { experiment, raw in
+                let names = try stringList(raw)
+                guard !names.isEmpty else { throw ValueError("needs at least one loss") }
+                experiment.loss.lossTypes = try names.map { name in
+                    guard let type = LossType(rawValue: name) else { throw ValueError("unknown loss '\(name)'") }
+                    return type
+                }
+            }),
+        ExperimentKey(
+            name: "loss_weights", range: "list of numbers > 0, one per loss_type", help: "weights of combined losses",
+            value: { $0.loss.lossWeights.map { $0.map { format($0) }.joined(separator: ",") } ?? "" },
+            assign: { experiment, raw in
+                let weights = try (raw as? [Any] ?? [raw]).map { try double($0) }
+                guard weights.allSatisfy({ $0 > 0 }) else { throw ValueError("weights must be positive") }
+                experiment.loss.lossWeights = weights
+            }),
+        number("beta", "> 0", "β: strength of the KL constraint to the reference (DPO paper: 0.1–0.5)", \.loss.beta) { $0 > 0 },
+        number("label_smoothing", "0 ≤ ε < 0.5", "ε: assumed share of flipped preference labels (cDPO, robust, exo_pair)", \.loss.labelSmoothing) { $0 >= 0 && $0 < 0.5 },
+        number("simpo_gamma", "≥ 0", "SimPO's target reward margin γ", \.loss.simpoGamma) { $0 >= 0 },
+        optionalNumber("rpo_alpha", "≥ 0", "weight of an NLL term on chosen completions (RPO)", \.loss.rpoAlpha) { $0 >= 0 },
+        number("learning_rate", "> 0", "peak learning rate of the preference stage", \.learningRate) { $0 > 0 },
+        integer("per_device_train_batch_size", "≥ 1", "pairs per micro-batch", \.batchSize) { $0 >= 1 },
+        integer("per_device_eval_batch_size", "≥ 1", "pairs per evaluation batch", \.evalBatchSize) { $0 >= 1 },
+        integer("gradient_accumulation_steps", "≥ 1", "micro-batches per optimizer step", \.gradientAccumulationSteps) { $0 >= 1 },
+        number("num_train_epochs", "> 0", "passes over the training pairs (unless max_steps is set)", \.epochs) { $0 > 0 },
+        integer("max_steps", "-1 or ≥ 1", "optimizer steps; overrides num_train_epochs when positive", \.maxSteps) { $0 == -1 || $0 >= 1 },
+        integer("max_length", "≥ 2", "longest prompt + completion in tokens", \.maxLength) { $0 >= 2 },
+        integer("max_prompt_length", "≥ 1", "longest prompt in tokens", \.maxPromptLength) { $0 >= 1 },
+        choice("truncation_mode", ["keep_end", "keep_start"], "which end of a long prompt to keep", \.truncationMode),
+        integer("warmup_steps", "≥ 0", "steps of linear learning-rate warmup", \.warmupSteps) { $0 >= 0 },
+        ExperimentKey(
+            name: "lr_scheduler_type", range: LearningRateSchedule.allCases.map(\.rawValue).joined(separator: "|"),
+            help: "learning-rate decay after warmup", value: { $0.scheduler.rawValue },
+            assign: { experiment, raw in
+                guard let schedule = LearningRateSchedule(rawValue: try string(raw)) else { throw ValueError("unknown schedule") }
+                experiment.scheduler = schedule
+            }),
+        number("max_grad_norm", "≥ 0 (0 = off)", "clip gradients to this global norm", \.maxGradNorm) { $0 >= 0 },
+        integer("seed", "≥ 0", "seeds initialization, data order and sampling", \.seed) { $0 >= 0 },
+        integer("eval_steps", "≥ 0 (0 = at the end only)", "evaluate every N steps", \.evalSteps) { $0 >= 0 },
+        integer("save_steps", "≥ 1", "checkpoint every N steps", \.saveSteps) { $0 >= 1 },
+        integer("logging_steps", "≥ 1", "log metrics every N steps", \.loggingSteps) { $0 >= 1 },
+        text("output_dir", "directory", "where runs are written", \.outputDir),
+        optionalText("run_name", "text", "prefix of the run's directory name", \.runName),
+        ExperimentKey(
+            name: "optim", range: "adamw_torch|rmsprop", help: "optimizer (the DPO paper used RMSprop)",
+            value: { $0.optimizer.kind == .adamw ? "adamw_torch" : "rmsprop" },
+            assign: { experiment, raw in
+                switch try string(raw) {
+                case "adamw", "adamw_torch": experiment.optimizer.kind = .adamw
+                case "rmsprop": experiment.optimizer.kind = .rmsprop
+                default: throw ValueError("unknown optimizer")
+                }
+            }),
+        number("weight_decay", "≥ 0", "decoupled weight decay (not applied to norm gains)", \.optimizer.weightDecay) { $0 >= 0 },
+        number("adam_beta1", "0 ≤ x < 1", "AdamW β₁", \.optimizer.beta1) { $0 >= 0 && $0 < 1 },
+        number("adam_beta2", "0 ≤ x < 1", "AdamW β₂", \.optimizer.beta2) { $0 >= 0 && $0 < 1 },
+        number("adam_epsilon", "> 0", "AdamW and RMSprop ε", \.optimizer.epsilon) { $0 > 0 },
+        boolean("precompute_ref_log_probs", "compute reference log-probs once and cache them on disk", \.precomputeReferenceLogProbs),
+        optionalBoolean("sft.enabled", "run supervised fine-tuning first (default: only for builtin:tiny)", \.sft.enabled),
+        number("sft.learning_rate", "> 0", "SFT learning rate", \.sft.learningRate) { $0 > 0 },
+        integer("sft.max_steps", "≥ 0", "SFT optimizer steps", \.sft.maxSteps) { $0 >= 0 },
+        integer("sft.batch_size", "≥ 1", "SFT sequences per step", \.sft.batchSize) { $0 >= 1 },
+        integer("tiny.vocab_size", "≥ 300", "BPE vocabulary of builtin:tiny (trained on the data)", \.tinyModel.vocabSize) { $0 >= 300 },
+        integer("tiny.hidden_size", "≥ 8, even per head", "builtin:tiny width", \.tinyModel.hiddenSize) { $0 >= 8 },
+        integer("tiny.num_hidden_layers", "≥ 1", "builtin:tiny depth", \.tinyModel.layers) { $0 >= 1 },
+        integer("tiny.num_attention_heads", "≥ 1", "builtin:tiny heads", \.tinyModel.heads) { $0 >= 1 },
+        integer("tiny.intermediate_size", "≥ 1", "builtin:tiny MLP width", \.tinyModel.intermediateSize) { $0 >= 1 },
+        integer("samples.prompts", "≥ 0", "held-out prompts sampled at each evaluation", \.samples.prompts) { $0 >= 0 },
+        integer("samples.max_new_tokens", "≥ 1", "tokens per sample", \.samples.maxNewTokens) { $0 >= 1 },
+        number("samples.temperature", "≥ 0 (0 = greedy)", "sampling temperature", \.samples.temperature) { $0 >= 0 },
+        optionalInteger("samples.top_k", "≥ 1", "sample among the k likeliest tokens", \.samples.topK) { $0 >= 1 },
+        optionalNumber("samples.top_p", "0 < p ≤ 1", "nucleus sampling", \.samples.topP) { $0 > 0 && $0 <= 1 },
+        optionalBoolean("lora.enabled", "train low-rank adapters instead of every weight", \.loraEnabled),
+        integer("lora.r", "≥ 1", "adapter rank", \.loraOrDefault.rank) { $0 >= 1 },
+        number("lora.lora_alpha", "> 0", "adapter scale numerator (update = alpha / r · B·A)", \.loraOrDefault.alpha) { $0 > 0 },
+        ExperimentKey(
+            name: "lora.target_modules", range: "list of q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj",
+            help: "linear layers that get adapters", value: { $0.loraOrDefault.targetModules.joined(separator: ",") },
+            assign: { experiment, raw in
+                let modules = try stringList(raw)
+                let known: Set = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+                guard !modules.isEmpty, modules.allSatisfy(known.contains) else { throw ValueError("unknown module in \(modules)") }
+                experiment.loraOrDefault.targetModules = modules
+            }),
+    ]
+}
+
+extension Experiment {
+    /// LoRA settings, created with defaults when a `lora.*` key is first set.
+    var loraOrDefault: LoRASettings {
+        get { lora ?? LoRASettings() }
+        set { lora = newValue }
+    }
+
+    var loraEnabled: Bool? {
+        get { lora != nil }
+        set { lora = newValue == true ? loraOrDefault : nil }
+    }
+}
+
+// MARK: - Key builders
+
+private func number(
+    _ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, Double> & Sendable,
+    valid: @escaping @Sendable (Double) -> Bool
+) -> ExperimentKey {
+    ExperimentKey(name: name, range: range, help: help, value: { format($0[keyPath: path]) }) { experiment, raw in
+        let value = try double(raw)
+        guard valid(value) else { throw ValueError("\(format(value)) is out of range") }
+        experiment[keyPath: path] = value
+    }
+}
+
+private func optionalNumber(
+    _ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, Double?> & Sendable,
+    valid: @escaping @Sendable (Double) -> Bool
+) -> ExperimentKey {
+    ExperimentKey(name: name, range: range, help: help, value: { $0[keyPath: path].map(format) ?? "" }) { experiment, raw in
+        if isNull(raw) { experiment[keyPath: path] = nil; return }
+        let value = try double(raw)
+        guard valid(value) else { throw ValueError("\(format(value)) is out of range") }
+        experiment[keyPath: path] = value
+    }
+}
+
+private func integer(
+    _ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, Int> & Sendable,
+    valid: @escaping @Sendable (Int) -> Bool
+) -> ExperimentKey {
+    ExperimentKey(name: name, range: range, help: help, value: { String($0[keyPath: path]) }) { experiment, raw in
+        let value = try int(raw)
+        guard valid(value) else { throw ValueError("\(value) is out of range") }
+        experiment[keyPath: path] = value
+    }
+}
+
+private func optionalInteger(
+    _ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, Int?> & Sendable,
+    valid: @escaping @Sendable (Int) -> Bool
+) -> ExperimentKey {
+    ExperimentKey(name: name, range: range, help: help, value: { $0[keyPath: path].map(String.init) ?? "" }) { experiment, raw in
+        if isNull(raw) { experiment[keyPath: path] = nil; return }
+        let value = try int(raw)
+        guard valid(value) else { throw ValueError("\(value) is out of range") }
+        experiment[keyPath: path] = value
+    }
+}
+
+private func text(_ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, String> & Sendable) -> ExperimentKey {
+    ExperimentKey(name: name, range: range, help: help, value: { $0[keyPath: path] }) { experiment, raw in
+        let value = try string(raw)
+        guard !value.isEmpty else { throw ValueError("must not be empty") }
+        experiment[keyPath: path] = value
+    }
+}
+
+private func optionalText(_ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, String?> & Sendable) -> ExperimentKey {
+    ExperimentKey(name: name, range: range, help: help, value: { $0[keyPath: path] ?? "" }) { experiment, raw in
+        experiment[keyPath: path] = isNull(raw) ? nil : try string(raw)
+    }
+}
+
+private func choice(_ name: String, _ options: [String], _ help: String, _ path: WritableKeyPath<Experiment, String> & Sendable) -> ExperimentKey {
+    ExperimentKey(name: name, range: options.joined(separator: "|"), help: help, value: { $0[keyPath: path] }) { experiment, raw in
+        let value = try string(raw)
+        guard options.contains(value) else { throw ValueError("'\(value)' is not one of them") }
+        experiment[keyPath: path] = value
+    }
+}
+
+private func boolean(_ name: String, _ help: String, _ path: WritableKeyPath<Experiment, Bool> & Sendable) -> ExperimentKey {
+    ExperimentKey(name: name, range: "true|false", help: help, value: { String($0[keyPath: path]) }) { experiment, raw in
+        experiment[keyPath: path] = try bool(raw)
+    }
+}
+
+private func optionalBoolean(_ name: String, _ help: String, _ path: WritableKeyPath<Experiment, Bool?> & Sendable) -> ExperimentKey {
+    ExperimentKey(name: name, range: "true|false", help: help, value: { $0[keyPath: path].map(String.init) ?? "" }) { experiment, raw in
+        experiment[keyPath: path] = isNull(raw) ? nil : try bool(raw)
+    }
+}
+
+// MARK: - Values from YAML (already typed) or from `--set` text
+
+func isNull(_ raw: Any) -> Bool { raw is NSNull || (raw as? String).map { $0 == "null" || $0 == "~" || $0.isEmpty } == true }
+
+func double(_ raw: Any) throws -> Double {
+    if let value = raw as? Double { return value }
+    if let value = raw as? Int { return Double(value) }
+    if let text = raw as? String, let value = Double(text.trimmingCharacters(in: .whitespaces)) { return value }
+    throw ValueError("'\(raw)' is not a number")
+}
+
+func int(_ raw: Any) throws -> Int {
+    if let value = raw as? Int { return value }
+    if let value = raw as? Double, value == value.rounded(), abs(value) < 1e15 { return Int(value) }
+    if let text = raw as? String, let value = Int(text.trimmingCharacters(in: .whitespaces)) { return value }
+    throw ValueError("'\(raw)' is not an integer")
+}
+
+func bool(_ raw: Any) throws -> Bool {
+    if let value = raw as? Bool { return value }
+    if let text = raw as? String {
+        switch text.lowercased() {
+        case "true", "yes", "on", "1": return true
+        case "false", "no", "off", "0": return false
+        default: break
+        }
+    }
+    throw ValueError("'\(raw)' is not true or false")
+}
+
+func string(_ raw: Any) throws -> String {
+    if let text = raw as? String { return text }
+    if raw is Int || raw is Double || raw is Bool { return "\(raw)" }
+    throw ValueError("'\(raw)' is not text")
+}
+
+func stringList(_ raw: Any) throws -> [String] {
+    if let list = raw as? [Any] { return try list.map(string) }
+    return try string(raw).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+/// A number as a person would write it in a config: no trailing zeros, scientific notation for small values.
+func format(_ value: Double) -> String {
+    if value == value.rounded(), abs(value) < 1e9 { return String(Int(value)) }
+    if abs(value) < 1e-3 { return String(format: "%g", value) }
+    return String(value)
+}

@@ -1,0 +1,63 @@
+import Model
+import Preference
+
+/// Preference pairs packed for one forward pass: each pair's prompt once, with its chosen and rejected
+/// completions as two spans that see the prompt but not each other (prefix sharing, no padding).
+/// Maps the model's per-token log-probabilities to per-completion sums, and per-completion gradients back.
+public struct PairBatch: Sendable {
+    public let packed: PackedBatch
+    /// Target index ranges of each pair's chosen and rejected completion.
+    let chosenTargets: [Range<Int>]
+    let rejectedTargets: [Range<Int>]
+
+    public init(_ pairs: [TokenizedPair]) {
+        var packed = PackedBatch()
+        var chosen: [Range<Int>] = [], rejected: [Range<Int>] = []
+        for pair in pairs {
+            if pair.prompt.isEmpty {
+                // Nothing predicts a completion's first token without a prompt: it is context, not a target.
+                chosen.append(packed.appendSequence(pair.chosen, targetMask: [false] + Array(repeating: true, count: max(0, pair.chosen.count - 1))))
+                rejected.append(packed.appendSequence(pair.rejected, targetMask: [false] + Array(repeating: true, count: max(0, pair.rejected.count - 1))))
+            } else {
+                let ranges = packed.appendShared(prompt: pair.prompt, completions: [pair.chosen, pair.rejected])
+                chosen.append(ranges[0])
+                rejected.append(ranges[1])
+            }
+        }
+        self.packed = packed
+        chosenTargets = chosen
+        rejectedTargets = rejected
+    }
+
+    public var count: Int { chosenTargets.count }
+    /// Tokens that carry a completion log-probability (the "real" tokens a step learns from).
+    public var completionTokens: Int { packed.targetCount }
+
+    /// Summed log-probabilities and token counts per pair, from `forward`'s per-target values.
+    public func sums(_ logp: [Float]) -> [CompletionSums] {
+        zip(chosenTargets, rejectedTargets).map { chosen, rejected in
+            CompletionSums(chosen: sum(logp, chosen), rejected: sum(logp, rejected),
+                           chosenTokens: chosen.count, rejectedTokens: rejected.count)
+        }
+    }
+
+    /// d loss / d log-prob per target: a completion's summed log-prob passes its gradient to each of its tokens.
+    public func targetGradients(dChosen: [Double], dRejected: [Double], scale: Double = 1) -> [Float] {
+        var dlogp = [Float](repeating: 0, count: packed.targetCount)
+        for (i, range) in chosenTargets.enumerated() { for t in range { dlogp[t] = Float(dChosen[i] * scale) } }
+        for (i, range) in rejectedTargets.enumerated() { for t in range { dlogp[t] = Float(dRejected[i] * scale) } }
+        return dlogp
+    }
+
+    private func sum(_ logp: [Float], _ range: Range<Int>) -> Double {
+        range.reduce(0) { $0 + Double(logp[$1]) }
+    }
+}
+
+/// One pair's summed completion log-probabilities under one model.
+public struct CompletionSums: Sendable, Equatable, Codable {
+    public var chosen: Double
+    public var rejected: Double
+    public var chosenTokens: Int
+    public var rejectedTokens: Int
+}

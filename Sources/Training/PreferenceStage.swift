@@ -1,0 +1,172 @@
+import Foundation
+import Model
+import Preference
+
+/// The preference-optimization loop: batches of pairs → policy log-probs → loss (with cached reference
+/// log-probs) → backward → clip → optimizer step → metrics, evaluation, checkpoints. The loss is chosen by
+/// `experiment.loss`; this loop is the same for every member of the DPO family.
+public final class PreferenceStage {
+    public let experiment: Experiment
+    public let model: Transformer
+    public let optimizer: Optimizer
+    public let train: [TokenizedPair]
+    public let eval: [TokenizedPair]
+    public let reference: ReferenceLogProbs?
+    public let totalSteps: Int
+    let runDirectory: RunDirectory
+    let control: RunControl
+    let emit: @Sendable (TrainerEvent) -> Void
+    /// Called after each evaluation with the step, to draw samples.
+    var afterEvaluation: (Int) throws -> Void = { _ in }
+    private var order: DataOrder
+    private var statusWritten = 0.0
+    private let startedAt = Date().timeIntervalSince1970
+
+    public init(
+        experiment: Experiment, model: Transformer, train: [TokenizedPair], eval: [TokenizedPair],
+        reference: ReferenceLogProbs?, run: RunDirectory, control: RunControl,
+        emit: @escaping @Sendable (TrainerEvent) -> Void
+    ) {
+        self.experiment = experiment
+        self.model = model
+        self.train = train
+        self.eval = eval
+        self.reference = reference
+        self.runDirectory = run
+        self.control = control
+        self.emit = emit
+        optimizer = Optimizer(settings: experiment.optimizer, layout: model.layout)
+        order = DataOrder(count: train.count, seed: UInt64(experiment.seed))
+        let perStep = experiment.batchSize * experiment.gradientAccumulationSteps
+        totalSteps = experiment.maxSteps > 0
+            ? experiment.maxSteps : max(1, Int((experiment.epochs * Double(train.count) / Double(perStep)).rounded(.up)))
+    }
+
+    /// Trains from `step + 1` to the end, or until a stop is requested (then checkpoints). Returns the final state.
+    public func run(after step: Int) throws -> RunState {
+        emit(.stage(name: "dpo", totalSteps: totalSteps))
+        var window: [String: Double] = [:]
+        var windowSteps = 0
+        var current = step
+        while current < totalSteps {
+            if control.stopRequested { return try stop(at: current) }
+            if control.pauseRequested {
+                try status(.paused, step: current, force: false)
+                Thread.sleep(forTimeInterval: 0.2)
+                continue
+            }
+            current += 1
+            let metrics = try trainStep(current)
+            for (key, value) in metrics { window[key, default: 0] += value }
+            windowSteps += 1
+            if current % experiment.loggingSteps == 0 || current == totalSteps {
+                var logged = window.mapValues { $0 / Double(windowSteps) }
+                logged["step"] = Double(current)
+                logged["epoch"] = epoch(after: current)
+                logged["time"] = Date().timeIntervalSince1970
+                try runDirectory.append(logged, to: RunDirectory.metricsFile)
+                emit(.metrics(stage: "dpo", step: current, values: logged))
+                window = [:]
+                windowSteps = 0
+            }
+            try status(.running, step: current, force: false)
+            if experiment.evalSteps > 0, current % experiment.evalSteps == 0, current < totalSteps { try evaluate(step: current) }
+            if current % experiment.saveSteps == 0, current < totalSteps { try checkpoint(current) }
+        }
+        try evaluate(step: totalSteps)
+        return .finished
+    }
+
+    /// One optimizer step over `gradient_accumulation_steps` micro-batches; returns the step's metrics.
+    func trainStep(_ step: Int) throws -> [String: Double] {
+        let started = Date()
+        let accumulation = experiment.gradientAccumulationSteps
+        let batchSize = experiment.batchSize
+        model.zeroGradients()
+        var metrics: [String: Double] = [:]
+        var tokens = 0
+        for micro in 0..<accumulation {
+            let start = ((step - 1) * accumulation + micro) * batchSize
+            let indices = order.batch(start: start, size: batchSize)
+            let pairs = indices.map { train[$0] }
+            let batch = PairBatch(pairs)
+            let sums = batch.sums(try model.forward(batch.packed))
+            let inputs = zip(indices, sums).map { index, policy in
+                pairLogProbs(policy: policy, reference: reference?.train[index])
+            }
+            let result = preferenceLoss(inputs, settings: experiment.loss)
+            model.backward(batch.targetGradients(dChosen: result.dPolicyChosen, dRejected: result.dPolicyRejected,
+                                                 scale: 1 / Double(accumulation)))
+            for (key, value) in result.metrics { metrics[key, default: 0] += value / Double(accumulation) }
+            tokens += pairs.reduce(0) { $0 + $1.prompt.count + $1.chosen.count + $1.rejected.count }
+        }
+        let norm = clipGradients(model.gradients, count: model.parameterCount, maximum: experiment.maxGradNorm)
+        let loss = metrics["loss"] ?? .nan
+        guard loss.isFinite, norm.isFinite else {
+            let last = Checkpoint.latest(in: runDirectory).map { "step \($0.state.step)" } ?? "none yet"
+            throw TrainingError("non-finite \(loss.isFinite ? "gradient norm" : "loss") at step \(step); the update was not applied and the run stopped (last good checkpoint: \(last))")
+        }
+        let learningRate = experiment.scheduler.rate(step: step, totalSteps: totalSteps, warmupSteps: experiment.warmupSteps,
+                                                     base: experiment.learningRate)
+        optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: learningRate)
+        let seconds = Date().timeIntervalSince(started)
+        metrics["grad_norm"] = norm
+        metrics["learning_rate"] = learningRate
+        metrics["tokens_per_s"] = Double(tokens) / seconds
+        metrics["pairs_per_s"] = Double(batchSize * accumulation) / seconds
+        return metrics
+    }
+
+    /// Held-out metrics with TRL's `eval_` prefix, into `eval.jsonl`, then samples.
+    func evaluate(step: Int) throws {
+        guard !eval.isEmpty else { return }
+        let sums = try completionSums(model: model, pairs: eval, batchSize: experiment.evalBatchSize)
+        let inputs = sums.enumerated().map { pairLogProbs(policy: $0.element, reference: reference?.eval[$0.offset]) }
+        var values = Dictionary(uniqueKeysWithValues: preferenceLoss(inputs, settings: experiment.loss).metrics.map { ("eval_" + $0.key, $0.value) })
+        values["step"] = Double(step)
+        values["epoch"] = epoch(after: step)
+        values["time"] = Date().timeIntervalSince1970
+        try runDirectory.append(values, to: RunDirectory.evalFile)
+        emit(.evaluation(step: step, values: values))
+        try afterEvaluation(step)
+    }
+
+    func checkpoint(_ step: Int) throws {
+        let url = try Checkpoint.save(
+            model: model, optimizer: optimizer,
+            state: TrainerState(stage: "dpo", step: step, totalSteps: totalSteps, optimizerStep: optimizer.step), in: runDirectory)
+        emit(.checkpoint(step: step, path: url.path))
+    }
+
+    /// Restores parameters and moments from the newest checkpoint and drops journal lines logged after it.
+    public func resume() throws -> Int {
+        guard let latest = Checkpoint.latest(in: runDirectory), latest.state.stage == "dpo" else { return 0 }
+        try Checkpoint.restore(latest.url, state: latest.state, model: model, optimizer: optimizer)
+        try runDirectory.truncateJournals(after: latest.state.step)
+        emit(.log("resumed from \(latest.url.lastPathComponent)"))
+        return latest.state.step
+    }
+
+    private func stop(at step: Int) throws -> RunState {
+        try checkpoint(step)
+        return .stopped
+    }
+
+    private func epoch(after step: Int) -> Double {
+        Double(step * experiment.batchSize * experiment.gradientAccumulationSteps) / Double(train.count)
+    }
+
+    func status(_ state: RunState, step: Int, force: Bool) throws {
+        let now = Date().timeIntervalSince1970
+        guard force || now - statusWritten >= 1 else { return }
+        statusWritten = now
+        try runDirectory.writeStatus(RunStatus(state: state, pid: getpid(), heartbeat: now, startedAt: startedAt, stage: "dpo",
+                                      step: step, totalSteps: totalSteps))
+    }
+
+    private func pairLogProbs(policy: CompletionSums, reference: CompletionSums?) -> PairLogProbs {
+        PairLogProbs(policyChosen: policy.chosen, policyRejected: policy.rejected,
+                     referenceChosen: reference?.chosen ?? 0, referenceRejected: reference?.rejected ?? 0,
+                     chosenTokens: policy.chosenTokens, rejectedTokens: policy.rejectedTokens)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Model
+import Preference
+
+/// Forward passes only: each pair's summed completion log-probabilities under `model`, `batchSize` pairs at a time.
+public func completionSums(model: Transformer, pairs: [TokenizedPair], batchSize: Int) throws -> [CompletionSums] {
+    var sums: [CompletionSums] = []
+    sums.reserveCapacity(pairs.count)
+    var start = 0
+    while start < pairs.count {
+        let batch = PairBatch(Array(pairs[start..<min(pairs.count, start + batchSize)]))
+        sums += batch.sums(try model.forward(batch.packed))
+        start += batchSize
+    }
+    return sums
+}
+
+/// The reference model's log-probabilities of every training and held-out pair, computed once before training
+/// (when the policy still is the reference) so that the reference model is never held in memory while training.
+///
+/// A copy goes into the run (`reference_logps.json`, for resume) and into a cache shared by every run under the
+/// same output folder, keyed by a hash of the reference weights and of every token of the data: the runs of a sweep
+/// compute it once.
+public struct ReferenceLogProbs: Sendable, Codable, Equatable {
+    public var key: String
+    public var train: [CompletionSums]
+    public var eval: [CompletionSums]
+
+    /// The cache key of a model and tokenized data.
+    public static func key(model: Transformer, train: [TokenizedPair], eval: [TokenizedPair]) -> String {
+        var hash = StableHash()
+        hash.combine(bytes: UnsafeRawBufferPointer(start: model.parameters.pointer, count: model.parameterCount * 4))
+        for (tag, pairs) in [("train", train), ("eval", eval)] {
+            hash.combine(tag)
+            for pair in pairs {
+                hash.combine(pair.prompt)
+                hash.combine(pair.chosen)
+                hash.combine(pair.rejected)
+            }
+        }
+        return hash.hex
+    }
+
+    public static func cacheURL(outputDir: URL, key: String) -> URL {
+        outputDir.appendingPathComponent(".reference-cache").appendingPathComponent("\(key).json")
+    }
+
+    public static func load(from url: URL, key: String) -> ReferenceLogProbs? {
+        guard let data = try? Data(contentsOf: url),
+              let cached = try? JSONDecoder().decode(ReferenceLogProbs.self, from: data), cached.key == key
+        else { return nil }
+        return cached
+    }
+
+    public func save(to url: URL) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFile.write(try JSONEncoder().encode(self), to: url)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// The lifecycle of a run as other processes see it in `status.json`.
+public enum RunState: String, Sendable, Codable, CaseIterable {
+    case queued, running, paused, finished, failed, stopped
+
+    public var isActive: Bool { self == .running || self == .paused || self == .queued }
+}
+
+/// `status.json`: enough for a workbench in another process to show a run and to tell a live one from one whose
+/// process died (its heartbeat stops advancing).
+public struct RunStatus: Sendable, Codable, Equatable {
+    public var state: RunState
+    public var pid: Int32
+    /// Seconds since 1970 of the last sign of life; refreshed at least every few seconds while running.
+    public var heartbeat: Double
+    public var startedAt: Double
+    /// `sft` or `dpo` (the stage the step counts refer to).
+    public var stage: String
+    public var step: Int
+    public var totalSteps: Int
+    public var message: String?
+
+    public init(state: RunState, pid: Int32, heartbeat: Double, startedAt: Double, stage: String, step: Int,
+                totalSteps: Int, message: String? = nil) {
+        self.state = state
+        self.pid = pid
+        self.heartbeat = heartbeat
+        self.startedAt = startedAt
+        self.stage = stage
+        self.step = step
+        self.totalSteps = totalSteps
+        self.message = message
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state, pid, heartbeat, stage, step, message
+        case startedAt = "started_at"
+        case totalSteps = "total_steps"
+    }
+
+    /// A run marked active whose heartbeat is older than `timeout` seconds has lost its process.
+    public func isStale(now: Double, timeout: Double = 30) -> Bool { state.isActive && now - heartbeat > timeout }
+}

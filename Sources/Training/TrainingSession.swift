@@ -1,0 +1,182 @@
+import Foundation
+import Model
+import Preference
+import Tokenizer
+
+/// One run from start to end: resolve the tokenizer, data and model; the SFT stage when enabled; reference
+/// log-probs (cached); the preference stage; the final model and report. Every stage writes into the run
+/// directory, and a stopped run picks up where it stood (`reopen` then `execute`).
+public final class TrainingSession {
+    public let experiment: Experiment
+    public let run: RunDirectory
+    let control: RunControl
+    let emit: @Sendable (TrainerEvent) -> Void
+    private let startedAt = Date().timeIntervalSince1970
+
+    init(experiment: Experiment, run: RunDirectory, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void) {
+        self.experiment = experiment
+        self.run = run
+        self.control = control
+        self.emit = emit
+    }
+
+    /// A new run directory for `experiment` under its `output_dir`, with `config.yaml` and a queued status.
+    public static func create(
+        _ experiment: Experiment, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void
+    ) throws -> TrainingSession {
+        let run = try RunDirectory.create(in: URL(fileURLWithPath: experiment.outputDir), name: experiment.defaultRunName)
+        try run.writeConfig(experiment)
+        let session = TrainingSession(experiment: experiment, run: run, control: control, emit: emit)
+        try session.writeStatus(.queued, stage: "prepare", step: 0, total: 0)
+        return session
+    }
+
+    /// An existing run, to resume it from its newest checkpoint with the configuration it was started with.
+    public static func reopen(
+        _ url: URL, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void
+    ) throws -> TrainingSession {
+        let run = RunDirectory(url: url)
+        return TrainingSession(experiment: try run.readConfig(), run: run, control: control, emit: emit)
+    }
+
+    /// Runs to the end, a stop or an error, always leaving `status.json` in a final state.
+    @discardableResult
+    public func execute() -> RunState {
+        do {
+            let state = try stages()
+            try writeStatus(state, stage: "dpo", step: run.readStatus()?.step ?? 0, total: run.readStatus()?.totalSteps ?? 0)
+            emit(.state(state, message: nil))
+            return state
+        } catch {
+            let message = "\(error)"
+            try? run.log("failed: \(message)")
+            let previous = run.readStatus()
+            try? writeStatus(.failed, stage: previous?.stage ?? "prepare", step: previous?.step ?? 0,
+                             total: previous?.totalSteps ?? 0, message: message)
+            emit(.state(.failed, message: message))
+            return .failed
+        }
+    }
+
+    private func stages() throws -> RunState {
+        try writeStatus(.running, stage: "prepare", step: 0, total: 0)
+        let tokenizer = try resolveTokenizer()
+        let data = try TrainingData(experiment: experiment, tokenizer: tokenizer)
+        say("data: \(data.train.count) training pairs, \(data.eval.count) held-out pairs (\(data.description))")
+        let model = try resolveModel(vocabularySize: tokenizer.vocabularySize, tokenizer: tokenizer)
+        say("model: \(model.parameterCount) parameters (\(model.config.layers) layers, hidden \(model.config.hiddenSize), vocab \(model.config.vocabSize))")
+        if experiment.sftEnabled, !FileManager.default.fileExists(atPath: run.sftURL.path) {
+            let examples = data.sftExamples(tokenizer: tokenizer)
+            say("sft: \(experiment.sft.maxSteps) steps on \(examples.count) sequences")
+            let stage = SFTStage(settings: experiment.sft, seed: experiment.seed, model: model, examples: examples, run: run,
+                                 control: control, emit: emit)
+            guard try stage.run() else { return .stopped }
+            try model.save(directory: run.sftURL)
+            try tokenizer.save(to: run.sftURL.appendingPathComponent("tokenizer.json"))
+        }
+        let reference = try referenceLogProbs(model: model, data: data)
+        let stage = PreferenceStage(experiment: experiment, model: model, train: data.train, eval: data.eval,
+                                    reference: reference, run: run, control: control, emit: emit)
+        let samples = SampleWriter(experiment: experiment, tokenizer: tokenizer, task: data.task, prompts: data.samplePrompts, run: run)
+        try samples.prepareReference(model: model, resuming: Checkpoint.latest(in: run) != nil)
+        stage.afterEvaluation = { step in
+            let count = try samples.write(model: model, step: step)
+            if count > 0 { self.emit(.samples(step: step, count: count)) }
+        }
+        let start = try stage.resume()
+        say("dpo: \(experiment.loss.lossTypes.map(\.rawValue).joined(separator: "+")), β \(experiment.loss.beta), "
+            + "learning rate \(experiment.learningRate), \(stage.totalSteps) steps" + (start > 0 ? ", resuming after step \(start)" : ""))
+        let state = try stage.run(after: start)
+        guard state == .finished else {
+            say("stopped after a checkpoint; resume with: dpo train --resume \(run.url.path)")
+            return state
+        }
+        try model.save(directory: run.finalURL)
+        try tokenizer.save(to: run.finalURL.appendingPathComponent("tokenizer.json"))
+        say("final model: \(run.finalURL.path)")
+        if let report = try samples.report() { say(report) }
+        return .finished
+    }
+
+    // MARK: resolution
+
+    private func resolveTokenizer() throws -> BPETokenizer {
+        if experiment.model == "builtin:tiny" {
+            let saved = run.tokenizerURL.appendingPathComponent("tokenizer.json")
+            if FileManager.default.fileExists(atPath: saved.path) { return try BPETokenizer(contentsOf: saved) }
+            let corpus = try TrainingData.tokenizerCorpus(experiment: experiment)
+            let started = Date()
+            let tokenizer = try BPETokenizer.train(corpus: corpus, vocabularySize: experiment.tinyModel.vocabSize,
+                                                   specialTokens: ["<|endoftext|>"])
+            try FileManager.default.createDirectory(at: run.tokenizerURL, withIntermediateDirectories: true)
+            try tokenizer.save(to: saved)
+            say(String(format: "tokenizer: BPE with %d tokens trained on %d texts in %.1f s", tokenizer.vocabularySize, corpus.count,
+                       Date().timeIntervalSince(started)))
+            return tokenizer
+        }
+        return try BPETokenizer.load(directory: URL(fileURLWithPath: experiment.model))
+    }
+
+    private func resolveModel(vocabularySize: Int, tokenizer: BPETokenizer) throws -> Transformer {
+        if FileManager.default.fileExists(atPath: run.sftURL.appendingPathComponent("config.json").path) {
+            return try Transformer.load(directory: run.sftURL)
+        }
+        guard experiment.model == "builtin:tiny" else { return try Transformer.load(directory: URL(fileURLWithPath: experiment.model)) }
+        let tiny = experiment.tinyModel
+        let config = TransformerConfig(
+            vocabSize: vocabularySize, hiddenSize: tiny.hiddenSize, intermediateSize: tiny.intermediateSize, layers: tiny.layers,
+            heads: tiny.heads, rmsNormEps: 1e-5, ropeTheta: 10_000, tieWordEmbeddings: true,
+            maxPositions: max(experiment.maxLength, experiment.maxPromptLength + experiment.samples.maxNewTokens) + 1,
+            bosTokenId: nil, eosTokenId: tokenizer.eosTokenId.map(Int.init))
+        let model = try Transformer(config: config)
+        model.initializeRandom(seed: UInt64(experiment.seed))
+        return model
+    }
+
+    private func referenceLogProbs(model: Transformer, data: TrainingData) throws -> ReferenceLogProbs? {
+        guard experiment.loss.lossTypes.contains(where: \.needsReference) else { return nil }
+        if let saved = try? JSONDecoder().decode(ReferenceLogProbs.self, from: Data(contentsOf: run.referenceURL)) {
+            say("reference log-probs: loaded from this run (\(saved.key))")
+            return saved
+        }
+        let key = ReferenceLogProbs.key(model: model, train: data.train, eval: data.eval)
+        let cache = ReferenceLogProbs.cacheURL(outputDir: URL(fileURLWithPath: experiment.outputDir), key: key)
+        let reference: ReferenceLogProbs
+        if let cached = ReferenceLogProbs.load(from: cache, key: key) {
+            reference = cached
+            say("reference log-probs: reused from cache \(key) (\(cached.train.count + cached.eval.count) pairs)")
+        } else {
+            let started = Date()
+            reference = ReferenceLogProbs(
+                key: key, train: try completionSums(model: model, pairs: data.train, batchSize: experiment.evalBatchSize),
+                eval: try completionSums(model: model, pairs: data.eval, batchSize: experiment.evalBatchSize))
+            try reference.save(to: cache)
+            say(String(format: "reference log-probs: computed for %d pairs in %.1f s, cached as %@", data.train.count + data.eval.count,
+                       Date().timeIntervalSince(started), key))
+        }
+        try reference.save(to: run.referenceURL)
+        return reference
+    }
+
+    // MARK: reporting
+
+    private func say(_ line: String) {
+        try? run.log(line)
+        emit(.log(line))
+    }
+
+    private func writeStatus(_ state: RunState, stage: String, step: Int, total: Int, message: String? = nil) throws {
+        try run.writeStatus(RunStatus(state: state, pid: getpid(), heartbeat: Date().timeIntervalSince1970, startedAt: startedAt,
+                                      stage: stage, step: step, totalSteps: total, message: message))
+    }
+}
+
+extension Experiment {
+    /// SFT runs when asked, and by default only for `builtin:tiny`, which starts from random weights.
+    public var sftEnabled: Bool { sft.enabled ?? (model == "builtin:tiny") }
+
+    /// `run_name`, or the loss and β (`sigmoid-beta0.1`).
+    public var defaultRunName: String {
+        runName ?? "\(loss.lossTypes.map(\.rawValue).joined(separator: "+"))-beta\(format(loss.beta))"
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Training
+
+/// Prints a run's events: on a terminal, one progress line redrawn in place (step, total, ETA, loss, accuracy);
+/// otherwise plain lines, one per logged step, for logs and pipes.
+final class ProgressPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let interactive = isatty(STDOUT_FILENO) != 0
+    private var stageStarted = Date()
+    private var total = 0
+    private var lineOpen = false
+
+    func line(_ text: String) {
+        lock.withLock {
+            if lineOpen { print("") }
+            lineOpen = false
+            print(text)
+            fflush(nil)
+        }
+    }
+
+    func handle(_ event: TrainerEvent) {
+        switch event {
+        case .log(let text): line(text)
+        case .stage(let name, let totalSteps):
+            lock.withLock {
+                stageStarted = Date()
+                total = totalSteps
+            }
+            line("\(name): \(totalSteps) steps")
+        case .metrics(let stage, let step, let values): progress(stage: stage, step: step, values: values)
+        case .evaluation(let step, let values):
+            line(String(format: "eval @ step %d: loss %.4f, accuracy %.3f, margin %.3f", step, values["eval_loss"] ?? .nan,
+                        values["eval_rewards/accuracies"] ?? .nan, values["eval_rewards/margins"] ?? .nan))
+        case .samples(let step, let count): line("samples @ step \(step): \(count) prompts")
+        case .checkpoint(let step, let path): line("checkpoint @ step \(step): \(path)")
+        case .state(let state, let message): line("run \(state.rawValue)" + (message.map { ": \($0)" } ?? ""))
+        }
+    }
+
+    private func progress(stage: String, step: Int, values: [String: Double]) {
+        lock.withLock {
+            let elapsed = Date().timeIntervalSince(stageStarted)
+            let eta = step > 0 ? elapsed / Double(step) * Double(max(0, total - step)) : 0
+            let loss = String(format: "%.4f", values["loss"] ?? .nan)
+            let accuracy = values["rewards/accuracies"].map { String(format: " acc %.2f", $0) } ?? ""
+            let margin = values["rewards/margins"].map { String(format: " margin %.3f", $0) } ?? ""
+            let counter = "\(stage) \(step)/\(total)"
+            if interactive {
+                let width = 20
+                let filled = total > 0 ? min(width, width * step / total) : 0
+                let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+                print("\r\(bar) \(counter) ETA \(clock(eta)) loss \(loss)\(accuracy)\(margin)\u{1B}[K", terminator: "")
+                lineOpen = true
+            } else {
+                print("\(counter) elapsed \(clock(elapsed)) ETA \(clock(eta)) loss \(loss)\(accuracy)\(margin)")
+            }
+            fflush(nil)
+        }
+    }
+
+    private func clock(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        return String(format: "%d:%02d", total / 60, total % 60)
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `dpo train`: one run, headless. SIGINT, SIGTERM and SIGHUP checkpoint the run and mark it stopped;
+/// `--resume RUN` continues it from that checkpoint with the configuration it was started with.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a policy with DPO (or another loss of the family) from an experiment file.")
+
+    @Argument(help: "Experiment file (YAML with TRL's key names), e.g. experiments/demo.yaml.")
+    var experiment: String?
+
+    @Option(name: .customLong("set"), help: "Override a key, e.g. --set beta=0.2 (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "Resume a stopped run directory from its newest checkpoint.")
+    var resume: String?
+
+    func validate() throws {
+        guard (experiment == nil) != (resume == nil) else {
+            throw ValidationError("give an experiment file, or --resume RUN (not both)")
+        }
+    }
+
+    func run() throws {
+        let control = RunControl()
+        let signals = SignalStop(control: control)
+        defer { withExtendedLifetime(signals) {} }
+        let progress = ProgressPrinter()
+        let session: TrainingSession
+        if let resume {
+            guard overrides.isEmpty else { throw ValidationError("--set does not apply to a resumed run: it keeps its config.yaml") }
+            session = try TrainingSession.reopen(URL(fileURLWithPath: resume), control: control, emit: progress.handle)
+        } else {
+            var loaded = try Experiment(contentsOf: URL(fileURLWithPath: experiment!))
+            try loaded.apply(overrides: overrides)
+            session = try TrainingSession.create(loaded, control: control, emit: progress.handle)
+        }
+        progress.line("run: \(session.run.url.path)")
+        switch session.execute() {
+        case .finished: return
+        case .stopped: throw ExitCode(3)
+        default: throw ExitCode.failure
+        }
+    }
+}
+
+/// Turns SIGINT, SIGTERM and SIGHUP into a stop request, handled between steps, instead of killing the process.
+final class SignalStop {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(control: RunControl) {
+        for number in [SIGINT, SIGTERM, SIGHUP] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { control.requestStop() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Model
+import Preference
+import XCTest
+@testable import Training
+
+/// Packing pairs with prefix sharing, and mapping log-probs to per-completion sums and gradients back.
+final class PairBatchTests: XCTestCase {
+    private func pair(_ prompt: [Int32], _ chosen: [Int32], _ rejected: [Int32]) -> TokenizedPair {
+        TokenizedPair(prompt: prompt, chosen: chosen, rejected: rejected, source: SourceLocation(file: "test", line: 1))
+    }
+
+    func testSharesEachPromptAndSumsEachCompletion() {
+        let batch = PairBatch([pair([1, 2, 3], [4, 5], [6]), pair([7], [8, 9, 10], [11, 12])])
+        // Rows: prompt (3) + chosen inputs (1) + rejected inputs (0), then 1 + 2 + 1.
+        XCTAssertEqual(batch.packed.rows, 8)
+        XCTAssertEqual(batch.completionTokens, 2 + 1 + 3 + 2)
+        XCTAssertEqual(batch.packed.targetTokens, [4, 5, 6, 8, 9, 10, 11, 12])
+        let logp: [Float] = [-1, -2, -3, -4, -5, -6, -7, -8]
+        let sums = batch.sums(logp)
+        XCTAssertEqual(sums, [CompletionSums(chosen: -3, rejected: -3, chosenTokens: 2, rejectedTokens: 1),
+                              CompletionSums(chosen: -15, rejected: -15, chosenTokens: 3, rejectedTokens: 2)])
+        let gradients = batch.targetGradients(dChosen: [1, 2], dRejected: [-1, -2], scale: 0.5)
+        XCTAssertEqual(gradients, [0.5, 0.5, -0.5, 1, 1, 1, -1, -1])
+    }
+
+    func testEmptyPromptKeepsTheFirstTokenAsContext() {
+        let batch = PairBatch([pair([], [4, 5, 6], [7, 8])])
+        XCTAssertEqual(batch.packed.targetTokens, [5, 6, 8])
+        XCTAssertEqual(batch.sums([-1, -1, -1]), [CompletionSums(chosen: -2, rejected: -1, chosenTokens: 2, rejectedTokens: 1)])
+    }
+
+    func testDataOrderIsAPermutationPerEpochAndReproducible() {
+        var order = DataOrder(count: 10, seed: 3)
+        let first = order.batch(start: 0, size: 10)
+        XCTAssertEqual(Set(first), Set(0..<10))
+        XCTAssertNotEqual(first, Array(0..<10))
+        let second = order.batch(start: 10, size: 10)
+        XCTAssertEqual(Set(second), Set(0..<10))
+        XCTAssertNotEqual(first, second)
+        var again = DataOrder(count: 10, seed: 3)
+        XCTAssertEqual(again.batch(start: 7, size: 6), Array((first + second)[7..<13]))
+    }
+}
