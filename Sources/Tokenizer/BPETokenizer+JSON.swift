@@ -189,7 +189,8 @@ struct TokenizerFile: Decodable {
                 if let lists = try? container.decode([[String]].self) {
                     pairs = try lists.enumerated().map { index, list in
                         guard list.count == 2 else {
-                            throw TokenizerError.malformed("model.merges[\(index)]: expected 2 tokens, found \(list.count)")
+                            throw TokenizerError.malformed(
+                                "model.merges[\(index)]: expected 2 tokens, found \(list.count)")
                         }
                         return (list[0], list[1])
                     }

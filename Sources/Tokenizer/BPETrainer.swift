@@ -30,7 +30,8 @@ struct BPETrainer {
         -> BPETokenizer
     {
         var trainer = BPETrainer()
-        let specials = specialTokens.filter { !$0.isEmpty }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        var specials: [String] = []
+        for special in specialTokens where !special.isEmpty && !specials.contains(special) { specials.append(special) }
         for special in specials { _ = trainer.addToken(Array(special.utf8), spelling: special) }
         for byte in (0..<256).sorted(by: { ByteLevel.character[$0] < ByteLevel.character[$1] }) {
             // A special token spelled like a byte (say "!") is that byte's token too, and merges see its byte.

@@ -64,7 +64,9 @@ struct ByteStringTable: Sendable {
 
     /// Whether `stored[start...]` begins with `key`; the caller has checked there are enough bytes.
     @inline(__always)
-    private static func equal(_ stored: UnsafeBufferPointer<UInt8>, _ start: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+    private static func equal(
+        _ stored: UnsafeBufferPointer<UInt8>, _ start: Int, _ key: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
         for i in 0..<key.count where stored[start + i] != key[i] { return false }
         return true
     }

@@ -64,7 +64,8 @@ public enum ChatTemplate: Sendable, Hashable {
             return "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
                 + "{{ '<|im_start|>system\n\(escaped)<|im_end|>\n' }}{% endif %}\(turns){% endfor %}\(prompt)"
         case .humanAssistant:
-            return "{% for message in messages %}{% if message['role'] == 'user' %}{{ '\n\nHuman: ' + message['content'] }}"
+            return "{% for message in messages %}"
+                + "{% if message['role'] == 'user' %}{{ '\n\nHuman: ' + message['content'] }}"
                 + "{% elif message['role'] == 'assistant' %}{{ '\n\nAssistant: ' + message['content'] }}"
                 + "{% elif message['role'] == 'system' %}{{ message['content'] }}"
                 + "{% else %}{{ '\n\n' + message['role'] + ': ' + message['content'] }}{% endif %}{% endfor %}"

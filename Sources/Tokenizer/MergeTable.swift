@@ -3,9 +3,14 @@
 /// Looking pairs up is most of the work of BPE. `Dictionary` hashes every key with SipHash; a multiplicative hash
 /// of the packed pair and linear probing is several times faster, and the table is built once per tokenizer.
 struct MergeTable: Sendable {
-    private var keys: [UInt64]
-    private var values: [UInt64]
+    /// Key and value side by side: a lookup touches one cache line.
+    private var slots: [Slot]
     private let shift: UInt64
+
+    private struct Slot {
+        var key: UInt64
+        var value: UInt64
+    }
 
     private static let empty = UInt64.max
 
@@ -13,8 +18,7 @@ struct MergeTable: Sendable {
     init(capacity count: Int) {
         var bits: UInt64 = 4
         while (1 << bits) < 2 * max(count, 1) { bits += 1 }
-        keys = [UInt64](repeating: Self.empty, count: 1 << bits)
-        values = [UInt64](repeating: 0, count: 1 << bits)
+        slots = [Slot](repeating: Slot(key: Self.empty, value: 0), count: 1 << bits)
         shift = 64 - bits
     }
 
@@ -29,23 +33,22 @@ struct MergeTable: Sendable {
     /// Records a merge; a pair listed twice keeps its later rank, as in `tokenizers` (which collects into a map).
     mutating func insert(_ left: Int32, _ right: Int32, rank: Int32, merged: Int32) {
         let key = Self.key(left, right)
-        let mask = keys.count - 1
+        let mask = slots.count - 1
         var i = slot(key)
-        while keys[i] != Self.empty && keys[i] != key { i = (i + 1) & mask }
-        keys[i] = key
-        values[i] = UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: merged))
+        while slots[i].key != Self.empty && slots[i].key != key { i = (i + 1) & mask }
+        slots[i] = Slot(key: key, value: UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: merged)))
     }
 
     /// `rank << 32 | merged id` for the pair, or `UInt64.max` when the pair never merges.
     @inline(__always)
     func find(_ left: Int32, _ right: Int32) -> UInt64 {
         let key = Self.key(left, right)
-        return keys.withUnsafeBufferPointer { keys in
-            let mask = keys.count - 1
+        return slots.withUnsafeBufferPointer { slots in
+            let mask = slots.count - 1
             var i = slot(key)
             while true {
-                let k = keys[i]
-                if k == key { return values[i] }
+                let k = slots[i].key
+                if k == key { return slots[i].value }
                 if k == Self.empty { return Self.empty }
                 i = (i + 1) & mask
             }

@@ -15,11 +15,16 @@ struct PieceEncoder {
     private var cachedIds: [Int32] = []
 
     // Merge-loop buffers, reused from piece to piece.
-    private var symbols: [Int32] = []
-    private var prev: [Int32] = []
-    private var next: [Int32] = []
-    private var alive: [Bool] = []
+    private var nodes: [Node] = []
     private var heap: [HeapEntry] = []
+
+    /// A symbol of the piece being merged, linked to its neighbours (-1 at the ends).
+    private struct Node {
+        var id: Int32
+        var prev: Int32
+        var next: Int32
+        var alive: Bool
+    }
 
     /// A candidate merge: `key` = rank << 32 | position of the left symbol, smallest first.
     private struct HeapEntry {
@@ -61,94 +66,115 @@ struct PieceEncoder {
         }
     }
 
-    /// `BPE::merge_word` then `Word::merge_all`.
+    /// `BPE::merge_word` then `Word::merge_all`. Works on unsafe views of the reused buffers: this loop is most of
+    /// the encoding time, and array accesses through `self` would check uniqueness at every write.
     private mutating func merge(_ piece: UnsafeBufferPointer<UInt8>, into out: inout [Int32]) {
-        symbols.removeAll(keepingCapacity: true)
+        var nodes = self.nodes
+        var heap = self.heap
+        self.nodes = []
+        self.heap = []
+        nodes.removeAll(keepingCapacity: true)
+        let symbol = { (id: Int32) in Node(id: id, prev: 0, next: 0, alive: true) }
+        // Bytes without a token become `unk_token` (consecutive ones fused if `fuse_unk`), or vanish without one.
         var pendingUnknown = false
         for b in piece {
             let id = model.byteIds[Int(b)]
             if id >= 0 {
-                if pendingUnknown, let unknown = model.unknownId { symbols.append(unknown) }
+                if pendingUnknown, let unknown = model.unknownId { nodes.append(symbol(unknown)) }
                 pendingUnknown = false
-                symbols.append(id)
+                nodes.append(symbol(id))
             } else if let unknown = model.unknownId {
-                if pendingUnknown && !model.fuseUnknown { symbols.append(unknown) }
+                if pendingUnknown && !model.fuseUnknown { nodes.append(symbol(unknown)) }
                 pendingUnknown = true
             }
         }
-        if pendingUnknown, let unknown = model.unknownId { symbols.append(unknown) }
+        if pendingUnknown, let unknown = model.unknownId { nodes.append(symbol(unknown)) }
 
-        let n = symbols.count
-        guard n > 1 else {
-            out.append(contentsOf: symbols)
-            return
+        let n = nodes.count
+        if n > 1 {
+            // Each merge pushes at most two entries: 3n bounds the heap.
+            if heap.count < 3 * n {
+                heap.append(contentsOf: repeatElement(HeapEntry(key: 0, merged: 0), count: 3 * n - heap.count))
+            }
+            let table = model.mergeTable
+            nodes.withUnsafeMutableBufferPointer { nodes in
+                heap.withUnsafeMutableBufferPointer { heap in
+                    Self.mergeAll(nodes, heap, table)
+                }
+            }
         }
-        prev.removeAll(keepingCapacity: true)
-        next.removeAll(keepingCapacity: true)
-        alive.removeAll(keepingCapacity: true)
-        heap.removeAll(keepingCapacity: true)
+        for node in nodes where node.alive { out.append(node.id) }
+        self.nodes = nodes
+        self.heap = heap
+    }
+
+    private static func mergeAll(
+        _ nodes: UnsafeMutableBufferPointer<Node>, _ heap: UnsafeMutableBufferPointer<HeapEntry>, _ table: MergeTable
+    ) {
+        let n = nodes.count
         for i in 0..<n {
-            prev.append(Int32(i - 1))
-            next.append(i + 1 < n ? Int32(i + 1) : -1)
-            alive.append(true)
+            nodes[i].prev = Int32(i - 1)
+            nodes[i].next = i + 1 < n ? Int32(i + 1) : -1
         }
-        for i in 0..<(n - 1) { pushIfMerges(at: i, symbols[i], symbols[i + 1]) }
+        var count = 0
+        @inline(__always) func push(_ position: Int32, _ left: Int32, _ right: Int32) {
+            let found = table.find(left, right)
+            guard found != UInt64.max else { return }
+            let entry = HeapEntry(
+                key: found & 0xFFFF_FFFF_0000_0000 | UInt64(position), merged: Int32(truncatingIfNeeded: found))
+            pushHeap(heap, &count, entry)
+        }
+        for i in 0..<(n - 1) { push(Int32(i), nodes[i].id, nodes[i + 1].id) }
 
-        while let top = popHeap() {
+        while count > 0 {
+            let top = popHeap(heap, &count)
             let pos = Int(top.key & 0xFFFF_FFFF)
-            guard alive[pos], next[pos] >= 0 else { continue }
-            let right = Int(next[pos])
+            guard nodes[pos].alive, nodes[pos].next >= 0 else { continue }
+            let right = Int(nodes[pos].next)
             // An entry is stale when the pair at `pos` has changed since it was pushed.
-            let current = model.mergeTable.find(symbols[pos], symbols[right])
+            let current = table.find(nodes[pos].id, nodes[right].id)
             guard current != UInt64.max, Int32(truncatingIfNeeded: current) == top.merged else { continue }
 
-            symbols[pos] = top.merged
-            next[pos] = next[right]
-            alive[right] = false
-            if next[right] >= 0 { prev[Int(next[right])] = Int32(pos) }
-            if prev[pos] >= 0 {
-                let p = Int(prev[pos])
-                pushIfMerges(at: p, symbols[p], symbols[pos])
+            nodes[pos].id = top.merged
+            nodes[pos].next = nodes[right].next
+            nodes[right].alive = false
+            if nodes[right].next >= 0 { nodes[Int(nodes[right].next)].prev = Int32(pos) }
+            if nodes[pos].prev >= 0 {
+                let p = Int(nodes[pos].prev)
+                push(Int32(p), nodes[p].id, top.merged)
             }
-            if next[pos] >= 0 { pushIfMerges(at: pos, symbols[pos], symbols[Int(next[pos])]) }
+            if nodes[pos].next >= 0 { push(Int32(pos), top.merged, nodes[Int(nodes[pos].next)].id) }
         }
-        for i in 0..<n where alive[i] { out.append(symbols[i]) }
     }
 
-    @inline(__always)
-    private mutating func pushIfMerges(at position: Int, _ left: Int32, _ right: Int32) {
-        let found = model.mergeTable.find(left, right)
-        guard found != UInt64.max else { return }
-        let rank = found >> 32
-        pushHeap(HeapEntry(key: rank << 32 | UInt64(position), merged: Int32(truncatingIfNeeded: found)))
-    }
-
-    private mutating func pushHeap(_ entry: HeapEntry) {
-        heap.append(entry)
-        var child = heap.count - 1
+    private static func pushHeap(
+        _ heap: UnsafeMutableBufferPointer<HeapEntry>, _ count: inout Int, _ entry: HeapEntry
+    ) {
+        var child = count
+        count += 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard heap[child].key < heap[parent].key else { break }
-            heap.swapAt(child, parent)
+            guard entry.key < heap[parent].key else { break }
+            heap[child] = heap[parent]
             child = parent
         }
+        heap[child] = entry
     }
 
-    private mutating func popHeap() -> HeapEntry? {
-        guard let last = heap.popLast() else { return nil }
-        guard !heap.isEmpty else { return last }
+    private static func popHeap(_ heap: UnsafeMutableBufferPointer<HeapEntry>, _ count: inout Int) -> HeapEntry {
         let top = heap[0]
-        heap[0] = last
+        count -= 1
+        let last = heap[count]
         var parent = 0
         while true {
-            let left = 2 * parent + 1
-            guard left < heap.count else { break }
-            let right = left + 1
-            let child = right < heap.count && heap[right].key < heap[left].key ? right : left
-            guard heap[child].key < heap[parent].key else { break }
-            heap.swapAt(child, parent)
+            var child = 2 * parent + 1
+            guard child < count else { break }
+            if child + 1 < count && heap[child + 1].key < heap[child].key { child += 1 }
+            guard heap[child].key < last.key else { break }
+            heap[parent] = heap[child]
             parent = child
         }
+        heap[parent] = last
         return top
     }
 }

@@ -34,7 +34,8 @@ final class ChatTemplateTests: XCTestCase {
 
     func testDetectsSmolLM2WithItsDefaultSystemMessage() throws {
         let smolLM2 = try XCTUnwrap(Fixtures.golden?.chat.templates["smollm2"])
-        XCTAssertEqual(try ChatTemplate.detect(from: smolLM2), .chatML(defaultSystem: ChatTemplate.smolLM2DefaultSystem))
+        XCTAssertEqual(
+            try ChatTemplate.detect(from: smolLM2), .chatML(defaultSystem: ChatTemplate.smolLM2DefaultSystem))
     }
 
     func testDetectsRoundTripOfEveryCase() throws {
@@ -48,17 +49,21 @@ final class ChatTemplateTests: XCTestCase {
     /// the messages); the default message is in a later literal.
     func testDetectsDefaultSystemInALaterLiteral() throws {
         let qwenLike = """
-            {%- if messages[0]['role'] == 'system' %}{{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}\
+            {%- if messages[0]['role'] == 'system' %}\
+            {{- '<|im_start|>system\\n' + messages[0]['content'] + '<|im_end|>\\n' }}\
             {%- else %}{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud.<|im_end|>\\n' }}{%- endif %}\
-            {%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}\
+            {%- for message in messages %}\
+            {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}\
             {%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}
             """
-        XCTAssertEqual(try ChatTemplate.detect(from: qwenLike), .chatML(defaultSystem: "You are Qwen, created by Alibaba Cloud."))
+        XCTAssertEqual(
+            try ChatTemplate.detect(from: qwenLike), .chatML(defaultSystem: "You are Qwen, created by Alibaba Cloud."))
     }
 
     func testUnknownTemplateErrorNamesWhatWasFound() {
         let llama3 = "{% set loop_messages = messages %}{% for message in loop_messages %}{% set content = "
-            + "'<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + message['content'] | trim + '<|eot_id|>' %}"
+            + "'<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + message['content'] | trim "
+            + "+ '<|eot_id|>' %}"
         XCTAssertThrowsError(try ChatTemplate.detect(from: llama3)) { error in
             XCTAssertEqual(error as? TokenizerError, .unknownChatTemplate(String(llama3.prefix(60))))
             XCTAssertTrue("\(error)".contains("{% set loop_messages = messages %}"), "\(error)")
@@ -68,7 +73,8 @@ final class ChatTemplateTests: XCTestCase {
 
     func testEmptyConversation() {
         XCTAssertEqual(ChatTemplate.chatML(defaultSystem: "S").render([], addGenerationPrompt: false), "")
-        XCTAssertEqual(ChatTemplate.chatML(defaultSystem: "S").render([], addGenerationPrompt: true), "<|im_start|>assistant\n")
+        XCTAssertEqual(
+            ChatTemplate.chatML(defaultSystem: "S").render([], addGenerationPrompt: true), "<|im_start|>assistant\n")
         XCTAssertEqual(ChatTemplate.humanAssistant.render([], addGenerationPrompt: true), "\n\nAssistant:")
     }
 

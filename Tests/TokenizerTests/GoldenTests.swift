@@ -42,7 +42,8 @@ final class GoldenTests: XCTestCase {
             if !sameScalars(tokenizer.decode(expected.ids[i]), decoded)
                 || !sameScalars(tokenizer.decode(expected.ids[i], skipSpecialTokens: true), skipped)
             {
-                decodeFailures.append("\(string.debugDescription): \(tokenizer.decode(expected.ids[i]).debugDescription)")
+                let text = tokenizer.decode(expected.ids[i])
+                decodeFailures.append("\(string.debugDescription): \(text.debugDescription)")
             }
         }
         XCTAssertTrue(
@@ -51,7 +52,8 @@ final class GoldenTests: XCTestCase {
                 + idFailures.prefix(5).joined(separator: "\n"))
         XCTAssertTrue(
             decodeFailures.isEmpty,
-            "\(variant): \(decodeFailures.count) decode differently:\n" + decodeFailures.prefix(5).joined(separator: "\n"))
+            "\(variant): \(decodeFailures.count) decode differently:\n"
+                + decodeFailures.prefix(5).joined(separator: "\n"))
 
         for decodeCase in expected.decodeCases {
             let text = tokenizer.decode(decodeCase.ids)
@@ -71,7 +73,8 @@ final class GoldenTests: XCTestCase {
             let tokenizer = try Fixtures.tokenizer(variant)
             for string in golden.strings {
                 let back = tokenizer.decode(tokenizer.encode(string))
-                XCTAssertTrue(sameScalars(back, string), "\(variant): \(string.debugDescription) → \(back.debugDescription)")
+                XCTAssertTrue(
+                    sameScalars(back, string), "\(variant): \(string.debugDescription) → \(back.debugDescription)")
             }
         }
     }

@@ -35,7 +35,8 @@ final class MalformedTests: XCTestCase {
     ) {
         XCTAssertThrowsError(try load(edit), file: file, line: line) { error in
             XCTAssertTrue(error is TokenizerError, "\(type(of: error)): \(error)", file: file, line: line)
-            XCTAssertTrue("\(error)".contains(expected), "\"\(error)\" does not mention \(expected)", file: file, line: line)
+            XCTAssertTrue(
+                "\(error)".contains(expected), "\"\(error)\" does not mention \(expected)", file: file, line: line)
         }
     }
 
@@ -93,7 +94,8 @@ final class MalformedTests: XCTestCase {
             "Split regex \(regex) is not one of the implemented patterns")
         assertError(
             { $0["pre_tokenizer"] = ["type": "Sequence", "pretokenizers": [
-                ["type": "Split", "pattern": ["Regex": SplitPattern.gpt2.regex], "behavior": "Removed", "invert": false],
+                ["type": "Split", "pattern": ["Regex": SplitPattern.gpt2.regex], "behavior": "Removed",
+                 "invert": false],
                 ["type": "ByteLevel", "add_prefix_space": false, "use_regex": false]]] },
             "Removed")
         assertError({ $0["decoder"] = ["type": "Metaspace"] }, "decoder")

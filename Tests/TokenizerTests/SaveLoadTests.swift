@@ -29,7 +29,8 @@ final class SaveLoadTests: XCTestCase {
             XCTAssertEqual(reloaded.addedTokens, original.addedTokens, variant)
             XCTAssertEqual(reloaded.preTokenizerSteps, original.preTokenizerSteps, variant)
             for string in strings {
-                XCTAssertEqual(reloaded.encode(string), original.encode(string), "\(variant): \(string.debugDescription)")
+                XCTAssertEqual(
+                    reloaded.encode(string), original.encode(string), "\(variant): \(string.debugDescription)")
             }
             XCTAssertEqual(reloaded.tokenizerJSON(), original.tokenizerJSON(), variant)
         }
@@ -84,7 +85,8 @@ final class SaveLoadTests: XCTestCase {
     func testDirectoryWithConfig() throws {
         let directory = temporary.appending(path: "model")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Fixtures.tokenizerURL("smollm"), to: directory.appending(path: "tokenizer.json"))
+        try FileManager.default.copyItem(
+            at: Fixtures.tokenizerURL("smollm"), to: directory.appending(path: "tokenizer.json"))
         let smolLM2 = try XCTUnwrap(Fixtures.golden?.chat.templates["smollm2"])
         let config: [String: Any] = [
             "bos_token": "<|im_start|>",
@@ -113,14 +115,16 @@ final class SaveLoadTests: XCTestCase {
     func testDirectoryWithoutConfigUsesWellKnownNames() throws {
         let directory = temporary.appending(path: "bare")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Fixtures.tokenizerURL("llama3"), to: directory.appending(path: "tokenizer.json"))
+        try FileManager.default.copyItem(
+            at: Fixtures.tokenizerURL("llama3"), to: directory.appending(path: "tokenizer.json"))
         XCTAssertEqual(try BPETokenizer.load(directory: directory).eosTokenId, 2)
     }
 
     func testConfigNamingAnUnknownToken() throws {
         let directory = temporary.appending(path: "bad")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Fixtures.tokenizerURL("gpt2"), to: directory.appending(path: "tokenizer.json"))
+        try FileManager.default.copyItem(
+            at: Fixtures.tokenizerURL("gpt2"), to: directory.appending(path: "tokenizer.json"))
         try Data(#"{"eos_token": "</s>"}"#.utf8).write(to: directory.appending(path: "tokenizer_config.json"))
         XCTAssertThrowsError(try BPETokenizer.load(directory: directory)) { error in
             XCTAssertTrue("\(error)".contains("eos_token \"</s>\""), "\(error)")

@@ -14,7 +14,8 @@ final class ScaleTests: XCTestCase {
                 let start = Date()
                 let ids = tokenizer.encode(text)
                 XCTAssertTrue(sameScalars(tokenizer.decode(ids), text))
-                XCTAssertLessThan(Date().timeIntervalSince(start), 5, "\(variant): \(text.prefix(5).debugDescription)…")
+                let seconds = Date().timeIntervalSince(start)
+                XCTAssertLessThan(seconds, 5, "\(variant): \(text.prefix(5).debugDescription)…")
             }
         }
     }

@@ -15,11 +15,14 @@ final class UnicodeClassTests: XCTestCase {
             let expected = try XCTUnwrap(ScalarClass(rawValue: UInt8(run[1])))
             for value in run[0]..<end where !(0xD800...0xDFFF).contains(value) {
                 let found = ScalarClass.of(value)
-                if found != expected { differences.append("U+\(String(value, radix: 16)): \(found), Oniguruma \(expected)") }
+                if found != expected {
+                    differences.append("U+\(String(value, radix: 16)): \(found), Oniguruma \(expected)")
+                }
             }
         }
         XCTAssertTrue(
             differences.isEmpty,
-            "\(differences.count) code points classified differently:\n" + differences.prefix(20).joined(separator: "\n"))
+            "\(differences.count) code points classified differently:\n"
+                + differences.prefix(20).joined(separator: "\n"))
     }
 }
