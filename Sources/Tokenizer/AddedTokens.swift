@@ -1,5 +1,7 @@
 /// A token matched verbatim in the text before pre-tokenization: the `added_tokens` of tokenizer.json (special tokens
-/// such as `<|im_end|>`, and ordinary added words).
+/// such as `<|im_end|>`, and ordinary added words). The initializer's defaults describe a special token, as
+/// `tokenizers` stores one (`normalized: false`); its file format's own defaults (`normalized: true`,
+/// `special: false`) apply when reading.
 public struct AddedToken: Sendable, Hashable {
     public var id: Int32
     public var content: String

@@ -21,6 +21,9 @@
 /// - Thread safety: immutable after init; `encode` keeps its buffers and piece cache per call, so any number of
 ///   threads may encode with one instance.
 /// - Complexity: `encode` is linear in the text for repeated words (each distinct piece is merged once per call).
+///   Release build on this project's 2-core machine (shared with other builds): 25–55 MB/s for 2 MB texts in one
+///   call, 5–7 MB/s for the same texts line by line (~100-byte calls, each with a cold cache); Python `tokenizers`
+///   0.23 managed 0.6–1.2 MB/s on the same texts and machine.
 public final class BPETokenizer: Sendable {
     let model: BPEModel
     let preTokenizer: PreTokenizer

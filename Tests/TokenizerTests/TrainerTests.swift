@@ -26,6 +26,15 @@ final class TrainerTests: XCTestCase {
             "training no longer reproduces swift_trained/tokenizer.json (re-record if the change is intended)")
     }
 
+    /// On a corpus without special tokens this is `tokenizers`' BpeTrainer, token for token and merge for merge
+    /// (hf_trainer was trained by it on the same lines). With special tokens in the corpus BpeTrainer counts their
+    /// fragments (`<|`, `im`, `_start`…) as words; this trainer cuts them out first, on purpose.
+    func testReproducesTokenizersTrainer() throws {
+        let lines = try Fixtures.corpus().filter { !$0.contains("<|") }
+        let trained = BPETokenizer.train(corpus: lines, vocabularySize: 600, specialTokens: Self.specials)
+        XCTAssertTrue(sameScalars(trained.tokenizerJSON(), try Fixtures.tokenizer("hf_trainer").tokenizerJSON()))
+    }
+
     func testVocabularySizeAndLayout() throws {
         let corpus = try Fixtures.corpus()
         for size in [259, 300, 512] {

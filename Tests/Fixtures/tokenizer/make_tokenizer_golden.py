@@ -13,6 +13,8 @@ fixture can be rebuilt from this file alone. It writes, beside itself:
                      lookups and merging give different ids
       gpt2_extras    gpt2's vocabulary with ByteLevel(add_prefix_space=True) and non-special added tokens that
                      use lstrip/rstrip/single_word/normalized
+  hf_trainer/tokenizer.json      -- BpeTrainer (600 tokens) on the lines of corpus.txt without special tokens: the
+                                    Swift trainer must reproduce it exactly (same counts, same tie-break)
   golden.json                    -- for every variant and every test string: ids from
                                     `encode(s, add_special_tokens=False)`, and the decoded text; decode cases on
                                     cut-off and random id lists; chat-template renders from transformers
@@ -349,6 +351,11 @@ def main():
                 break
             f.write(line + "\n")
             kept += len(line.encode()) + 1
+
+    kept_lines = open(os.path.join(OUT, "corpus.txt"), encoding="utf-8").read().split("\n")
+    os.makedirs(os.path.join(OUT, "hf_trainer"), exist_ok=True)
+    save_tokenizer(train([l for l in kept_lines if "<|" not in l], pre_tokenizers.ByteLevel(add_prefix_space=False),
+                         600), os.path.join(OUT, "hf_trainer", "tokenizer.json"))
 
     variants = build_variants(lines)
     swift_path = os.path.join(OUT, "swift_trained", "tokenizer.json")
