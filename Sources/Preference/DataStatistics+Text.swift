@@ -7,7 +7,7 @@ extension DatasetStatistics {
         var lines: [String] = []
         let formatName = format.map { " (\($0))" } ?? ""
         lines.append("\(file)\(formatName): \(records) \(lengthBias == nil ? "examples" : "pairs")")
-        lines.append("lengths in \(unit); completions include EOS or end-of-turn, before truncation")
+        lines.append("lengths in \(unit) (\(tokenizer)); completions include EOS or end-of-turn; before truncation")
         lines.append("")
         lines.append(pad("", 12) + ["p5", "p50", "p95", "max", "mean"].map { pad($0, 8, right: true) }.joined())
         for column in distributions {

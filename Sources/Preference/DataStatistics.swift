@@ -51,8 +51,10 @@ public struct LengthBias: Sendable, Hashable {
 public struct DatasetStatistics: Sendable, Hashable {
     public let file: String
     public let format: RecordFormat?
-    /// What the lengths count, as the user must read them (a BPE's tokens or bytes).
+    /// What one length unit is, short: "tokens" or "bytes".
     public let unit: String
+    /// Which tokenizer counted, in words the user can act on.
+    public let tokenizer: String
     public let records: Int
     /// Token lengths before truncation; completions include their EOS or end-of-turn tokens.
     public let distributions: [NamedDistribution]
@@ -70,7 +72,7 @@ public struct DatasetStatistics: Sendable, Hashable {
     /// would cut, so the distributions show the data as it is.
     public static func compute(
         pairs: [TokenizedPair], unpaired: [TokenizedExample] = [], file: String, format: RecordFormat?, unit: String,
-        truncation: TruncationSettings, problems: [DataProblem] = []
+        tokenizer: String, truncation: TruncationSettings, problems: [DataProblem] = []
     ) -> DatasetStatistics {
         var truncated = 0
         var dropped = 0
@@ -112,7 +114,7 @@ public struct DatasetStatistics: Sendable, Hashable {
             distinct = Set(unpaired.map { [$0.prompt, $0.completion, [$0.isDesirable ? 1 : 0]] }).count
         }
         return DatasetStatistics(
-            file: file, format: format, unit: unit, records: pairs.count + unpaired.count,
+            file: file, format: format, unit: unit, tokenizer: tokenizer, records: pairs.count + unpaired.count,
             distributions: distributions, lengthBias: bias, exactDuplicates: pairs.count + unpaired.count - distinct,
             truncation: truncation, truncated: truncated, dropped: dropped, problems: problems)
     }

@@ -5,7 +5,7 @@ extension PreferencePair {
         guard case .text(let prompt) = self.prompt, case .text(let chosen) = self.chosen,
               case .text(let rejected) = self.rejected
         else { return nil }
-        var object: [String: JSON] = ["prompt": .string(prompt), "chosen": .string(chosen), "rejected": .string(rejected)]
+        var object: JSONObject = ["prompt": .string(prompt), "chosen": .string(chosen), "rejected": .string(rejected)]
         if let system { object["system"] = .string(system) }
         return .object(object)
     }

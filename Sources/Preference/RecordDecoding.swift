@@ -42,7 +42,7 @@ enum RecordDecoding {
 
     // MARK: Formats needing more than field reads
 
-    private static func implicitPair(_ object: [String: JSON], _ source: SourceLocation) throws(FieldProblem)
+    private static func implicitPair(_ object: JSONObject, _ source: SourceLocation) throws(FieldProblem)
         -> PreferencePair
     {
         if object["chosen"]?.arrayValue != nil {
@@ -60,7 +60,7 @@ enum RecordDecoding {
             prompt: .text(split.prompt), chosen: .text(split.chosen), rejected: .text(split.rejected), source: source)
     }
 
-    private static func unpairedExample(_ object: [String: JSON], _ source: SourceLocation) throws(FieldProblem)
+    private static func unpairedExample(_ object: JSONObject, _ source: SourceLocation) throws(FieldProblem)
         -> UnpairedExample
     {
         guard let label = object["label"] else {
@@ -108,7 +108,7 @@ enum RecordDecoding {
 
     // MARK: Field readers
 
-    private static func string(_ object: [String: JSON], _ key: String) throws(FieldProblem) -> String {
+    private static func string(_ object: JSONObject, _ key: String) throws(FieldProblem) -> String {
         guard let value = object[key] else {
             throw FieldProblem(kind: .missingField, field: key, detail: "expected a string")
         }
@@ -118,7 +118,7 @@ enum RecordDecoding {
         return text
     }
 
-    private static func optionalString(_ object: [String: JSON], _ key: String) throws(FieldProblem) -> String? {
+    private static func optionalString(_ object: JSONObject, _ key: String) throws(FieldProblem) -> String? {
         guard let value = object[key], value != .null else { return nil }
         guard let text = value.stringValue else {
             throw FieldProblem(kind: .wrongType, field: key, detail: "expected a string, found \(value.kindName)")
@@ -127,7 +127,7 @@ enum RecordDecoding {
     }
 
     private static func messages(
-        _ object: [String: JSON], _ key: String, path: String? = nil
+        _ object: JSONObject, _ key: String, path: String? = nil
     ) throws(FieldProblem) -> [ChatMessage] {
         let path = path ?? key
         guard let value = object[key] else {
@@ -154,7 +154,7 @@ enum RecordDecoding {
     }
 
     private static func string(
-        _ message: [String: JSON], _ key: String, path: String
+        _ message: JSONObject, _ key: String, path: String
     ) throws(FieldProblem) -> String {
         do {
             return try string(message, key)

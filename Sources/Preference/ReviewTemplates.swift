@@ -79,9 +79,9 @@ enum ReviewTemplates {
 
     static let aspects = [
         "plot", "acting", "soundtrack", "pacing", "dialogue", "cinematography", "ending", "script", "cast",
-        "score", "editing", "visuals", "humor", "villain", "direction", "screenplay", "premise", "twist", "finale",
-        "camera work", "set design", "costumes", "romance", "action", "lead performance", "supporting cast",
-        "opening scene", "lighting", "story", "characters",
+        "score", "editing", "visual style", "humor", "villain", "direction", "screenplay", "premise", "twist", "finale",
+        "camera work", "set design", "costume design", "romance", "action", "lead performance", "supporting cast",
+        "opening scene", "lighting", "story", "main character",
     ]
 
     static let roles = [

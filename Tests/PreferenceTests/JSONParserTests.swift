@@ -71,6 +71,37 @@ final class JSONParserTests: XCTestCase {
         }
     }
 
+    func testValidUTF8ThatLooksLikeARepairIsKept() throws {
+        for text in ["replacement \u{FFFD} char in a long string", "\u{F000}\u{FFFD}", "x\n\u{FFFD}"] {
+            XCTAssertEqual(try JSONParser.parse(JSON.string(text).serialized), .string(text))
+        }
+        // F0 90 80 is one maximal ill-formed subpart: repairing it keeps the byte count, so counts can't tell.
+        let bytes: [UInt8] = Array("\"0123456789".utf8) + [0xF0, 0x90, 0x80] + Array("abc\"".utf8)
+        XCTAssertThrowsError(try JSONParser.parse(bytes)) { error in
+            XCTAssertEqual((error as? JSONSyntaxError)?.offset, 11)
+        }
+    }
+
+    /// Random byte strings inside quotes: the parser accepts exactly what the standard library's validator accepts.
+    func testUTF8CheckAgreesWithTheStandardLibrary() {
+        let seed = UInt64.random(in: 0...UInt64(UInt32.max))
+        print("UTF-8 differential seed: \(seed)")
+        var state = seed
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let pool: [UInt8] = Array("abc xyz".utf8) + Array(0x80...0xFF)
+        for _ in 0..<20_000 {
+            let content = (0..<Int(next() % 24)).map { _ in pool[Int(next()) % pool.count] }
+            let escape: [UInt8] = next() % 4 == 0 ? Array("\\n".utf8) : []
+            let body = escape + content
+            let expected = String(validating: body, as: UTF8.self)?.replacingOccurrences(of: "\\n", with: "\n")
+            let parsed = try? JSONParser.parse([UInt8(ascii: "\"")] + body + [UInt8(ascii: "\"")])
+            XCTAssertEqual(parsed, expected.map { .string($0) }, "seed \(seed), bytes \(body)")
+        }
+    }
+
     func testBoundsNesting() throws {
         let deep = String(repeating: "[", count: JSONParser.maximumDepth)
             + String(repeating: "]", count: JSONParser.maximumDepth)
