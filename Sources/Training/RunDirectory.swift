@@ -80,9 +80,13 @@ public final class RunDirectory: @unchecked Sendable {
     /// Appends one line of text to `log.txt`.
     public func log(_ line: String) throws { try appendLine(line, to: Self.logFile) }
 
-    /// The parsed objects of a journal, skipping nothing: a line that is not a JSON object is an error.
+    /// The parsed objects of a journal as it is on disk now (another process or session may be writing it),
+    /// skipping nothing: a line that is not a JSON object is an error.
     public func records(_ file: String) throws -> [[String: Any]] {
-        try lines(file).enumerated().map { index, line in
+        let path = url.appendingPathComponent(file)
+        guard FileManager.default.fileExists(atPath: path.path) else { return [] }
+        let lines = try String(contentsOf: path, encoding: .utf8).split(separator: "\n")
+        return try lines.enumerated().map { index, line in
             guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
                 throw ExperimentError(key: nil, "\(url.appendingPathComponent(file).path):\(index + 1): not a JSON object")
             }

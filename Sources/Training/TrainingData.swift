@@ -61,11 +61,12 @@ struct TrainingData {
 
     /// SFT sequences: a built-in task's corpus (whole texts, each ending in EOS), or each pair's prompt and chosen
     /// completion with only the completion counted in the loss.
-    func sftExamples(tokenizer: BPETokenizer) -> [SFTStage.Example] {
+    /// Texts longer than `maxLength` keep their first `maxLength` tokens.
+    func sftExamples(tokenizer: BPETokenizer, maxLength: Int) -> [SFTStage.Example] {
         if let task {
             let eos = tokenizer.eosTokenId.map { [$0] } ?? []
             return task.sftCorpus(count: 4000).map { text in
-                let tokens = tokenizer.encode(text) + eos
+                let tokens = Array((tokenizer.encode(text) + eos).prefix(maxLength))
                 return SFTStage.Example(tokens: tokens, targetMask: Array(repeating: true, count: tokens.count))
             }
         }

@@ -66,7 +66,7 @@ public final class TrainingSession {
         let model = try resolveModel(vocabularySize: tokenizer.vocabularySize, tokenizer: tokenizer)
         say("model: \(model.parameterCount) parameters (\(model.config.layers) layers, hidden \(model.config.hiddenSize), vocab \(model.config.vocabSize))")
         if experiment.sftEnabled, !FileManager.default.fileExists(atPath: run.sftURL.path) {
-            let examples = data.sftExamples(tokenizer: tokenizer)
+            let examples = data.sftExamples(tokenizer: tokenizer, maxLength: experiment.maxLength)
             say("sft: \(experiment.sft.maxSteps) steps on \(examples.count) sequences")
             let stage = SFTStage(settings: experiment.sft, seed: experiment.seed, model: model, examples: examples, run: run,
                                  control: control, emit: emit)

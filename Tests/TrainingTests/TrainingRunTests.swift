@@ -1,0 +1,95 @@
+import Foundation
+import Model
+import XCTest
+@testable import Training
+
+/// Whole runs of a tiny experiment: the first step's loss, resume after a stop, and the reference cache.
+final class TrainingRunTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpo-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    /// A tiny model on the built-in sentiment task, small enough for a debug build.
+    private func tinyExperiment(_ overrides: [String] = []) throws -> Experiment {
+        var experiment = Experiment()
+        try experiment.apply(overrides: [
+            "output_dir=\(directory.path)", "builtin.train_pairs=48", "builtin.eval_pairs=8", "tiny.vocab_size=320",
+            "tiny.hidden_size=16", "tiny.num_hidden_layers=1", "tiny.num_attention_heads=2", "tiny.intermediate_size=32",
+            "sft.max_steps=3", "sft.batch_size=4", "per_device_train_batch_size=4", "max_steps=8", "max_length=64",
+            "max_prompt_length=24", "learning_rate=0.001", "save_steps=3", "eval_steps=4", "samples.prompts=2",
+            "samples.max_new_tokens=4", "warmup_steps=0", "lr_scheduler_type=constant",
+        ] + overrides)
+        return experiment
+    }
+
+    private func metrics(_ run: RunDirectory) throws -> [[String: Any]] { try run.records(RunDirectory.metricsFile) }
+
+    func testFirstStepWithPolicyEqualToReferenceIsLn2WithZeroRewards() throws {
+        let session = try TrainingSession.create(try tinyExperiment(), control: RunControl(), emit: { _ in })
+        XCTAssertEqual(session.execute(), .finished)
+        let first = try XCTUnwrap(try metrics(session.run).first)
+        XCTAssertEqual(first["step"] as? Double, 1)
+        XCTAssertEqual(try XCTUnwrap(first["loss"] as? Double), log(2), accuracy: 1e-6)
+        for key in ["rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies"] {
+            XCTAssertEqual(try XCTUnwrap(first[key] as? Double), 0, accuracy: 1e-6, key)
+        }
+        let last = try XCTUnwrap(try metrics(session.run).last)
+        XCTAssertEqual(last["step"] as? Double, 8)
+        XCTAssertNotEqual(try XCTUnwrap(last["loss"] as? Double), log(2), accuracy: 1e-4, "the policy never moved")
+        XCTAssertEqual(session.run.readStatus()?.state, .finished)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: session.run.finalURL.appendingPathComponent("model.safetensors").path))
+        XCTAssertEqual(try session.run.records(RunDirectory.samplesFile).count, 2 * 2)
+    }
+
+    func testStoppedRunResumesToTheSameFinalMetrics() throws {
+        let uninterrupted = try TrainingSession.create(try tinyExperiment(["run_name=whole"]), control: RunControl(), emit: { _ in })
+        XCTAssertEqual(uninterrupted.execute(), .finished)
+
+        let control = RunControl()
+        let interrupted = try TrainingSession.create(try tinyExperiment(["run_name=parts"]), control: control, emit: { event in
+            if case .metrics(let stage, let step, _) = event, stage == "dpo", step == 5 { control.requestStop() }
+        })
+        XCTAssertEqual(interrupted.execute(), .stopped)
+        XCTAssertEqual(interrupted.run.readStatus()?.state, .stopped)
+        XCTAssertEqual(Checkpoint.latest(in: interrupted.run)?.state.step, 5)
+        let resumed = try TrainingSession.reopen(interrupted.run.url, control: RunControl(), emit: { _ in })
+        XCTAssertEqual(resumed.execute(), .finished)
+
+        let expected = try metrics(uninterrupted.run), actual = try metrics(interrupted.run)
+        XCTAssertEqual(actual.count, expected.count)
+        for (a, b) in zip(actual, expected) {
+            for key in ["step", "loss", "rewards/margins", "rewards/accuracies", "logps/chosen", "grad_norm"] {
+                XCTAssertEqual(try XCTUnwrap(a[key] as? Double), try XCTUnwrap(b[key] as? Double), accuracy: 1e-6, key)
+            }
+        }
+        let finalEval = { (run: RunDirectory) in try XCTUnwrap(try run.records(RunDirectory.evalFile).last?["eval_loss"] as? Double) }
+        XCTAssertEqual(try finalEval(interrupted.run), try finalEval(uninterrupted.run), accuracy: 1e-6)
+    }
+
+    func testReferenceLogProbsAreComputedOncePerModelAndData() throws {
+        for beta in ["0.1", "0.5"] {
+            let session = try TrainingSession.create(try tinyExperiment(["beta=\(beta)", "max_steps=1", "run_name=beta\(beta)"]),
+                                                     control: RunControl(), emit: { _ in })
+            XCTAssertEqual(session.execute(), .finished)
+        }
+        let logs = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("beta") }.sorted()
+            .map { try String(contentsOf: directory.appendingPathComponent($0).appendingPathComponent(RunDirectory.logFile), encoding: .utf8) }
+        let reference = logs.flatMap { $0.split(separator: "\n").map(String.init) }.filter { $0.hasPrefix("reference log-probs") }
+        XCTAssertEqual(reference.count, 2)
+        XCTAssertTrue(reference[0].contains("computed"), reference[0])
+        XCTAssertTrue(reference[1].contains("reused from cache"), reference[1])
+    }
+
+    func testNonFiniteLossStopsTheRunAndKeepsTheCheckpoint() throws {
+        let session = try TrainingSession.create(try tinyExperiment(["learning_rate=1e30", "max_grad_norm=0"]), control: RunControl(), emit: { _ in })
+        XCTAssertEqual(session.execute(), .failed)
+        let status = try XCTUnwrap(session.run.readStatus())
+        XCTAssertEqual(status.state, .failed)
+        XCTAssertTrue(status.message?.contains("non-finite") == true, status.message ?? "")
+    }
+}
