@@ -11,16 +11,22 @@ public enum ImplicitPrompt {
     public static let assistantMarker = "\n\nAssistant:"
 
     public static func split(chosen: String, rejected: String) -> (prompt: String, chosen: String, rejected: String) {
-        let chosenBytes = Array(chosen.utf8)
-        let rejectedBytes = Array(rejected.utf8)
-        var shared = 0
-        let limit = min(chosenBytes.count, rejectedBytes.count)
-        while shared < limit && chosenBytes[shared] == rejectedBytes[shared] { shared += 1 }
-        // Back off to a scalar boundary: the first differing byte may sit inside a multi-byte sequence.
-        while shared > 0 && shared < chosenBytes.count && chosenBytes[shared] & 0xC0 == 0x80 { shared -= 1 }
-        let cut = lastMarkerEnd(in: chosenBytes[..<shared]) ?? shared
-        func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
-        return (text(chosenBytes[..<cut]), text(chosenBytes[cut...]), text(rejectedBytes[cut...]))
+        var chosen = chosen
+        var rejected = rejected
+        return chosen.withUTF8 { chosenBytes in
+            rejected.withUTF8 { rejectedBytes in
+                var shared = 0
+                let limit = min(chosenBytes.count, rejectedBytes.count)
+                while shared < limit && chosenBytes[shared] == rejectedBytes[shared] { shared += 1 }
+                // Back off to a scalar boundary: the first differing byte may sit inside a multi-byte sequence.
+                while shared > 0 && shared < chosenBytes.count && chosenBytes[shared] & 0xC0 == 0x80 { shared -= 1 }
+                let cut = lastMarkerEnd(in: UnsafeBufferPointer(rebasing: chosenBytes[..<shared])) ?? shared
+                func text(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+                    String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self)
+                }
+                return (text(chosenBytes[..<cut]), text(chosenBytes[cut...]), text(rejectedBytes[cut...]))
+            }
+        }
     }
 
     /// The longest run of leading messages both lists share is the prompt; the rest are the completions.
@@ -32,11 +38,11 @@ public enum ImplicitPrompt {
         return (Array(chosen[..<shared]), Array(chosen[shared...]), Array(rejected[shared...]))
     }
 
-    private static func lastMarkerEnd(in bytes: ArraySlice<UInt8>) -> Int? {
+    private static func lastMarkerEnd(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         let marker = Array(assistantMarker.utf8)
         guard bytes.count >= marker.count else { return nil }
-        var start = bytes.endIndex - marker.count
-        while start >= bytes.startIndex {
+        var start = bytes.count - marker.count
+        while start >= 0 {
             if bytes[start] == marker[0] && bytes[start..<start + marker.count].elementsEqual(marker) {
                 return start + marker.count
             }

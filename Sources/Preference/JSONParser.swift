@@ -400,7 +400,7 @@ private struct Reader {
     func invalidUTF8(at offset: Int) -> JSONSyntaxError {
         JSONSyntaxError(
             kind: .invalidUTF8, offset: offset,
-            message: "invalid UTF-8 (byte 0x\(String(bytes[offset], radix: 16, uppercase: true)))")
+            message: "ill-formed sequence starting with byte 0x\(String(bytes[offset], radix: 16, uppercase: true))")
     }
 
     func controlCharacter(at offset: Int) -> JSONSyntaxError {
