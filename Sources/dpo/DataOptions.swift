@@ -7,6 +7,7 @@ extension RecordFormat: ExpressibleByArgument {}
 extension OnError: ExpressibleByArgument {}
 extension TruncationMode: ExpressibleByArgument {}
 extension Split: ExpressibleByArgument {}
+extension FileLayout: ExpressibleByArgument {}
 
 /// Which file, read how.
 struct DataFileOptions: ParsableArguments {
@@ -15,11 +16,14 @@ struct DataFileOptions: ParsableArguments {
     @Option(help: "Record format: standard, conversational, implicit-prompt, openai or unpaired (default: detected).")
     var format: RecordFormat?
 
+    @Option(help: "File layout: jsonl or json (an array of records); default: detected from the first character.")
+    var layout: FileLayout?
+
     var url: URL { URL(fileURLWithPath: file) }
 
     func loadRecords() throws -> RecordFile {
         do {
-            return try RecordLoader.load(contentsOf: url, format: format)
+            return try RecordLoader.load(contentsOf: url, format: format, layout: layout)
         } catch {
             printToStandardError("error: \(error)")
             throw ExitCode(1)
