@@ -63,16 +63,25 @@ public final class TrainingSession {
         let tokenizer = try resolveTokenizer()
         let data = try TrainingData(experiment: experiment, tokenizer: tokenizer)
         say("data: \(data.train.count) training pairs, \(data.eval.count) held-out pairs (\(data.description))")
-        let model = try resolveModel(vocabularySize: tokenizer.vocabularySize, tokenizer: tokenizer)
+        var model = try resolveModel(vocabularySize: tokenizer.vocabularySize, tokenizer: tokenizer)
         say("model: \(model.parameterCount) parameters (\(model.config.layers) layers, hidden \(model.config.hiddenSize), vocab \(model.config.vocabSize))")
         if experiment.sftEnabled, !FileManager.default.fileExists(atPath: run.sftURL.path) {
-            let examples = data.sftExamples(tokenizer: tokenizer, maxLength: experiment.maxLength)
-            say("sft: \(experiment.sft.maxSteps) steps on \(examples.count) sequences")
-            let stage = SFTStage(settings: experiment.sft, seed: experiment.seed, model: model, examples: examples, run: run,
-                                 control: control, emit: emit)
-            guard try stage.run() else { return .stopped }
-            try model.save(directory: run.sftURL)
-            try tokenizer.save(to: run.sftURL.appendingPathComponent("tokenizer.json"))
+            let cache = URL(fileURLWithPath: experiment.outputDir).appendingPathComponent(".sft-cache")
+                .appendingPathComponent(experiment.sftCacheKey)
+            if FileManager.default.fileExists(atPath: cache.appendingPathComponent("config.json").path) {
+                try FileManager.default.copyItem(at: cache, to: run.sftURL)
+                model = try Transformer.load(directory: run.sftURL)
+                say("sft: reused from cache \(experiment.sftCacheKey)")
+            } else {
+                let examples = data.sftExamples(tokenizer: tokenizer, maxLength: experiment.maxLength)
+                say("sft: \(experiment.sft.maxSteps) steps on \(examples.count) sequences")
+                let stage = SFTStage(settings: experiment.sft, seed: experiment.seed, model: model, examples: examples, run: run,
+                                     control: control, emit: emit)
+                guard try stage.run() else { return .stopped }
+                try model.save(directory: run.sftURL)
+                try tokenizer.save(to: run.sftURL.appendingPathComponent("tokenizer.json"))
+                try storeInCache(run.sftURL, at: cache)
+            }
         }
         let reference = try referenceLogProbs(model: model, data: data)
         let stage = PreferenceStage(experiment: experiment, model: model, train: data.train, eval: data.eval,
@@ -158,6 +167,17 @@ public final class TrainingSession {
         return reference
     }
 
+    /// Copies a finished directory into a shared cache: into a hidden sibling first, then renamed, so a reader
+    /// never sees half a model. A concurrent run that stored the same key first wins.
+    private func storeInCache(_ directory: URL, at cache: URL) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(at: cache.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let partial = cache.deletingLastPathComponent().appendingPathComponent(".\(cache.lastPathComponent).\(getpid())")
+        try? manager.removeItem(at: partial)
+        try manager.copyItem(at: directory, to: partial)
+        if (try? manager.moveItem(at: partial, to: cache)) == nil { try? manager.removeItem(at: partial) }
+    }
+
     // MARK: reporting
 
     private func say(_ line: String) {
@@ -174,6 +194,18 @@ public final class TrainingSession {
 extension Experiment {
     /// SFT runs when asked, and by default only for `builtin:tiny`, which starts from random weights.
     public var sftEnabled: Bool { sft.enabled ?? (model == "builtin:tiny") }
+
+    /// What decides the SFT stage's result: runs that agree on these (the runs of a β sweep) share one SFT model.
+    var sftCacheKey: String {
+        var hash = StableHash()
+        let keys = ["model", "dataset", "seed", "max_length", "max_prompt_length", "truncation_mode"]
+        for key in ExperimentKeys.all where keys.contains(key.name) || key.name.hasPrefix("sft.") || key.name.hasPrefix("tiny.")
+            || key.name.hasPrefix("builtin.") {
+            hash.combine(key.name)
+            hash.combine(key.value(self))
+        }
+        return hash.hex
+    }
 
     /// `run_name`, or the loss and β (`sigmoid-beta0.1`).
     public var defaultRunName: String {

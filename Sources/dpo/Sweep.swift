@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Training
+
+/// `dpo sweep`: every combination of an experiment's `sweep:` values, one run after another. Runs share the
+/// SFT model and the reference log-probs (both cached under the output folder), so only the first computes them.
+struct Sweep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the grid of an experiment's sweep: map and print a table of final metrics.")
+
+    @Argument(help: "Experiment file with a sweep: map, e.g. experiments/beta-sweep.yaml.")
+    var experiment: String
+
+    @Option(name: .customLong("set"), help: "Override a key in every run, e.g. --set max_steps=50 (repeatable).")
+    var overrides: [String] = []
+
+    func run() throws {
+        var base = try Experiment(contentsOf: URL(fileURLWithPath: experiment))
+        try base.apply(overrides: overrides)
+        let runs = try base.sweepRuns()
+        let control = RunControl()
+        let signals = SignalStop(control: control)
+        defer { withExtendedLifetime(signals) {} }
+        let progress = ProgressPrinter()
+        progress.line("sweep: \(runs.count) runs over \(base.sweep.map { "\($0.key) \($0.values)" }.joined(separator: " × "))")
+        var summaries: [RunSummary] = []
+        for (index, runExperiment) in runs.enumerated() {
+            if control.stopRequested { break }
+            let session = try TrainingSession.create(runExperiment, control: control, emit: progress.handle)
+            progress.line("[\(index + 1)/\(runs.count)] \(session.run.url.path)")
+            session.execute()
+            summaries.append(RunSummary(run: session.run))
+        }
+        let columns = ["loss", "eval_loss", "eval_rewards/accuracies", "eval_rewards/margins", "eval_logps/chosen", "reward/policy"]
+        progress.line("\n" + RunSummary.table(summaries, columns: columns))
+        if summaries.contains(where: { $0.state != .finished }) { throw ExitCode.failure }
+    }
+}
