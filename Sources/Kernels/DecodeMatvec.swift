@@ -1,6 +1,7 @@
 /// Forward of a linear layer for a single row, `out = weight · inp`: every product of a decode step, where
-/// generation feeds one token at a time. `matmulForward` with one row costs 3–5× more: OpenBLAS's `sgemm` packs
-/// the whole weight for a product that reads each weight once, and its `sgemv` is no faster than this loop.
+/// generation feeds one token at a time. On the decode shapes, `matmulForward` with one row measured 3–5× slower
+/// with OpenBLAS 0.3.21 (its `sgemm` packs the weight even for a product that reads each weight once), and its
+/// `sgemv` no faster than this loop.
 /// Four weight rows share each load of the input; the output rows split over the cores when there is enough work.
 ///
 /// - Complexity: outDim · inDim multiply-adds, bound by reading the weight from memory.

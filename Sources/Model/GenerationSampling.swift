@@ -133,7 +133,7 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
 }
 
 /// The index of the largest logit, the lowest index among equals.
-func greedyToken(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
+private func greedyToken(_ logits: UnsafeBufferPointer<Float>) -> Int32 {
     var best = 0
     for j in logits.indices where logits[j] > logits[best] { best = j }
     return Int32(best)
