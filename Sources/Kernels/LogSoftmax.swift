@@ -46,7 +46,8 @@ func rowMaximum(_ row: UnsafePointer<Float>, _ count: Int) -> Float {
     var lanes = SIMD8<Float>(repeating: -.infinity)
     var i = 0
     while i + 8 <= count {
-        lanes = pointwiseMax(lanes, load8(row, i))
+        let value = load8(row, i)
+        lanes.replace(with: value, where: value .> lanes)
         i += 8
     }
     var maximum = lanes.max()

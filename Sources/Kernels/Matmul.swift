@@ -62,4 +62,7 @@ func gemm(
 public enum BLASThreads {
     public static var count: Int { Int(openblas_get_num_threads()) }
     public static func set(_ threads: Int) { openblas_set_num_threads(Int32(threads)) }
+    /// The kernel family OpenBLAS chose for this CPU at load time (`Haswell`, `SkylakeX`, `Zen`, … or the slow
+    /// generic `Prescott` when it did not recognise the CPU).
+    public static var coreName: String { String(cString: openblas_get_corename()) }
 }

@@ -8,7 +8,11 @@
 public func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     let clamped = x.clamped(
         lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88.72283))
-    let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+    // Adding 1.5·2²³ rounds to the nearest integer in the low mantissa bits: n as a Float and, from the same
+    // bits, as an Int32. (`SIMD8<Int32>(_:rounding:)` and `rounded(_:)` compile to per-lane generic calls.)
+    let magic: Float = 12_582_912
+    let shifted = clamped * 1.442_695_04 + magic
+    let n = shifted - magic
     let r = clamped - n * 0.693_359_375 + n * 2.121_944_4e-4
     var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
     p = p * r + 1.398_199_95e-3
@@ -17,7 +21,7 @@ public func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
     p = p * r + 1.666_666_55e-1
     p = p * r + 5.000_000_12e-1
     p = p * (r * r) + r + 1
-    let scale = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+    let scale = (unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
     return p * unsafeBitCast(scale, to: SIMD8<Float>.self)
 }
 

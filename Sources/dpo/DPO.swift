@@ -6,4 +6,9 @@ struct DPO: ParsableCommand {
         commandName: "dpo",
         abstract: "DPO Workbench: Direct Preference Optimization on CPU, with a terminal workbench.",
         subcommands: [Train.self, Sweep.self, Eval.self, SampleCommand.self, Bench.self, DataCommand.self])
+
+    static func main() {
+        BLASCoreSelection.restartIfNeeded()
+        main(nil)
+    }
 }
