@@ -46,7 +46,7 @@ public func matmulBackward(
 /// General strided product `c = alpha · op(a) · op(b) + beta · c`, row-major, for the attention kernels that
 /// address one head's columns inside a wider matrix.
 @inline(__always)
-func gemm(
+public func gemm(
     transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int

@@ -20,6 +20,9 @@ public final class Transformer {
     let rotary: RotaryTable
     let activations: Activations
     private var batch: PackedBatch?
+    /// Low-rank adapters, when attached: they are then the only trainable parameters, and backward computes no
+    /// gradient for the base weights (which are frozen).
+    public private(set) var adapters: LoRAAdapters?
 
     public init(config: TransformerConfig) throws {
         try config.validate()
@@ -42,10 +45,20 @@ public final class Transformer {
         }
     }
 
-    public func zeroGradients() { gradients.zero(layout.count) }
+    public func zeroGradients() {
+        if let adapters { adapters.gradients.zero(adapters.count) } else { gradients.zero(layout.count) }
+    }
+
+    /// Attaches adapters (or detaches with nil); forward adds their output, backward trains only them.
+    public func attach(_ adapters: LoRAAdapters?) {
+        precondition(adapters.map { $0.config == config } ?? true, "adapters made for another model shape")
+        self.adapters = adapters
+    }
 
     private func weight(_ offset: Int) -> UnsafeMutablePointer<Float> { parameters.pointer + offset }
     private func gradient(_ offset: Int) -> UnsafeMutablePointer<Float> { gradients.pointer + offset }
+    /// A base weight's gradient, or nil when adapters are attached and the base is frozen.
+    private func baseGradient(_ offset: Int) -> UnsafeMutablePointer<Float>? { adapters == nil ? gradient(offset) : nil }
 
     private var logitChunk: Int { max(1, logitBudget / config.vocabSize) }
 
@@ -56,6 +69,7 @@ public final class Transformer {
         let n = batch.rows, c = config.hiddenSize, inter = config.intermediateSize
         let a = activations
         a.reserve(rows: n, targets: batch.targetCount, logitRows: min(batch.targetCount, logitChunk))
+        adapters?.reserve(rows: n)
         let eps = Float(config.rmsNormEps)
         let qkvStride = a.qkvStride, width = a.attentionWidth
         batch.tokens.withUnsafeBufferPointer { tokens in
@@ -73,17 +87,21 @@ public final class Transformer {
             let next = a.residual.pointer + (l + 1) * n * c
             rmsNormForward(norm1, a.attentionRstd.pointer + l * n, x, weight(w.attentionNorm), rows: n, channels: c, eps: eps)
             matmulForward(qkv, norm1, weight(w.qkv), rows: n, inDim: c, outDim: qkvStride)
+            adapters?.forward(layer: l, site: .qkv, out: qkv, outStride: qkvStride, inp: norm1)
             batch.positions.withUnsafeBufferPointer { positions in
                 rotaryApply(qkv, rowStride: qkvStride, heads: config.heads + config.kvHeads,
                             positions: positions.baseAddress!, rows: n, table: rotary, inverse: false)
             }
             attentionForward(attention, a.logSumExp.pointer + l * n * config.heads, qkv, spans: batch.spans, shape: a.shape)
             matmulForward(middle, attention, weight(w.output), rows: n, inDim: width, outDim: c)
+            adapters?.forward(layer: l, site: .output, out: middle, outStride: c, inp: attention)
             addInPlace(middle, x, count: n * c)
             rmsNormForward(norm2, a.mlpRstd.pointer + l * n, middle, weight(w.mlpNorm), rows: n, channels: c, eps: eps)
             matmulForward(gateUp, norm2, weight(w.gateUp), rows: n, inDim: c, outDim: 2 * inter)
+            adapters?.forward(layer: l, site: .gateUp, out: gateUp, outStride: 2 * inter, inp: norm2)
             swigluForward(swiglu, gateUp, rows: n, hidden: inter)
             matmulForward(next, swiglu, weight(w.down), rows: n, inDim: inter, outDim: c)
+            adapters?.forward(layer: l, site: .down, out: next, outStride: c, inp: swiglu)
             addInPlace(next, middle, count: n * c)
         }
         rmsNormForward(a.finalNorm.pointer, a.finalRstd.pointer, a.residual.pointer + config.layers * n * c,
@@ -120,7 +138,7 @@ public final class Transformer {
                         }
                     }
                     logSoftmaxBackwardChunk(range, dlogp: dlogp.baseAddress!, targets: targets.baseAddress!)
-                    matmulBackward(a.dGathered.pointer + range.lowerBound * c, gradient(layout.lmHead),
+                    matmulBackward(a.dGathered.pointer + range.lowerBound * c, baseGradient(layout.lmHead),
                                    a.logits.pointer, a.gathered.pointer + range.lowerBound * c, weight(layout.lmHead),
                                    rows: range.count, inDim: c, outDim: v)
                 }
@@ -132,7 +150,7 @@ public final class Transformer {
         }
         let dx = a.dResidual.pointer
         a.dResidual.zero(n * c)
-        rmsNormBackward(dx, gradient(layout.finalNorm), a.dNorm.pointer, a.residual.pointer + config.layers * n * c,
+        rmsNormBackward(dx, baseGradient(layout.finalNorm), a.dNorm.pointer, a.residual.pointer + config.layers * n * c,
                         weight(layout.finalNorm), a.finalRstd.pointer, rows: n, channels: c)
         for (l, w) in layout.layers.enumerated().reversed() {
             let x = a.residual.pointer + l * n * c
@@ -145,18 +163,21 @@ public final class Transformer {
             let swiglu = a.swiglu.pointer + l * n * inter
             // MLP: dx holds d(layer output) = d(middle) through the residual, plus the MLP branch below.
             a.dSwiglu.zero(n * inter)
-            matmulBackward(a.dSwiglu.pointer, gradient(w.down), dx, swiglu, weight(w.down), rows: n, inDim: inter, outDim: c)
+            matmulBackward(a.dSwiglu.pointer, baseGradient(w.down), dx, swiglu, weight(w.down), rows: n, inDim: inter, outDim: c)
+            adapters?.backward(layer: l, site: .down, dinp: a.dSwiglu.pointer, dout: dx, outStride: c, inp: swiglu)
             a.dGateUp.zero(n * 2 * inter)
             swigluBackward(a.dGateUp.pointer, a.dSwiglu.pointer, gateUp, rows: n, hidden: inter)
             a.dNorm.zero(n * c)
-            matmulBackward(a.dNorm.pointer, gradient(w.gateUp), a.dGateUp.pointer, norm2, weight(w.gateUp),
+            matmulBackward(a.dNorm.pointer, baseGradient(w.gateUp), a.dGateUp.pointer, norm2, weight(w.gateUp),
                            rows: n, inDim: c, outDim: 2 * inter)
-            rmsNormBackward(dx, gradient(w.mlpNorm), a.dNorm.pointer, middle, weight(w.mlpNorm), a.mlpRstd.pointer + l * n,
+            adapters?.backward(layer: l, site: .gateUp, dinp: a.dNorm.pointer, dout: a.dGateUp.pointer, outStride: 2 * inter, inp: norm2)
+            rmsNormBackward(dx, baseGradient(w.mlpNorm), a.dNorm.pointer, middle, weight(w.mlpNorm), a.mlpRstd.pointer + l * n,
                             rows: n, channels: c)
             // Attention: dx now holds d(middle) = d(layer input) through the residual, plus the branch below.
             a.dAttention.zero(n * width)
-            matmulBackward(a.dAttention.pointer, gradient(w.output), dx, attention, weight(w.output),
+            matmulBackward(a.dAttention.pointer, baseGradient(w.output), dx, attention, weight(w.output),
                            rows: n, inDim: width, outDim: c)
+            adapters?.backward(layer: l, site: .output, dinp: a.dAttention.pointer, dout: dx, outStride: c, inp: attention)
             a.dQKV.zero(n * qkvStride)
             attentionBackward(a.dQKV.pointer, a.dAttention.pointer, attention, a.logSumExp.pointer + l * n * config.heads,
                               qkv, spans: batch.spans, shape: a.shape)
@@ -165,11 +186,13 @@ public final class Transformer {
                             positions: positions.baseAddress!, rows: n, table: rotary, inverse: true)
             }
             a.dNorm.zero(n * c)
-            matmulBackward(a.dNorm.pointer, gradient(w.qkv), a.dQKV.pointer, norm1, weight(w.qkv),
+            matmulBackward(a.dNorm.pointer, baseGradient(w.qkv), a.dQKV.pointer, norm1, weight(w.qkv),
                            rows: n, inDim: c, outDim: qkvStride)
-            rmsNormBackward(dx, gradient(w.attentionNorm), a.dNorm.pointer, x, weight(w.attentionNorm),
+            adapters?.backward(layer: l, site: .qkv, dinp: a.dNorm.pointer, dout: a.dQKV.pointer, outStride: qkvStride, inp: norm1)
+            rmsNormBackward(dx, baseGradient(w.attentionNorm), a.dNorm.pointer, x, weight(w.attentionNorm),
                             a.attentionRstd.pointer + l * n, rows: n, channels: c)
         }
+        guard adapters == nil else { return }
         batch.tokens.withUnsafeBufferPointer { tokens in
             embeddingBackward(gradient(layout.embedding), dx, tokens.baseAddress!, rows: n, channels: c)
         }

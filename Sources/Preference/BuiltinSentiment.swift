@@ -19,8 +19,10 @@ public struct BuiltinSentiment: BuiltinTask {
         "movie-review openings; chosen completions read more positive under a lexicon sentiment score"
     }
 
-    /// Scores differ at least this much within a pair, so the preference is never a coin flip.
-    public static let minimumScoreGap = 0.1
+    /// Scores differ at least this much within a pair, so the preference is never a coin flip. At 0.25 a pair's
+    /// two completions differ clearly in tone, which a model of the demo's size learns from 2,000 pairs; near-ties
+    /// (a gap of 0.1) held a 1M-parameter policy at ~0.8 held-out accuracy.
+    public static let minimumScoreGap = 0.25
 
     public func sftCorpus(count: Int) -> [String] {
         drawItems(.train, count: count, seed: seed, salt: 1, prompt: \.prompt) { random in

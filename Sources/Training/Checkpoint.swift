@@ -17,7 +17,8 @@ public struct TrainerState: Sendable, Codable, Equatable {
     }
 }
 
-/// `checkpoints/step-N/`: the model as a Hugging Face directory, the optimizer's moments, and the trainer state.
+/// `checkpoints/step-N/`: the model as a Hugging Face directory (or its LoRA adapters in PEFT layout under
+/// `adapter/`), the optimizer's moments, and the trainer state.
 /// Written into a hidden sibling folder and renamed into place, so a checkpoint directory is always complete.
 public enum Checkpoint {
     /// How many checkpoints a run keeps (the newest ones).
@@ -31,8 +32,12 @@ public enum Checkpoint {
         let final = parent.appendingPathComponent("step-\(state.step)")
         let partial = parent.appendingPathComponent(".step-\(state.step).partial")
         try? FileManager.default.removeItem(at: partial)
-        try model.save(directory: partial)
-        let count = model.parameterCount
+        if let adapters = model.adapters {
+            try adapters.save(directory: partial.appendingPathComponent("adapter"), baseModel: "")
+        } else {
+            try model.save(directory: partial)
+        }
+        let count = optimizer.block.count
         try SafetensorsFile.write([
             (name: "exp_avg", shape: [count], values: UnsafeBufferPointer(start: optimizer.firstMoment.pointer, count: count)),
             (name: "exp_avg_sq", shape: [count], values: UnsafeBufferPointer(start: optimizer.secondMoment.pointer, count: count)),
@@ -62,11 +67,17 @@ public enum Checkpoint {
 
     /// Loads a checkpoint's parameters and optimizer moments into an existing model and optimizer.
     public static func restore(_ url: URL, state: TrainerState, model: Transformer, optimizer: Optimizer) throws {
-        let saved = try Transformer.load(directory: url)
-        guard saved.config == model.config else {
-            throw ExperimentError(key: nil, "checkpoint \(url.path) has a different model shape")
+        if let adapters = model.adapters {
+            let saved = try LoRAAdapters.load(directory: url.appendingPathComponent("adapter"), config: model.config)
+            guard saved.count == adapters.count else { throw ExperimentError(key: nil, "checkpoint \(url.path) has other adapters") }
+            adapters.parameters.pointer.update(from: saved.parameters.pointer, count: adapters.count)
+        } else {
+            let saved = try Transformer.load(directory: url)
+            guard saved.config == model.config else {
+                throw ExperimentError(key: nil, "checkpoint \(url.path) has a different model shape")
+            }
+            model.parameters.pointer.update(from: saved.parameters.pointer, count: model.parameterCount)
         }
-        model.parameters.pointer.update(from: saved.parameters.pointer, count: model.parameterCount)
         let moments = try SafetensorsFile(contentsOf: url.appendingPathComponent("optimizer.safetensors"))
         try moments.read("exp_avg", into: optimizer.firstMoment.pointer)
         try moments.read("exp_avg_sq", into: optimizer.secondMoment.pointer)

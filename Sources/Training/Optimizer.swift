@@ -21,38 +21,63 @@ public struct OptimizerSettings: Sendable, Equatable, Codable {
     public init() {}
 }
 
-/// Optimizer state over a model's flat parameter block: moments in the same layout, one update loop per tensor.
-/// RMSNorm gains are never weight-decayed (as in Hugging Face's Trainer). Tensors listed as frozen are skipped.
+/// What an optimizer updates: a flat block of parameters with its gradients, split into tensors, each decayed or
+/// not. The whole model, or only its LoRA adapters.
+public struct TrainableBlock {
+    public struct Tensor: Sendable {
+        public let offset: Int
+        public let count: Int
+        public let decays: Bool
+    }
+
+    public let parameters: FloatBuffer
+    public let gradients: FloatBuffer
+    public let count: Int
+    public let tensors: [Tensor]
+
+    /// Every weight of the model; RMSNorm gains are not weight-decayed (as in Hugging Face's Trainer).
+    public static func model(_ model: Transformer) -> TrainableBlock {
+        TrainableBlock(parameters: model.parameters, gradients: model.gradients, count: model.parameterCount,
+                       tensors: model.layout.tensors.map { Tensor(offset: $0.offset, count: $0.count, decays: !$0.isNorm) })
+    }
+
+    /// The model's trainable parameters: its adapters when attached, else every weight.
+    public static func trainable(_ model: Transformer) -> TrainableBlock {
+        guard let adapters = model.adapters else { return .model(model) }
+        return TrainableBlock(parameters: adapters.parameters, gradients: adapters.gradients, count: adapters.count,
+                              tensors: adapters.tensors.map { Tensor(offset: $0.offset, count: $0.shape.reduce(1, *), decays: true) })
+    }
+}
+
+/// Optimizer state over a trainable block: moments in the same layout, one update loop per tensor.
 public final class Optimizer {
     public let settings: OptimizerSettings
-    /// AdamW's first moment (unused by RMSprop) and second moment, in `ParameterLayout` order.
+    /// AdamW's first moment (unused by RMSprop) and second moment, in the block's layout.
     public let firstMoment: FloatBuffer
     public let secondMoment: FloatBuffer
     public private(set) var step = 0
-    private let layout: ParameterLayout
-    private let trainable: [ParameterLayout.Entry]
+    public let block: TrainableBlock
 
-    public init(settings: OptimizerSettings, layout: ParameterLayout, frozen: Set<String> = []) {
+    public init(settings: OptimizerSettings, block: TrainableBlock) {
         self.settings = settings
-        self.layout = layout
-        trainable = layout.tensors.filter { !frozen.contains($0.name) }
-        firstMoment = FloatBuffer(count: layout.count)
-        secondMoment = FloatBuffer(count: layout.count)
+        self.block = block
+        firstMoment = FloatBuffer(count: block.count)
+        secondMoment = FloatBuffer(count: block.count)
     }
 
-    /// Applies one update to `parameters` from `gradients` at `learningRate`.
-    public func update(parameters: FloatBuffer, gradients: FloatBuffer, learningRate: Double) {
+    /// Applies one update to the block's parameters from its gradients at `learningRate`.
+    public func update(learningRate: Double) {
         step += 1
-        for entry in trainable {
-            let p = parameters.pointer + entry.offset, g = gradients.pointer + entry.offset
+        for tensor in block.tensors {
+            let p = block.parameters.pointer + tensor.offset, g = block.gradients.pointer + tensor.offset
             switch settings.kind {
             case .adamw:
-                adamWUpdate(p, g, firstMoment.pointer + entry.offset, secondMoment.pointer + entry.offset,
-                            count: entry.count, learningRate: Float(learningRate), beta1: Float(settings.beta1),
+                adamWUpdate(p, g, firstMoment.pointer + tensor.offset, secondMoment.pointer + tensor.offset,
+                            count: tensor.count, learningRate: Float(learningRate), beta1: Float(settings.beta1),
                             beta2: Float(settings.beta2), eps: Float(settings.epsilon),
-                            weightDecay: entry.isNorm ? 0 : Float(settings.weightDecay), step: step)
+                            weightDecay: tensor.decays ? Float(settings.weightDecay) : 0, step: step)
             case .rmsprop:
-                rmsPropUpdate(p, g, secondMoment.pointer + entry.offset, count: entry.count,
+                rmsPropUpdate(p, g, secondMoment.pointer + tensor.offset, count: tensor.count,
                               learningRate: Float(learningRate), alpha: Float(settings.alpha), eps: Float(settings.epsilon))
             }
         }

@@ -35,7 +35,7 @@ public final class PreferenceStage {
         self.runDirectory = run
         self.control = control
         self.emit = emit
-        optimizer = Optimizer(settings: experiment.optimizer, layout: model.layout)
+        optimizer = Optimizer(settings: experiment.optimizer, block: .trainable(model))
         order = DataOrder(count: train.count, seed: UInt64(experiment.seed))
         let perStep = experiment.batchSize * experiment.gradientAccumulationSteps
         totalSteps = experiment.maxSteps > 0
@@ -100,7 +100,7 @@ public final class PreferenceStage {
             for (key, value) in result.metrics { metrics[key, default: 0] += value / Double(accumulation) }
             tokens += pairs.reduce(0) { $0 + $1.prompt.count + $1.chosen.count + $1.rejected.count }
         }
-        let norm = clipGradients(model.gradients, count: model.parameterCount, maximum: experiment.maxGradNorm)
+        let norm = clipGradients(optimizer.block.gradients, count: optimizer.block.count, maximum: experiment.maxGradNorm)
         let loss = metrics["loss"] ?? .nan
         guard loss.isFinite, norm.isFinite else {
             let last = Checkpoint.latest(in: runDirectory).map { "step \($0.state.step)" } ?? "none yet"
@@ -108,7 +108,7 @@ public final class PreferenceStage {
         }
         let learningRate = experiment.scheduler.rate(step: step, totalSteps: totalSteps, warmupSteps: experiment.warmupSteps,
                                                      base: experiment.learningRate)
-        optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: learningRate)
+        optimizer.update(learningRate: learningRate)
         let seconds = Date().timeIntervalSince(started)
         metrics["grad_norm"] = norm
         metrics["learning_rate"] = learningRate

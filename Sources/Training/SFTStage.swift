@@ -39,7 +39,7 @@ public final class SFTStage {
     /// Trains for `settings.maxSteps` steps with AdamW, warmup over the first 5% then cosine decay.
     /// Returns false when a stop was requested before the end (the stage then restarts on resume).
     public func run() throws -> Bool {
-        let optimizer = Optimizer(settings: OptimizerSettings(), layout: model.layout)
+        let optimizer = Optimizer(settings: OptimizerSettings(), block: .model(model))
         var order = DataOrder(count: examples.count, seed: seed ^ 0x5F7)
         let total = settings.maxSteps
         emit(.stage(name: "sft", totalSteps: total))
@@ -60,7 +60,7 @@ public final class SFTStage {
             guard loss.isFinite, norm.isFinite else { throw TrainingError("non-finite SFT loss at step \(step)") }
             let rate = LearningRateSchedule.cosine.rate(step: step, totalSteps: total, warmupSteps: max(1, total / 20),
                                                         base: settings.learningRate)
-            optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: rate)
+            optimizer.update(learningRate: rate)
             let values: [String: Double] = [
                 "step": Double(step), "loss": loss, "grad_norm": norm, "learning_rate": rate,
                 "tokens_per_s": count / Date().timeIntervalSince(started), "time": Date().timeIntervalSince1970,

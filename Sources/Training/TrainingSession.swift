@@ -83,6 +83,13 @@ public final class TrainingSession {
                 try storeInCache(run.sftURL, at: cache)
             }
         }
+        if let lora = experiment.lora {
+            let targets = lora.targetModules.compactMap(LoRATarget.init(rawValue:))
+            model.attach(LoRAAdapters(config: model.config, rank: lora.rank, alpha: lora.alpha, targets: targets,
+                                      seed: UInt64(experiment.seed)))
+            say("lora: rank \(lora.rank), alpha \(format(lora.alpha)) on \(lora.targetModules.joined(separator: ", ")): "
+                + "\(model.adapters!.count) trainable parameters; the base model is frozen and is the reference")
+        }
         let reference = try referenceLogProbs(model: model, data: data)
         let stage = PreferenceStage(experiment: experiment, model: model, train: data.train, eval: data.eval,
                                     reference: reference, run: run, control: control, emit: emit)
@@ -99,6 +106,12 @@ public final class TrainingSession {
         guard state == .finished else {
             say("stopped after a checkpoint; resume with: dpo train --resume \(run.url.path)")
             return state
+        }
+        if let adapters = model.adapters {
+            try adapters.save(directory: run.finalURL.appendingPathComponent("adapter"), baseModel: experiment.model)
+            adapters.merge(into: model)
+            model.attach(nil)
+            say("adapters (PEFT layout): \(run.finalURL.appendingPathComponent("adapter").path); merged into the final model")
         }
         try model.save(directory: run.finalURL)
         try tokenizer.save(to: run.finalURL.appendingPathComponent("tokenizer.json"))

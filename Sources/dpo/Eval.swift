@@ -22,6 +22,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Reference model directory (default: a run's starting model; none for a bare model).")
     var reference: String?
 
+    @Option(help: "LoRA adapters in PEFT layout (adapter_config.json, adapter_model.safetensors) to apply to the model.")
+    var adapter: String?
+
     @Option(name: .customLong("set"), help: "Override an experiment key (beta, loss_type, max_length, …), repeatable.")
     var overrides: [String] = []
 
@@ -37,7 +40,12 @@ struct Eval: ParsableCommand {
             mode: TruncationMode(rawValue: experiment.truncationMode) ?? .keepEnd))
         let dataset = try PreferenceDataset.load(contentsOf: URL(fileURLWithPath: data), encoder: tokenizer, settings: settings)
         print("data: \(dataset.report)")
-        let policy = try completionSums(model: location.loadModel(), pairs: dataset.pairs, batchSize: batchSize)
+        let policyModel = try location.loadModel()
+        if let adapter {
+            policyModel.attach(try LoRAAdapters.load(directory: URL(fileURLWithPath: adapter), config: policyModel.config))
+            print("adapters: \(adapter)")
+        }
+        let policy = try completionSums(model: policyModel, pairs: dataset.pairs, batchSize: batchSize)
         let referenceDirectory = try reference.map { URL(fileURLWithPath: $0) } ?? location.referenceDirectory()
         let referenceSums = try referenceDirectory.map {
             try completionSums(model: Transformer.load(directory: $0), pairs: dataset.pairs, batchSize: batchSize)

@@ -92,4 +92,23 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(status.state, .failed)
         XCTAssertTrue(status.message?.contains("non-finite") == true, status.message ?? "")
     }
+
+    func testLoRARunExportsPEFTAdaptersThatMatchTheMergedModel() throws {
+        let session = try TrainingSession.create(try tinyExperiment(["lora.enabled=true", "lora.r=2", "learning_rate=0.01"]),
+                                                 control: RunControl(), emit: { _ in })
+        XCTAssertEqual(session.execute(), .finished)
+        let adapterDirectory = session.run.finalURL.appendingPathComponent("adapter")
+        let base = try Transformer.load(directory: session.run.sftURL)
+        let adapters = try LoRAAdapters.load(directory: adapterDirectory, config: base.config)
+        XCTAssertGreaterThan(adapters.parameters.array(adapters.count).map(abs).max() ?? 0, 0)
+        let merged = try Transformer.load(directory: session.run.finalURL)
+        var batch = PackedBatch()
+        batch.appendShared(prompt: [1, 2, 3, 4], completions: [[5, 6, 7], [8, 9]])
+        let baseLogps = try base.forward(batch)
+        base.attach(adapters)
+        let adapted = try base.forward(batch)
+        let mergedLogps = try merged.forward(batch)
+        XCTAssertLessThan(zip(adapted, mergedLogps).map { abs($0 - $1) }.max()!, 1e-4)
+        XCTAssertGreaterThan(zip(adapted, baseLogps).map { abs($0 - $1) }.max()!, 1e-4, "the adapters changed nothing")
+    }
 }
