@@ -24,7 +24,7 @@ public final class PreferenceStage {
 
     public init(
         experiment: Experiment, model: Transformer, train: [TokenizedPair], eval: [TokenizedPair],
-        reference: ReferenceLogProbs?, run: RunDirectory, control: RunControl,
+        reference: ReferenceLogProbs?, run: RunDirectory, control: RunControl, shuffled: Bool = true,
         emit: @escaping @Sendable (TrainerEvent) -> Void
     ) {
         self.experiment = experiment
@@ -36,7 +36,7 @@ public final class PreferenceStage {
         self.control = control
         self.emit = emit
         optimizer = Optimizer(settings: experiment.optimizer, block: .trainable(model))
-        order = DataOrder(count: train.count, seed: UInt64(experiment.seed))
+        order = DataOrder(count: train.count, seed: UInt64(experiment.seed), shuffled: shuffled)
         let perStep = experiment.batchSize * experiment.gradientAccumulationSteps
         totalSteps = experiment.maxSteps > 0
             ? experiment.maxSteps : max(1, Int((experiment.epochs * Double(train.count) / Double(perStep)).rounded(.up)))
@@ -78,7 +78,7 @@ public final class PreferenceStage {
     }
 
     /// One optimizer step over `gradient_accumulation_steps` micro-batches; returns the step's metrics.
-    func trainStep(_ step: Int) throws -> [String: Double] {
+    public func trainStep(_ step: Int) throws -> [String: Double] {
         let started = Date()
         let accumulation = experiment.gradientAccumulationSteps
         let batchSize = experiment.batchSize

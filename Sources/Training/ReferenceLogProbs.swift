@@ -26,6 +26,12 @@ public struct ReferenceLogProbs: Sendable, Codable, Equatable {
     public var train: [CompletionSums]
     public var eval: [CompletionSums]
 
+    public init(key: String, train: [CompletionSums], eval: [CompletionSums]) {
+        self.key = key
+        self.train = train
+        self.eval = eval
+    }
+
     /// The cache key of a model and tokenized data.
     public static func key(model: Transformer, train: [TokenizedPair], eval: [TokenizedPair]) -> String {
         var hash = StableHash()

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Model
+import Preference
+import Tokenizer
+import Training
+
+/// `dpo bench train`: the real preference step (prefix-shared batches, cached reference log-probs, AdamW) on a
+/// model and pair file shared with the TRL peer harness (`bench/`), in file order so that step 1 sees the same
+/// pairs on both sides.
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train", abstract: "DPO training throughput on a given model and pair file, against same-process sgemm.")
+
+    @Option(help: "Hugging Face model directory with tokenizer.json.") var model: String
+    @Option(help: "Preference file (TRL standard JSONL or any supported format).") var data: String
+    @Option(help: "Measured optimizer steps (after one warm-up step).") var steps = 10
+    @Option(help: "Pairs per step.") var batchSize = 8
+    @Option(help: "Longest prompt + completion in tokens.") var maxLength = 256
+    @Option(help: "Longest prompt in tokens.") var maxPromptLength = 128
+    @Flag(help: "End with one JSON line of the figures.") var json = false
+
+    func run() throws {
+        let location = try ModelLocation(model)
+        let tokenizer = try location.loadTokenizer()
+        let policy = try location.loadModel()
+        let truncation = TruncationSettings(maxLength: maxLength, maxPromptLength: maxPromptLength, mode: .keepEnd)
+        let dataset = try PreferenceDataset.load(contentsOf: URL(fileURLWithPath: data), encoder: tokenizer,
+                                                 settings: DatasetSettings(onError: .skip, truncation: truncation))
+        let pairs = Array(dataset.pairs.prefix(batchSize * (steps + 1)))
+        guard pairs.count == batchSize * (steps + 1) else { throw ValidationError("\(data) has fewer than \(batchSize * (steps + 1)) pairs") }
+        var experiment = Experiment()
+        try experiment.apply(overrides: [
+            "per_device_train_batch_size=\(batchSize)", "max_steps=\(steps + 1)", "beta=0.1", "loss_type=sigmoid",
+            "learning_rate=5e-6", "lr_scheduler_type=constant", "max_length=\(maxLength)", "max_prompt_length=\(maxPromptLength)",
+        ])
+        let started = Date()
+        let reference = ReferenceLogProbs(key: "bench", train: try completionSums(model: policy, pairs: pairs, batchSize: batchSize), eval: [])
+        let precompute = Date().timeIntervalSince(started)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dpo-bench-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let stage = PreferenceStage(experiment: experiment, model: policy, train: pairs, eval: [], reference: reference,
+                                    run: try RunDirectory.create(in: scratch, name: "bench"), control: RunControl(),
+                                    shuffled: false, emit: { _ in })
+        let first = try stage.trainStep(1)
+        var seconds: [Double] = [], sgemm: [Double] = [], flops = 0.0, tokens = 0
+        for step in 2...(steps + 1) {
+            let batch = Array(pairs[(step - 1) * batchSize..<step * batchSize])
+            flops += 3 * policy.config.forwardFlops(PairBatch(batch).packed)
+            tokens += batch.reduce(0) { $0 + 2 * $1.prompt.count + $1.chosen.count + $1.rejected.count }
+            if step % 2 == 0 { sgemm.append(Measure.sgemmGflops(m: 1024, k: policy.config.hiddenSize, n: 2 * policy.config.intermediateSize)) }
+            seconds.append(try Measure.seconds { _ = try stage.trainStep(step) })
+        }
+        let total = seconds.reduce(0, +)
+        let gflops = flops / total / 1e9
+        let sgemmRate = Measure.median(sgemm)
+        let figures: [String: Double] = [
+            "pairs_per_s": Double(batchSize * steps) / total, "tokens_per_s": Double(tokens) / total,
+            "seconds_per_step": total / Double(steps), "gflops": gflops, "sgemm_gflops": sgemmRate, "ratio": gflops / sgemmRate,
+            "peak_rss_mb": Measure.peakResidentMegabytes(), "first_loss": first["loss"] ?? .nan,
+            "first_logps_chosen": first["logps/chosen"] ?? .nan, "first_logps_rejected": first["logps/rejected"] ?? .nan,
+            "reference_precompute_s": precompute,
+        ]
+        print("model: \(location.modelDirectory.path), \(policy.parameterCount) parameters; OpenBLAS \(BLASThreads.coreName) kernels on \(BLASThreads.count) threads")
+        print("data: \(dataset.report); \(pairs.count) pairs used, \(batchSize) per step, max_length \(maxLength), max_prompt_length \(maxPromptLength)")
+        print(String(format: "reference log-probs precomputed once in %.2f s (not in the step time: cached and shared by runs)", precompute))
+        print(String(format: "step 1: loss %.6f, logps/chosen %.4f, logps/rejected %.4f", figures["first_loss"]!, figures["first_logps_chosen"]!, figures["first_logps_rejected"]!))
+        print(String(format: "%.3f s/step over %d steps: %.2f pairs/s, %.0f real tokens/s (prompt counted for chosen and rejected, as a padded trainer sees them)",
+                     figures["seconds_per_step"]!, steps, figures["pairs_per_s"]!, figures["tokens_per_s"]!))
+        print(String(format: "model FLOPs on real tokens: %.1f GFLOP/step, %.1f GFLOP/s; sgemm in the same process %.1f GFLOP/s; ratio %.2f",
+                     flops / Double(steps) / 1e9, gflops, sgemmRate, gflops / sgemmRate))
+        print(String(format: "peak resident memory: %.0f MiB", figures["peak_rss_mb"]!))
+        if json { print(Measure.jsonLine(figures)) }
+    }
+}
