@@ -3,7 +3,7 @@
 SWIFT ?= swift
 RELEASE = .build/release
 
-.PHONY: run test deps build bench-engine
+.PHONY: run test deps build bench-engine bench-peer-setup bench-peer bench-trl
 
 deps:
 	@scripts/install-deps.sh
@@ -19,3 +19,17 @@ test: deps
 
 bench-engine: build
 	$(RELEASE)/dpo bench engine
+
+# The peer benchmark (docs/performance.md): TRL's DPOTrainer on CPU PyTorch in .venv-bench/, against `dpo bench train`
+# on the same model, tokenizer and pairs (bench/.inputs/, built once).
+BENCH_STEPS ?= 10
+BENCH_ROUNDS ?= 3
+
+bench-peer-setup:
+	@bench/setup_peer.sh
+
+bench-peer: build bench-peer-setup
+	bench/peer.sh --rounds $(BENCH_ROUNDS) --steps $(BENCH_STEPS)
+
+bench-trl: bench-peer-setup
+	.venv-bench/bin/python bench/trl_dpo.py --steps $(BENCH_STEPS)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the peer (Hugging Face TRL on CPU PyTorch) into .venv-bench/ at the repo root. Idempotent: an existing
-# venv is reused and pip skips what is already installed.
+# `make bench-peer-setup`: installs the peer (Hugging Face TRL on CPU PyTorch) into .venv-bench/ at the repo root,
+# then builds the shared inputs once (bench/make_peer_inputs.py -> bench/.inputs/). Idempotent: a complete venv and
+# complete inputs are kept as they are.
 #
 # torch is pinned to the CPU build ("+cpu"): a plain `torch` from PyPI pulls ~2 GB of CUDA packages. The wheel is
 # found through pip's find-links (/opt/wheels on this machine); elsewhere, run with
@@ -10,26 +11,33 @@ cd "$(dirname "$0")/.."
 
 VENV=.venv-bench
 PYTHON=${PYTHON:-python3}
-TORCH="torch==2.13.0+cpu"
+TORCH_VERSION=2.13.0+cpu
+
+# Prints the versions and succeeds only if every package imports and torch is the CPU build.
+check() {
+    "$VENV/bin/python" - "$TORCH_VERSION" <<'PY'
+import sys
+import torch, transformers, trl, datasets, accelerate, safetensors, tokenizers
+print(f"torch {torch.__version__}, transformers {transformers.__version__}, trl {trl.__version__}, "
+      f"datasets {datasets.__version__}, accelerate {accelerate.__version__}, tokenizers {tokenizers.__version__}")
+sys.exit(0 if torch.__version__ == sys.argv[1] else 1)
+PY
+}
 
 if [ ! -x "$VENV/bin/python" ]; then
     echo "creating $VENV with $($PYTHON --version)"
     "$PYTHON" -m venv "$VENV"
 fi
 
-# Already complete? (a quick import check keeps repeated `make bench-peer-setup` calls to a second)
-if "$VENV/bin/python" -c 'import sys, torch, transformers, trl, datasets, accelerate, safetensors, tokenizers
-sys.exit(0 if torch.__version__ == "2.13.0+cpu" else 1)' 2>/dev/null; then
+if check 2>/dev/null; then
     echo "$VENV is complete"
 else
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     # torch first and alone, so that the packages after it see it installed and never ask for the CUDA build.
-    "$VENV/bin/python" -m pip install "$TORCH"
-    "$VENV/bin/python" -m pip install "$TORCH" transformers trl datasets accelerate safetensors tokenizers
+    "$VENV/bin/python" -m pip install "torch==$TORCH_VERSION"
+    "$VENV/bin/python" -m pip install "torch==$TORCH_VERSION" transformers trl datasets accelerate safetensors tokenizers
+    check
 fi
 
-"$VENV/bin/python" - <<'PY'
-import torch, transformers, trl, datasets, accelerate, tokenizers
-print(f"torch {torch.__version__}, transformers {transformers.__version__}, trl {trl.__version__}, "
-      f"datasets {datasets.__version__}, accelerate {accelerate.__version__}, tokenizers {tokenizers.__version__}")
-PY
+# The shared inputs (model, tokenizer, pairs), built once: both sides of every run read the same files.
+"$VENV/bin/python" bench/make_peer_inputs.py

@@ -1,0 +1,190 @@
+"""Ours against TRL on the same machine, alternating: warm-up of each side, then rounds A B A B ... (A = ours,
+B = TRL), each run a fresh process. The machine's speed swings ~2.5x over minutes, so only ratios taken within a
+round mean anything; the summary is the median over rounds of ours/TRL pairs/s and of ours/TRL peak memory.
+
+  A: .build/release/dpo bench train --json --model bench/.inputs/model --data bench/.inputs/pairs.jsonl --steps N
+  B: .venv-bench/bin/python bench/trl_dpo.py --json --model ... --data ... --steps N
+
+Both print one JSON object as their last line (keys pairs_per_s, tokens_per_s, seconds_per_step, peak_rss_mb,
+first_loss, first_logps_chosen, first_logps_rejected; ours also gflops, sgemm_gflops, ratio). The first steps of both
+must agree: loss ln 2 (policy = reference), and the first batch's mean summed completion log-probs within 1e-3.
+
+Usage (from the repo root; `make bench-peer` builds and sets up first):
+  .venv-bench/bin/python bench/peer.py [--rounds 3] [--steps 10]
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DPO = os.path.join(ROOT, ".build", "release", "dpo")
+PYTHON = os.path.join(ROOT, ".venv-bench", "bin", "python")
+MODEL = os.path.join("bench", ".inputs", "model")
+DATA = os.path.join("bench", ".inputs", "pairs.jsonl")
+LN2 = math.log(2)
+LOSS_TOLERANCE = 1e-5
+LOGPS_TOLERANCE = 1e-3
+
+
+def fail(message):
+    print(f"bench-peer: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def commands(dpo, steps):
+    return {
+        "ours": [dpo, "bench", "train", "--json", "--model", MODEL, "--data", DATA, "--steps", str(steps)],
+        "TRL": [PYTHON, os.path.join("bench", "trl_dpo.py"), "--json", "--model", MODEL, "--data", DATA,
+                "--steps", str(steps)],
+    }
+
+
+def preflight(dpo):
+    if not os.path.exists(PYTHON):
+        fail(f"{PYTHON} is missing: run `make bench-peer-setup`")
+    for path in (MODEL, DATA):
+        if not os.path.exists(os.path.join(ROOT, path)):
+            fail(f"{path} is missing: run `make bench-peer-setup`")
+    if not os.path.exists(dpo):
+        fail(f"{dpo} is missing: run `make build`")
+    # An unknown subcommand makes swift-argument-parser print the parent's help with exit 0, so look for ours.
+    probe = subprocess.run([dpo, "bench", "train", "--help"], cwd=ROOT, capture_output=True, text=True)
+    if probe.returncode != 0 or "dpo bench train" not in probe.stdout:
+        fail(f"`dpo bench train` is not available in this build of {dpo} (`dpo bench train --help` shows no such "
+             "command). It is the Swift side of this benchmark; docs/performance.md gives the command line and the "
+             "JSON it must print.")
+
+
+def run(side, command):
+    """One fresh process; returns its last-line JSON plus the load average before it started."""
+    load = os.getloadavg()[0]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        sys.stderr.write(done.stderr[-4000:])
+        fail(f"{side} failed (exit {done.returncode}): {' '.join(command)}")
+    try:
+        result = json.loads(lines[-1])
+    except json.JSONDecodeError:
+        sys.stderr.write(done.stdout[-2000:])
+        fail(f"{side}: the last line of its output is not JSON: {' '.join(command)}")
+    missing = [k for k in ("pairs_per_s", "tokens_per_s", "seconds_per_step", "peak_rss_mb") if k not in result]
+    if missing:
+        fail(f"{side}: JSON lacks {missing}")
+    result["_load"] = load
+    result["_wall"] = wall
+    return result
+
+
+def fmt(value, spec):
+    """`value` formatted with `spec`, or a dash as wide as the spec's width when the side did not report it."""
+    if isinstance(value, (int, float)):
+        return format(value, spec)
+    width = spec.split(".")[0]
+    return format("-", ">" + width) if width else "-"
+
+
+HEADER = (f"{'round':>5}  {'side':<4}  {'s/step':>7}  {'pairs/s':>7}  {'tokens/s':>8}  {'peak MB':>7}  "
+          f"{'GFLOP/s':>7}  {'sgemm':>6}  {'ratio':>5}  {'load':>4}  {'wall s':>6}")
+
+
+def row(label, side, r):
+    return (f"{label:>5}  {side:<4}  {fmt(r['seconds_per_step'], '7.3f')}  {fmt(r['pairs_per_s'], '7.2f')}  "
+            f"{fmt(r['tokens_per_s'], '8.0f')}  {fmt(r['peak_rss_mb'], '7.0f')}  {fmt(r.get('gflops'), '7.1f')}  "
+            f"{fmt(r.get('sgemm_gflops'), '6.1f')}  {fmt(r.get('ratio'), '5.2f')}  {fmt(r['_load'], '4.1f')}  "
+            f"{fmt(r['_wall'], '6.1f')}")
+
+
+def first_step_checks(ours, trl):
+    """Lines describing the step-1 agreement, and whether everything agreed."""
+    lines, ok = [], True
+    for side, r in (("ours", ours), ("TRL", trl)):
+        loss = r.get("first_loss")
+        good = isinstance(loss, (int, float)) and abs(loss - LN2) <= LOSS_TOLERANCE
+        ok &= good
+        lines.append(f"  step-1 loss {side:<4} {fmt(loss, '.6f')}  (ln 2 = {LN2:.6f})  {'ok' if good else 'MISMATCH'}")
+    for key in ("first_logps_chosen", "first_logps_rejected"):
+        a, b = ours.get(key), trl.get(key)
+        good = isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= LOGPS_TOLERANCE
+        ok &= good
+        diff = fmt(abs(a - b), ".2e") if good or (isinstance(a, (int, float)) and isinstance(b, (int, float))) else "-"
+        lines.append(f"  {key:<21} ours {fmt(a, '.4f')}  TRL {fmt(b, '.4f')}  |diff| {diff}  "
+                     f"{'ok' if good else 'MISMATCH'} (tolerance {LOGPS_TOLERANCE:g})")
+    for key in ("first_logps_chosen_per_pair", "first_logps_rejected_per_pair"):
+        a, b = ours.get(key), trl.get(key)
+        if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            worst = max(abs(x - y) for x, y in zip(a, b))
+            lines.append(f"  {key:<29} max |diff| {worst:.2e} over {len(a)} pairs")
+    return lines, ok
+
+
+def main():
+    sys.stdout.reconfigure(line_buffering=True)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="measured A B rounds after the warm-up (at least 3)")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps per run (each side adds its warm-up)")
+    parser.add_argument("--dpo", default=DPO, help="our binary (default .build/release/dpo)")
+    args = parser.parse_args()
+    if args.rounds < 3:
+        fail("--rounds must be at least 3")
+
+    preflight(args.dpo)
+    cmds = commands(args.dpo, args.steps)
+    print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs; {args.rounds} rounds of {args.steps} timed "
+          f"steps, A = ours, B = TRL")
+    for side, command in cmds.items():
+        print(f"  {side}: {' '.join(command)}")
+    print(HEADER)
+
+    warm = {side: run(side, cmds[side]) for side in ("ours", "TRL")}
+    for side in ("ours", "TRL"):
+        print(row("warm", side, warm[side]))
+
+    rounds = []
+    for i in range(1, args.rounds + 1):
+        ours = run("ours", cmds["ours"])
+        print(row(i, "ours", ours))
+        trl = run("TRL", cmds["TRL"])
+        print(row(i, "TRL", trl))
+        speed = ours["pairs_per_s"] / trl["pairs_per_s"]
+        memory = ours["peak_rss_mb"] / trl["peak_rss_mb"]
+        print(f"{'':>5}  ours/TRL: pairs/s x{speed:.2f}, peak memory x{memory:.2f}", flush=True)
+        rounds.append((ours, trl, speed, memory))
+
+    speed = statistics.median(r[2] for r in rounds)
+    memory = statistics.median(r[3] for r in rounds)
+    ratios = [r[0]["ratio"] for r in rounds if isinstance(r[0].get("ratio"), (int, float))]
+    print()
+    print(f"median over {len(rounds)} rounds: pairs/s ours/TRL x{speed:.2f} (rounds: "
+          + ", ".join(f"{r[2]:.2f}" for r in rounds) + f"), peak memory ours/TRL x{memory:.2f} (rounds: "
+          + ", ".join(f"{r[3]:.2f}" for r in rounds) + ")")
+    print(f"  ours: median {statistics.median(r[0]['pairs_per_s'] for r in rounds):.2f} pairs/s, "
+          f"{statistics.median(r[0]['tokens_per_s'] for r in rounds):.0f} tokens/s, "
+          f"{statistics.median(r[0]['peak_rss_mb'] for r in rounds):.0f} MB; "
+          f"TRL: median {statistics.median(r[1]['pairs_per_s'] for r in rounds):.2f} pairs/s, "
+          f"{statistics.median(r[1]['tokens_per_s'] for r in rounds):.0f} tokens/s, "
+          f"{statistics.median(r[1]['peak_rss_mb'] for r in rounds):.0f} MB")
+
+    lines, agreed = first_step_checks(rounds[0][0], rounds[0][1])
+    print("first step (round 1):")
+    print("\n".join(lines))
+
+    print("acceptance:")
+    print(f"  pairs/s ours/TRL >= 5.0: x{speed:.2f} {'PASS' if speed >= 5.0 else 'FAIL'}")
+    print(f"  peak memory ours/TRL <= 0.5: x{memory:.2f} {'PASS' if memory <= 0.5 else 'FAIL'}")
+    if ratios:
+        ratio = statistics.median(ratios)
+        print(f"  model GFLOP/s / sgemm GFLOP/s >= 0.60 (ours, median): {ratio:.2f} {'PASS' if ratio >= 0.6 else 'FAIL'}")
+    print(f"  step-1 metrics agree: {'PASS' if agreed else 'FAIL'}")
+    sys.exit(0 if agreed else 1)
+
+
+if __name__ == "__main__":
+    main()
