@@ -31,10 +31,11 @@ let package = Package(
             name: "Training",
             dependencies: ["Model", "Preference", "Tokenizer", .product(name: "Yams", package: "Yams")],
             swiftSettings: vectorized),
+        .target(name: "Workbench", dependencies: ["Training", "Preference", "Tokenizer", "CCurses"]),
         .executableTarget(
             name: "dpo",
             dependencies: [
-                "Model", "Kernels", "Tokenizer", "Preference", "Training",
+                "Model", "Kernels", "Tokenizer", "Preference", "Training", "Workbench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorized),
@@ -43,6 +44,9 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training"], swiftSettings: vectorized),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference", "Tokenizer"]),
+        .testTarget(
+            name: "WorkbenchTests", dependencies: ["Workbench", "Training", "Preference"],
+            exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]
 )

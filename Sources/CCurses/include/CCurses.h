@@ -31,4 +31,43 @@ int ccurses_put_utf8(int y, int x, const char *utf8, int attrs, int pair);
 /// Reads one key as a wide character; returns OK, KEY_CODE_YES or ERR, as get_wch does.
 int ccurses_get_wch(unsigned int *out);
 
+/// Terminal columns of a character (wcwidth): 2 for wide East Asian characters, -1 when not printable.
+int ccurses_wcwidth(unsigned int character);
+int ccurses_key_dc(void);
+int ccurses_ok(void);
+int ccurses_key_code_yes(void);
+
+/// Starts curses on the terminal without exiting the process when that fails (as initscr would): the locale from
+/// the environment, raw keys (Ctrl-C is a key, not a signal), no echo, keypad keys decoded, hidden cursor, a
+/// 25 ms escape delay, getch waiting at most `timeout_ms`. Colours are set up when `want_colors` and the terminal
+/// has them: pair n (1–8) is colour n−1 on the terminal's default background. Returns 0, or -1 when the terminal
+/// cannot be opened. Also saves the terminal's modes for `ccurses_emergency_restore`.
+int ccurses_start(int want_colors, int timeout_ms);
+/// Whether colours were set up.
+int ccurses_has_colors(void);
+/// Ends curses and restores the terminal (endwin); safe to call twice.
+void ccurses_stop(void);
+/// Puts UTF-8 text at (y, x) with attributes and colour pair; returns ERR when the text is not valid in the locale.
+int ccurses_put_text(int y, int x, const char *utf8, int attrs, int pair);
+/// Forgets what is on the screen so the next refresh redraws everything (after a resize).
+void ccurses_clear(void);
+void ccurses_refresh(void);
+void ccurses_set_timeout(int timeout_ms);
+/// Restores the terminal from a crash handler: the saved termios, the normal screen, a visible cursor. Uses only
+/// async-signal-safe calls.
+void ccurses_emergency_restore(void);
+/// Installs handlers for SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT and SIGFPE that restore the terminal and then
+/// let the signal take its default course (a core dump, a crash report).
+void ccurses_install_crash_restore(void);
+
+/// Splits the process in two so that runs can outlive the terminal session: the parent waits and forwards
+/// SIGINT, SIGTERM, SIGHUP and SIGQUIT to the child, which returns from this call and does all the work. When
+/// the child writes one byte to the returned descriptor, the parent exits 0 at once (the shell gets its prompt
+/// back while the child keeps training); otherwise the parent exits with the child's status. Call before any
+/// thread is started. Returns -1 (and does not fork) when fork or pipe fail.
+int ccurses_supervise(void);
+/// In the child after `ccurses_supervise`: leaves the terminal's session and points stdin, stdout and stderr at
+/// /dev/null, then tells the parent to exit. Returns 0 on success.
+int ccurses_detach(int fd);
+
 #endif

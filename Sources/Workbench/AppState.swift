@@ -1,0 +1,144 @@
+import Foundation
+import Training
+
+/// A transient line in the hint bar's place.
+public struct Message: Sendable, Equatable {
+    public var text: String
+    public var isError: Bool
+    /// Time after which it gives the bar back to the hints.
+    public var expires: Double
+
+    public init(_ text: String, isError: Bool = false, expires: Double) {
+        self.text = text
+        self.isError = isError
+        self.expires = expires
+    }
+}
+
+/// What keys are doing right now.
+public enum Mode: Sendable, Equatable {
+    case normal
+    /// Typing a `:` command.
+    case command(String)
+    /// Typing a `/` search (Data) or filter (Config).
+    case search(String)
+    /// Editing a Config value in place.
+    case editing(key: String, text: String)
+    case help(scroll: Int)
+    /// `q` with runs active: keep them running detached, or stop them with a checkpoint.
+    case confirmQuit
+    /// Waiting for runs to checkpoint before exiting.
+    case stopping
+}
+
+public struct DataScreenState: Sendable, Equatable {
+    public var snapshot: DataSnapshot?
+    /// Progress while loading, or the error that stopped it.
+    public var status: String? = "loading…"
+    public var failed = false
+    public var cursor = 0
+    public var scroll = 0
+    public var query = ""
+    public var matches: [Int] = []
+    public var showStatistics = false
+    public init() {}
+}
+
+public struct ConfigScreenState: Sendable, Equatable {
+    public var cursor = 0
+    public var scroll = 0
+    public var filter = ""
+    /// The last validation error, shown under the table.
+    public var error: String?
+    public init() {}
+}
+
+public struct RunsScreenState: Sendable, Equatable {
+    public var cursor = 0
+    public var scroll = 0
+    /// Paths of runs overlaid on the Charts screen.
+    public var selected: [String] = []
+    public init() {}
+}
+
+public struct ChartsScreenState: Sendable, Equatable {
+    public var cursor = 0
+    public var zoomed = false
+    public var smoothing = 0.6
+    public var showRaw = true
+    public var xAxis = XAxis.step
+    public init() {}
+}
+
+public struct SamplesScreenState: Sendable, Equatable {
+    public var cursor = 0
+    public var scroll = 0
+    /// Evaluations back from the latest (0 = latest).
+    public var stepsBack = 0
+    public init() {}
+}
+
+/// Everything the screens draw, in one value: rendering is a pure function of it and the terminal size.
+public struct AppState: Sendable, Equatable {
+    public var screen = ScreenID.data
+    public var mode = Mode.normal
+    public var experiment: Experiment
+    /// The file the experiment came from (and `w` saves to).
+    public var experimentFile: String?
+    /// The experiment as last loaded or saved: Config marks keys that differ.
+    public var savedExperiment: Experiment
+    public var data = DataScreenState()
+    public var config = ConfigScreenState()
+    public var runsScreen = RunsScreenState()
+    public var charts = ChartsScreenState()
+    public var samples = SamplesScreenState()
+    /// Runs newest first, queued jobs of this workbench at the top.
+    public var runs: [RunInfo] = []
+    public var runsDirectory: String
+    public var message: Message?
+    /// `dpo watch`: Runs and Charts only, nothing that starts, stops or saves.
+    public var readOnly = false
+    public var now: Double
+
+    public init(experiment: Experiment, experimentFile: String? = nil, runsDirectory: String? = nil, readOnly: Bool = false,
+                now: Double = Date().timeIntervalSince1970) {
+        self.experiment = experiment
+        self.experimentFile = experimentFile
+        savedExperiment = experiment
+        self.runsDirectory = runsDirectory ?? experiment.outputDir
+        self.readOnly = readOnly
+        self.now = now
+        if readOnly { screen = .runs }
+    }
+
+    public var screens: [ScreenID] { readOnly ? [.runs, .charts] : ScreenID.allCases }
+
+    /// Runs started here that are queued or training.
+    public var activeOwnRuns: [RunInfo] { runs.filter { ($0.ownedHere || $0.pending) && $0.isActive } }
+
+    public var cursorRun: RunInfo? { runs.indices.contains(runsScreen.cursor) ? runs[runsScreen.cursor] : nil }
+
+    /// The runs the Charts and Samples screens show: the selected ones, else the one under the Runs cursor.
+    public var chartRuns: [RunInfo] {
+        let selected = runsScreen.selected.compactMap { path in runs.first { $0.path == path } }
+        if !selected.isEmpty { return selected }
+        return cursorRun.map { [$0] } ?? []
+    }
+
+    /// Config rows: every key of the table (filtered by `/`), then the sweep's axes.
+    public var configRows: [ConfigRow] {
+        let filter = config.filter.lowercased()
+        var rows = ExperimentKeys.all.filter { filter.isEmpty || $0.name.lowercased().contains(filter) }.map { ConfigRow.key($0.name) }
+        for axis in experiment.sweep where filter.isEmpty || "sweep.\(axis.key)".contains(filter) { rows.append(.sweep(axis.key)) }
+        return rows
+    }
+
+    public mutating func say(_ text: String, error: Bool = false, seconds: Double = 4) {
+        message = Message(text, isError: error, expires: now + seconds)
+    }
+}
+
+public enum ConfigRow: Sendable, Equatable {
+    case key(String)
+    case sweep(String)
+}

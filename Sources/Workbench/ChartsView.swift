@@ -1,0 +1,128 @@
+import Foundation
+
+/// The Charts screen: live curves of the selected runs (or the run under the Runs cursor), overlaid in cycling
+/// colours with a legend of each run's β, learning rate and ε; one chart zoomed to the full screen with `z`.
+enum ChartsView {
+    enum Source: Sendable { case metrics, eval, sft }
+
+    struct Definition: Sendable {
+        let title: String
+        let keys: [String]
+        let names: [String]
+        let source: Source
+    }
+
+    static let definitions: [Definition] = [
+        Definition(title: "loss", keys: ["loss"], names: [""], source: .metrics),
+        Definition(title: "rewards/margins", keys: ["rewards/margins"], names: [""], source: .metrics),
+        Definition(title: "rewards/accuracies", keys: ["rewards/accuracies"], names: [""], source: .metrics),
+        Definition(title: "rewards/chosen · rewards/rejected", keys: ["rewards/chosen", "rewards/rejected"], names: ["chosen", "rejected"], source: .metrics),
+        Definition(title: "logps/chosen · logps/rejected", keys: ["logps/chosen", "logps/rejected"], names: ["chosen", "rejected"], source: .metrics),
+        Definition(title: "grad_norm", keys: ["grad_norm"], names: [""], source: .metrics),
+        Definition(title: "learning_rate", keys: ["learning_rate"], names: [""], source: .metrics),
+        Definition(title: "eval_loss", keys: ["eval_loss"], names: [""], source: .eval),
+        Definition(title: "eval_rewards/accuracies", keys: ["eval_rewards/accuracies"], names: [""], source: .eval),
+        Definition(title: "eval_rewards/margins", keys: ["eval_rewards/margins"], names: [""], source: .eval),
+        Definition(title: "sft loss", keys: ["loss"], names: [""], source: .sft),
+    ]
+
+    /// Columns and rows of chart panels on one page.
+    static func grid(_ body: Rect, runs: Int) -> (columns: Int, rows: Int) {
+        let height = body.height - headerHeight(runs)
+        return (max(1, min(3, body.width / 40)), max(1, min(3, height / 10)))
+    }
+
+    static func headerHeight(_ runs: Int) -> Int { max(1, min(3, runs)) }
+
+    static func layout(_ body: Rect, state: AppState) -> [Pane] {
+        let runs = state.chartRuns.count
+        let (header, area) = body.splitRows(headerHeight(runs))
+        if state.charts.zoomed { return [Pane("header", header), Pane("chart-zoom", area)] }
+        let (columns, rows) = grid(body, runs: runs)
+        let perPage = columns * rows
+        let page = state.charts.cursor / perPage
+        var panes = [Pane("header", header)]
+        for (row, rowRect) in area.rows(rows).enumerated() {
+            for (column, rect) in rowRect.columns(columns).enumerated() {
+                let index = page * perPage + row * columns + column
+                if index < definitions.count { panes.append(Pane("chart-\(index)", rect)) }
+            }
+        }
+        return panes
+    }
+
+    /// The series of one chart for these runs.
+    static func series(_ definition: Definition, runs: [RunInfo], xAxis: XAxis) -> [ChartSeries] {
+        var result: [ChartSeries] = []
+        for (runIndex, run) in runs.enumerated() {
+            let table: MetricTable
+            switch definition.source {
+            case .metrics: table = run.metrics
+            case .eval: table = run.eval
+            case .sft: table = run.sft
+            }
+            let x: [Double]
+            switch xAxis {
+            case .step: x = table.steps
+            case .time:
+                let start = [run.metrics.times.first, run.sft.times.first, table.times.first].compactMap { $0 }.filter(\.isFinite).min() ?? 0
+                x = table.times.map { $0 - start }
+            }
+            for (keyIndex, key) in definition.keys.enumerated() {
+                guard let y = table.column(key) else { continue }
+                let color = definition.keys.count > 1 ? Theme.series(runIndex * definition.keys.count + keyIndex) : Theme.series(runIndex)
+                let name = definition.names[keyIndex]
+                let label = runs.count > 1 || name.isEmpty ? run.legendLabel + (name.isEmpty ? "" : " \(name)") : name
+                result.append(ChartSeries(label: label, x: x, y: y, color: color))
+            }
+        }
+        return result
+    }
+
+    static func render(_ state: AppState, _ panes: [Pane], _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        let runs = state.chartRuns
+        header(state, runs, panes["header"], &canvas, glyphs)
+        if runs.isEmpty {
+            let rect = panes.first { $0.name.hasPrefix("chart-") }?.rect ?? panes["header"]
+            let message = state.runs.isEmpty ? "no runs yet: press s to start one, then watch it here" : "no run selected: pick one on the Runs screen (3)"
+            canvas.text(message, x: max(0, (canvas.width - message.count) / 2), y: rect.y + rect.height / 2, style: .dim)
+            return
+        }
+        for pane in panes where pane.name.hasPrefix("chart-") {
+            let index = pane.name == "chart-zoom" ? state.charts.cursor : Int(pane.name.dropFirst("chart-".count))!
+            let definition = definitions[index]
+            let series = series(definition, runs: runs, xAxis: state.charts.xAxis)
+            let last = series.first.flatMap { $0.y.last(where: \.isFinite) }.map { LineChart.number($0) } ?? ""
+            let inside = Widgets.box(&canvas, pane.rect, title: definition.title, right: last,
+                                     focused: index == state.charts.cursor && !state.charts.zoomed, glyphs: glyphs)
+            guard !inside.isEmpty else { continue }
+            var chart = LineChart(series: series, xAxis: state.charts.xAxis, smoothing: state.charts.smoothing)
+            chart.showRaw = state.charts.showRaw
+            canvas.blit(chart.render(Size(width: inside.width, height: inside.height), glyphs: glyphs), x: inside.x, y: inside.y)
+        }
+    }
+
+    private static func header(_ state: AppState, _ runs: [RunInfo], _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        let settings = "smoothing \(String(format: "%.2f", state.charts.smoothing)) · x \(state.charts.xAxis.rawValue)"
+            + (state.charts.zoomed ? " · zoom" : " · \(state.charts.cursor + 1)/\(definitions.count)")
+        let settingsX = rect.maxX - settings.count - 1
+        canvas.text(settings, x: settingsX, y: rect.y, style: .dim, clip: rect)
+        for (index, run) in runs.prefix(rect.height).enumerated() {
+            let y = rect.y + index
+            let limit = Rect(x: rect.x, y: y, width: (index == 0 ? settingsX - 1 : rect.maxX) - rect.x, height: 1)
+            var x = canvas.text(" " + glyphs.selected + " ", x: rect.x, y: y, style: Style(Theme.series(index), .bold), clip: limit)
+            x = canvas.text(run.name + "  ", x: x, y: y, style: .bold, clip: limit)
+            x = canvas.text(run.stateLabel + "  ", x: x, y: y, style: Theme.state(run.stateLabel), clip: limit)
+            var facts: [String] = []
+            if let status = run.status { facts.append("\(status.stage) \(RunsView.stepText(run))") }
+            if let eta = run.eta(now: state.now) { facts.append("ETA \(RunsView.clock(eta))") }
+            if let loss = run.metrics.last("loss") { facts.append("loss " + LineChart.number(loss)) }
+            if let accuracy = run.metrics.last("rewards/accuracies") { facts.append(String(format: "acc %.2f", accuracy)) }
+            facts.append(run.legendLabel)
+            canvas.text(facts.joined(separator: "  "), x: x, y: y, clip: limit)
+        }
+        if runs.count > rect.height {
+            canvas.text("+\(runs.count - rect.height) more", x: rect.x + 3, y: rect.maxY - 1, style: .dim, clip: rect)
+        }
+    }
+}

@@ -1,0 +1,181 @@
+/// A key press as the workbench sees it.
+public enum Key: Hashable, Sendable {
+    case char(Character)
+    case up, down, left, right, pageUp, pageDown, home, end
+    case enter, escape, tab, backTab, backspace, delete
+    /// Control plus a letter, e.g. `.ctrl("c")`.
+    case ctrl(Character)
+    case resize
+
+    /// How the help screen and the hint bar write the key.
+    public var label: String {
+        switch self {
+        case .char(" "): "space"
+        case .char(let c): String(c)
+        case .up: "↑"
+        case .down: "↓"
+        case .left: "←"
+        case .right: "→"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        case .home: "Home"
+        case .end: "End"
+        case .enter: "Enter"
+        case .escape: "Esc"
+        case .tab: "Tab"
+        case .backTab: "S-Tab"
+        case .backspace: "Bksp"
+        case .delete: "Del"
+        case .ctrl(let c): "C-\(c)"
+        case .resize: "resize"
+        }
+    }
+}
+
+/// The screens, numbered as the number keys that open them.
+public enum ScreenID: Int, CaseIterable, Sendable {
+    case data = 1, config, runs, charts, samples
+
+    public var title: String {
+        switch self {
+        case .data: "Data"
+        case .config: "Config"
+        case .runs: "Runs"
+        case .charts: "Charts"
+        case .samples: "Samples"
+        }
+    }
+}
+
+/// Everything a key can do. Screens interpret the generic moves (`up`, `down`, …) in their own terms.
+public enum Action: Sendable, Hashable {
+    case quit, help, nextScreen, previousScreen, show(ScreenID), command, cancel
+    case up, down, left, right, pageUp, pageDown, top, bottom
+    case search, nextMatch, previousMatch, toggleStatistics
+    case edit, cycleForward, cycleBackward, resetValue, save
+    case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts
+    case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis
+    case earlierStep, laterStep
+}
+
+/// Where a binding applies: everywhere, or on one screen (screen bindings win over global ones).
+public enum BindingContext: Sendable, Hashable {
+    case global
+    case screen(ScreenID)
+
+    public var title: String {
+        switch self {
+        case .global: "Everywhere"
+        case .screen(let screen): screen.title
+        }
+    }
+}
+
+/// One row of the key-binding table. The help screen and the hint bar are generated from these rows, so the keys
+/// a user reads about are the keys that work.
+public struct KeyBinding: Sendable {
+    public let keys: [Key]
+    public let action: Action
+    public let context: BindingContext
+    public let help: String
+    /// Short label for the hint bar; nil keeps the binding out of it.
+    public let hint: String?
+    /// Changes runs or files: not offered by `dpo watch`.
+    public let mutates: Bool
+
+    public init(_ keys: [Key], _ action: Action, _ context: BindingContext, _ help: String, hint: String? = nil, mutates: Bool = false) {
+        self.keys = keys
+        self.action = action
+        self.context = context
+        self.help = help
+        self.hint = hint
+        self.mutates = mutates
+    }
+
+    /// The keys as written in help: `j/↓`.
+    public var keyLabel: String { keys.map(\.label).joined(separator: "/") }
+}
+
+public enum KeyBindings {
+    public static let table: [KeyBinding] = [
+        // Everywhere
+        KeyBinding([.char("?")], .help, .global, "show this help (generated from the key table)", hint: "help"),
+        KeyBinding([.char("q"), .ctrl("c")], .quit, .global, "quit; asks first when runs started here are active", hint: "quit"),
+        KeyBinding([.char("1")], .show(.data), .global, "Data: the dataset's pairs and statistics"),
+        KeyBinding([.char("2")], .show(.config), .global, "Config: every hyperparameter, editable"),
+        KeyBinding([.char("3")], .show(.runs), .global, "Runs: every run under output_dir"),
+        KeyBinding([.char("4")], .show(.charts), .global, "Charts: live curves of the selected runs"),
+        KeyBinding([.char("5")], .show(.samples), .global, "Samples: policy and reference completions"),
+        KeyBinding([.tab], .nextScreen, .global, "next screen", hint: "screens"),
+        KeyBinding([.backTab], .previousScreen, .global, "previous screen"),
+        KeyBinding([.char(":")], .command, .global, "command: :beta 0.2, :set k=v, :w [file], :start, :sweep k v1,v2, :smooth 0.8, :q", hint: "cmd"),
+        KeyBinding([.char("j"), .down], .down, .global, "move down"),
+        KeyBinding([.char("k"), .up], .up, .global, "move up"),
+        KeyBinding([.pageDown, .ctrl("d")], .pageDown, .global, "page down"),
+        KeyBinding([.pageUp, .ctrl("u")], .pageUp, .global, "page up"),
+        KeyBinding([.char("g"), .home], .top, .global, "first item"),
+        KeyBinding([.char("G"), .end], .bottom, .global, "last item"),
+        KeyBinding([.char("s")], .startRun, .global, "start a run of the Config screen's experiment (queued if one is running)", hint: "start", mutates: true),
+        KeyBinding([.escape], .cancel, .global, "close, cancel, clear the search"),
+        // Data
+        KeyBinding([.char("/")], .search, .screen(.data), "search prompts and completions", hint: "search"),
+        KeyBinding([.char("n")], .nextMatch, .screen(.data), "next match"),
+        KeyBinding([.char("N")], .previousMatch, .screen(.data), "previous match"),
+        KeyBinding([.char("t")], .toggleStatistics, .screen(.data), "statistics (lengths, histograms, length bias) ↔ pairs", hint: "stats"),
+        // Config
+        KeyBinding([.enter, .char("e")], .edit, .screen(.config), "edit the value (Enter applies, Esc cancels)", hint: "edit", mutates: true),
+        KeyBinding([.char("l"), .right], .cycleForward, .screen(.config), "next choice (loss type, dataset, scheduler, booleans, …)", hint: "choice", mutates: true),
+        KeyBinding([.char("h"), .left], .cycleBackward, .screen(.config), "previous choice", mutates: true),
+        KeyBinding([.char("d")], .resetValue, .screen(.config), "back to the default value", mutates: true),
+        KeyBinding([.char("w")], .save, .screen(.config), "save the experiment as YAML", hint: "save", mutates: true),
+        KeyBinding([.char("S")], .queueSweep, .screen(.config), "queue a run for each combination of the sweep: values", hint: "sweep", mutates: true),
+        KeyBinding([.char("/")], .search, .screen(.config), "filter keys by name"),
+        // Runs
+        KeyBinding([.char(" ")], .toggleSelection, .screen(.runs), "select for the Charts overlay", hint: "select"),
+        KeyBinding([.char("p")], .pauseResume, .screen(.runs), "pause or resume a run started here", hint: "pause", mutates: true),
+        KeyBinding([.char("x")], .stopRun, .screen(.runs), "stop: checkpoint and mark stopped (signals runs of other processes)", hint: "stop", mutates: true),
+        KeyBinding([.char("r")], .resumeRun, .screen(.runs), "resume a stopped or failed run from its checkpoint", hint: "resume", mutates: true),
+        KeyBinding([.enter], .openCharts, .screen(.runs), "charts of this run"),
+        KeyBinding([.char("S")], .queueSweep, .screen(.runs), "queue the Config screen's sweep", mutates: true),
+        // Charts
+        KeyBinding([.char("h"), .left], .left, .screen(.charts), "previous chart"),
+        KeyBinding([.char("l"), .right], .right, .screen(.charts), "next chart"),
+        KeyBinding([.char("z"), .enter], .zoom, .screen(.charts), "zoom the chart to the full screen, or back", hint: "zoom"),
+        KeyBinding([.char("+"), .char("=")], .smoothMore, .screen(.charts), "more smoothing", hint: "smooth"),
+        KeyBinding([.char("-")], .smoothLess, .screen(.charts), "less smoothing"),
+        KeyBinding([.char("o")], .toggleRaw, .screen(.charts), "raw lines beneath the smoothed ones on/off"),
+        KeyBinding([.char("w")], .toggleXAxis, .screen(.charts), "x axis: step ↔ wall time", hint: "x-axis"),
+        // Samples
+        KeyBinding([.char("["), .char("h"), .left], .earlierStep, .screen(.samples), "samples of the previous evaluation", hint: "step"),
+        KeyBinding([.char("]"), .char("l"), .right], .laterStep, .screen(.samples), "samples of the next evaluation"),
+    ]
+
+    /// The action of `key` on `screen`: the screen's own binding first, then a global one.
+    public static func action(for key: Key, on screen: ScreenID, readOnly: Bool) -> Action? {
+        let candidates = table.filter { $0.keys.contains(key) && (!readOnly || !$0.mutates) }
+        return (candidates.first { $0.context == .screen(screen) } ?? candidates.first { $0.context == .global })?.action
+    }
+
+    /// Hints for the bar: the screen's, then the global ones, in table order.
+    public static func hints(on screen: ScreenID, readOnly: Bool) -> [(keys: String, label: String)] {
+        let own = table.filter { $0.context == .screen(screen) && $0.hint != nil && (!readOnly || !$0.mutates) }
+        let global = table.filter { $0.context == .global && $0.hint != nil && (!readOnly || !$0.mutates) }
+        return (own + global).map { ($0.keys[0].label, $0.hint!) }
+    }
+
+    /// The help text: one section per context, one line per binding.
+    public static func helpLines(screens: [ScreenID], readOnly: Bool) -> [(section: String?, keys: String, help: String)] {
+        var lines: [(String?, String, String)] = []
+        let contexts = [BindingContext.global] + screens.map { BindingContext.screen($0) }
+        for context in contexts {
+            let rows = table.filter {
+                $0.context == context && (!readOnly || !$0.mutates)
+                    && { if case .show(let screen) = $0.action { return screens.contains(screen) } else { return true } }($0)
+            }
+            guard !rows.isEmpty else { continue }
+            lines.append((context.title, "", ""))
+            for row in rows { lines.append((nil, row.keyLabel, row.help)) }
+        }
+        return lines
+    }
+}

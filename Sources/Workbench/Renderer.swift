@@ -1,0 +1,160 @@
+import Foundation
+
+/// Options that change how a frame looks, not what it says.
+public struct RenderOptions: Sendable, Equatable {
+    public var charset: Charset
+    public var colors: Bool
+
+    public init(charset: Charset = .braille, colors: Bool = true) {
+        self.charset = charset
+        self.colors = colors
+    }
+}
+
+/// A frame from the state and the terminal size: a pure function, so every screen is tested as text.
+public enum Renderer {
+    public static func frame(_ state: AppState, size: Size, options: RenderOptions = RenderOptions()) -> Canvas {
+        var canvas = Canvas(size)
+        let glyphs = Glyphs(options.charset)
+        guard Layout.fits(size) else {
+            let lines = ["needs \(Layout.minimum.width)×\(Layout.minimum.height)", "this terminal is \(size.width)×\(size.height)"]
+            for (index, line) in lines.enumerated() {
+                canvas.text(line, x: max(0, (size.width - TextWidth.of(line)) / 2), y: max(0, size.height / 2 - 1 + index),
+                            style: index == 0 ? .bold : .dim)
+            }
+            return canvas
+        }
+        let panes = Layout.panes(state, size: size)
+        tabBar(state, panes["tabs"], &canvas, glyphs)
+        switch state.screen {
+        case .data: DataView.render(state, panes, &canvas, glyphs)
+        case .config: ConfigView.render(state, panes, &canvas, glyphs)
+        case .runs: RunsView.render(state, panes, &canvas, glyphs)
+        case .charts: ChartsView.render(state, panes, &canvas, glyphs)
+        case .samples: SamplesView.render(state, panes, &canvas, glyphs)
+        }
+        hintBar(state, panes["hints"], &canvas, glyphs)
+        switch state.mode {
+        case .help(let scroll): help(state, scroll: scroll, &canvas, glyphs)
+        case .confirmQuit: confirmQuit(state, &canvas, glyphs)
+        case .stopping: stopping(state, &canvas, glyphs)
+        default: break
+        }
+        if !options.colors {
+            for y in 0..<canvas.height {
+                for x in 0..<canvas.width where canvas[x, y].style.color != .standard {
+                    var cell = canvas[x, y]
+                    cell.style.color = .standard
+                    canvas[x, y] = cell
+                }
+            }
+        }
+        return canvas
+    }
+
+    static func tabBar(_ state: AppState, _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        var x = canvas.text(" DPO ", x: rect.x, y: rect.y, style: Style(Theme.accent, [.bold, .reverse]))
+        x += 1
+        for screen in state.screens {
+            let active = screen == state.screen
+            let label = " \(screen.rawValue) \(screen.title) "
+            x = canvas.text(label, x: x, y: rect.y, style: active ? Style(.standard, [.bold, .reverse]) : .plain, clip: rect)
+        }
+        var status: [(String, Style)] = []
+        let training = state.runs.filter { $0.status?.state == .running && !$0.lost && !$0.pending }
+        let queued = state.runs.filter(\.pending).count
+        if !training.isEmpty {
+            let progress = training.first.map { " \($0.status!.stage) \(RunsView.stepText($0))" } ?? ""
+            status.append(("\(glyphs.running) \(training.count) training" + (training.count == 1 ? progress : ""), Style(.green, .bold)))
+        }
+        if queued > 0 { status.append(("\(queued) queued", Style(.blue))) }
+        if state.readOnly { status.append(("watch (read-only)", .dim)) }
+        let text = status.map(\.0).joined(separator: " · ")
+        let start = rect.maxX - TextWidth.of(text) - 1
+        guard start > x + 1 else { return }
+        var column = start
+        for (index, (part, style)) in status.enumerated() {
+            if index > 0 { column = canvas.text(" · ", x: column, y: rect.y, style: .dim) }
+            column = canvas.text(part, x: column, y: rect.y, style: style)
+        }
+    }
+
+    static func hintBar(_ state: AppState, _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        switch state.mode {
+        case .command(let text):
+            let x = canvas.text(":" + text, x: rect.x, y: rect.y, style: .bold, clip: rect)
+            canvas.text(" ", x: x, y: rect.y, style: .reverse, clip: rect)
+            return
+        case .search(let text):
+            let x = canvas.text("/" + text, x: rect.x, y: rect.y, style: .bold, clip: rect)
+            canvas.text(" ", x: x, y: rect.y, style: .reverse, clip: rect)
+            canvas.text("Enter keep · Esc clear", x: max(x + 2, rect.maxX - 23), y: rect.y, style: .dim, clip: rect)
+            return
+        case .editing(let key, _):
+            canvas.text("editing \(key): Enter applies (validated) · Esc cancels", x: rect.x, y: rect.y, style: .bold, clip: rect)
+            return
+        default:
+            break
+        }
+        if let message = state.message, message.expires > state.now {
+            canvas.text(TextWidth.truncate(message.text, to: rect.width), x: rect.x, y: rect.y,
+                        style: message.isError ? Style(Theme.error, .bold) : Style(.green), clip: rect)
+            return
+        }
+        var x = rect.x
+        for (keys, label) in KeyBindings.hints(on: state.screen, readOnly: state.readOnly) {
+            let width = TextWidth.of(keys) + 1 + TextWidth.of(label) + 2
+            if x + width > rect.maxX { break }
+            x = canvas.text(keys, x: x, y: rect.y, style: Style(Theme.accent, .bold), clip: rect)
+            x = canvas.text(" " + label + "  ", x: x, y: rect.y, style: .dim, clip: rect)
+        }
+    }
+
+    /// A centred box for overlays.
+    static func overlay(_ canvas: inout Canvas, width: Int, height: Int, title: String, _ glyphs: Glyphs) -> Rect {
+        let w = min(width, canvas.width - 2), h = min(height, canvas.height - 2)
+        let rect = Rect(x: (canvas.width - w) / 2, y: (canvas.height - h) / 2, width: w, height: h)
+        canvas.fill(rect)
+        return Widgets.box(&canvas, rect, title: title, focused: true, glyphs: glyphs)
+    }
+
+    static func help(_ state: AppState, scroll: Int, _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        let lines = KeyBindings.helpLines(screens: state.screens, readOnly: state.readOnly)
+        let inside = overlay(&canvas, width: 96, height: canvas.height - 2, title: "Keys · j/k scroll · Esc or ? closes", glyphs)
+        let keyWidth = min(16, lines.map { TextWidth.of($0.keys) }.max() ?? 8)
+        for (row, line) in lines.dropFirst(scroll).prefix(inside.height).enumerated() {
+            let y = inside.y + row
+            if let section = line.section {
+                canvas.text(section, x: inside.x, y: y, style: Style(Theme.accent, .bold), clip: inside)
+            } else {
+                canvas.text(TextWidth.pad(line.keys, to: keyWidth), x: inside.x + 1, y: y, style: .bold, clip: inside)
+                canvas.text(TextWidth.truncate(line.help, to: inside.width - keyWidth - 3), x: inside.x + keyWidth + 3, y: y, clip: inside)
+            }
+        }
+    }
+
+    static func confirmQuit(_ state: AppState, _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        let active = state.activeOwnRuns
+        let training = active.filter { !$0.pending }.count, queued = active.count - training
+        var what = "\(training) run\(training == 1 ? " is" : "s are") training here"
+        if queued > 0 { what += ", \(queued) queued" }
+        let inside = overlay(&canvas, width: 64, height: 8, title: "Quit?", glyphs)
+        let lines: [(String, String)] = [
+            ("", what + "."),
+            ("d", "keep them running detached (reopen dpo to watch them)"),
+            ("s", "stop them now, each with a checkpoint (r resumes later)"),
+            ("Esc", "back to the workbench"),
+        ]
+        for (row, (key, text)) in lines.enumerated() where row < inside.height {
+            let y = inside.y + row + (row > 0 ? 1 : 0)
+            let x = canvas.text(TextWidth.pad(key, to: 4), x: inside.x + 1, y: y, style: Style(Theme.accent, .bold), clip: inside)
+            canvas.text(text, x: x + 1, y: y, style: key.isEmpty ? .bold : .plain, clip: inside)
+        }
+    }
+
+    static func stopping(_ state: AppState, _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        let inside = overlay(&canvas, width: 60, height: 5, title: "Stopping", glyphs)
+        let count = state.activeOwnRuns.count
+        canvas.text("waiting for \(count) run\(count == 1 ? "" : "s") to write a checkpoint…", x: inside.x + 1, y: inside.y + 1, clip: inside)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Training
+
+/// Logged values by step, column per metric name, as read from `metrics.jsonl` / `eval.jsonl` or received
+/// from a trainer; a metric missing at a step is NaN there.
+public struct MetricTable: Sendable, Equatable {
+    public private(set) var steps: [Double] = []
+    public private(set) var times: [Double] = []
+    public private(set) var columns: [String: [Double]] = [:]
+
+    public init() {}
+
+    public var count: Int { steps.count }
+    public var lastStep: Double? { steps.last }
+
+    /// Appends one logged row; rows at or before the last step are ignored (the same row arrives both as an event
+    /// and in the file).
+    public mutating func append(_ row: [String: Double]) {
+        guard let step = row["step"], step > (steps.last ?? -.infinity) else { return }
+        steps.append(step)
+        times.append(row["time"] ?? .nan)
+        for (key, value) in row where key != "step" && key != "time" {
+            if columns[key] == nil { columns[key] = Array(repeating: .nan, count: steps.count - 1) }
+            columns[key]!.append(value)
+        }
+        for key in columns.keys where columns[key]!.count < steps.count { columns[key]!.append(.nan) }
+    }
+
+    /// The last finite value of a metric.
+    public func last(_ key: String) -> Double? { columns[key]?.last(where: \.isFinite) }
+
+    public func column(_ key: String) -> [Double]? { columns[key] }
+}
+
+/// One line of `samples.jsonl`.
+public struct SampleRecord: Sendable, Equatable {
+    public var step: Int
+    public var prompt: String
+    public var policy: String
+    public var reference: String?
+    public var rewardPolicy: Double?
+    public var rewardReference: Double?
+
+    public init(step: Int, prompt: String, policy: String, reference: String?, rewardPolicy: Double?, rewardReference: Double?) {
+        self.step = step
+        self.prompt = prompt
+        self.policy = policy
+        self.reference = reference
+        self.rewardPolicy = rewardPolicy
+        self.rewardReference = rewardReference
+    }
+
+    init?(_ object: [String: Any]) {
+        guard let step = (object["step"] as? NSNumber)?.intValue else { return nil }
+        self.init(step: step, prompt: object["prompt"] as? String ?? "", policy: object["policy"] as? String ?? "",
+                  reference: object["reference"] as? String, rewardPolicy: (object["reward_policy"] as? NSNumber)?.doubleValue,
+                  rewardReference: (object["reward_reference"] as? NSNumber)?.doubleValue)
+    }
+}
+
+/// A run as the workbench shows it: its directory's files as last read, plus what its trainer reported when it
+/// trains in this process.
+public struct RunInfo: Sendable, Equatable {
+    /// The directory path (the identity of a run), or `queued:N` for a queued run not created yet.
+    public var path: String
+    /// The directory name, or the queued run's name.
+    public var name: String
+    public var status: RunStatus?
+    /// A queued job of this workbench, not started yet.
+    public var pending = false
+    /// Trains on a thread of this process.
+    public var ownedHere = false
+    /// Marked active but its process is gone (heartbeat stale, pid dead).
+    public var lost = false
+    /// A stop was requested and the run has not ended yet.
+    public var stopping = false
+    public var pauseRequested = false
+    public var beta: Double?
+    public var learningRate: Double?
+    public var labelSmoothing: Double?
+    public var lossType: String?
+    public var metrics = MetricTable()
+    public var sft = MetricTable()
+    public var eval = MetricTable()
+    public var samples: [SampleRecord] = []
+    /// The last lines of `log.txt` (read for the run under the cursor).
+    public var log: [String] = []
+
+    public init(path: String, name: String) {
+        self.path = path
+        self.name = name
+    }
+
+    /// The state word the Runs screen shows.
+    public var stateLabel: String {
+        if pending { return "queued" }
+        if lost { return "lost" }
+        if stopping, status?.state.isActive ?? true { return "stopping" }
+        if pauseRequested, status?.state == .running { return "pausing" }
+        return status?.state.rawValue ?? "?"
+    }
+
+    public var isActive: Bool { pending || (!lost && (status?.state.isActive ?? false)) }
+
+    /// `β0.1 lr0.001 ε0`: what tells overlaid runs apart in a legend.
+    public var legendLabel: String {
+        var parts: [String] = []
+        if let beta { parts.append("β\(LineChart.number(beta))") }
+        if let learningRate { parts.append("lr\(LineChart.number(learningRate))") }
+        if let labelSmoothing { parts.append("ε\(LineChart.number(labelSmoothing))") }
+        return parts.isEmpty ? name : parts.joined(separator: " ")
+    }
+
+    /// Seconds left, from the pace so far of the current stage.
+    public func eta(now: Double) -> Double? {
+        guard let status, status.state == .running, status.step > 0, status.totalSteps >= status.step else { return nil }
+        let table = status.stage == "sft" ? sft : metrics
+        let times = table.times.filter(\.isFinite)
+        let perStep: Double
+        if times.count >= 2, let first = times.first, let last = times.last, table.count >= 2 {
+            perStep = (last - first) / Double(table.count - 1)
+        } else {
+            perStep = (status.heartbeat - status.startedAt) / Double(status.step)
+        }
+        guard perStep.isFinite, perStep >= 0 else { return nil }
+        return max(0, perStep * Double(status.totalSteps - status.step))
+    }
+}
+
+extension Experiment {
+    /// The values a legend and the Runs table show.
+    func apply(to run: inout RunInfo) {
+        run.beta = loss.beta
+        run.learningRate = learningRate
+        run.labelSmoothing = loss.labelSmoothing
+        run.lossType = loss.lossTypes.map(\.rawValue).joined(separator: "+")
+    }
+}

@@ -1,0 +1,438 @@
+import Foundation
+import Training
+
+/// What a key asks of the world outside the state: runs, files, the process. The app carries these out.
+public enum Effect: Sendable, Equatable {
+    /// Exit now (nothing of this workbench is running).
+    case quit
+    /// Exit the UI and leave this workbench's runs training, detached from the terminal.
+    case detach
+    /// Stop this workbench's runs, each with a checkpoint, then exit.
+    case stopAllAndQuit
+    /// Queue runs, in order.
+    case start([Experiment])
+    case pause(path: String, Bool)
+    case stop(path: String)
+    case resume(path: String)
+    case save(Experiment, path: String)
+    /// Load the Config screen's experiment from a file.
+    case open(path: String)
+    /// The dataset or its tokenization changed.
+    case reloadData
+    /// `output_dir` changed: follow the new folder.
+    case followRuns(String)
+}
+
+/// Key handling: state and key in, new state and effects out. No I/O, so every key is tested without a terminal.
+public enum Update {
+    public static func handle(_ key: Key, _ state: inout AppState, size: Size) -> [Effect] {
+        if key == .resize { return [] }
+        switch state.mode {
+        case .help(let scroll):
+            switch KeyBindings.action(for: key, on: state.screen, readOnly: true) {
+            case .down: state.mode = .help(scroll: scroll + 1)
+            case .up: state.mode = .help(scroll: max(0, scroll - 1))
+            case .pageDown: state.mode = .help(scroll: scroll + size.height / 2)
+            case .pageUp: state.mode = .help(scroll: max(0, scroll - size.height / 2))
+            default: state.mode = .normal
+            }
+            let count = KeyBindings.helpLines(screens: state.screens, readOnly: state.readOnly).count
+            if case .help(let s) = state.mode { state.mode = .help(scroll: min(s, max(0, count - (size.height - 4)))) }
+            return []
+        case .confirmQuit:
+            switch key {
+            case .char("d"), .char("k"): return [.detach]
+            case .char("s"), .char("x"): state.mode = .stopping; return [.stopAllAndQuit]
+            case .escape, .char("n"), .char("c"), .char("q"): state.mode = .normal
+            default: break
+            }
+            return []
+        case .stopping:
+            if key == .char("d") { return [.detach] }
+            return []
+        case .command(let text):
+            guard let edited = edit(text, key) else {
+                state.mode = .normal
+                if key == .enter { return command(text, &state) }
+                return []
+            }
+            state.mode = .command(edited)
+            return []
+        case .search(let text):
+            guard let edited = edit(text, key) else {
+                state.mode = .normal
+                if key == .escape { setQuery("", &state) }
+                return []
+            }
+            state.mode = .search(edited)
+            setQuery(edited, &state)
+            return []
+        case .editing(let name, let text):
+            switch key {
+            case .escape:
+                state.mode = .normal
+                state.config.error = nil
+                return []
+            case .enter:
+                return assign(name, text, &state, keepEditing: true)
+            default:
+                state.mode = .editing(key: name, text: edit(text, key) ?? "")
+                return []
+            }
+        case .normal:
+            break
+        }
+        guard let action = KeyBindings.action(for: key, on: state.screen, readOnly: state.readOnly) else {
+            if state.readOnly, KeyBindings.table.contains(where: { $0.keys.contains(key) && $0.mutates }) {
+                state.say("dpo watch is read-only", error: true)
+            }
+            return []
+        }
+        state.message = nil
+        return perform(action, &state, size: size)
+    }
+
+    /// Text input: returns the edited text, or nil when the key ends input (Enter, Esc, Backspace on empty).
+    static func edit(_ text: String, _ key: Key) -> String? {
+        switch key {
+        case .enter, .escape: return nil
+        case .backspace, .delete, .ctrl("h"): return text.isEmpty ? nil : String(text.dropLast())
+        case .ctrl("u"): return ""
+        case .char(let c): return text + String(c)
+        default: return text
+        }
+    }
+
+    static func perform(_ action: Action, _ state: inout AppState, size: Size) -> [Effect] {
+        let body = Layout.body(size)
+        switch action {
+        case .quit:
+            if state.activeOwnRuns.isEmpty { return [.quit] }
+            state.mode = .confirmQuit
+        case .help: state.mode = .help(scroll: 0)
+        case .nextScreen, .previousScreen:
+            let screens = state.screens
+            let index = screens.firstIndex(of: state.screen) ?? 0
+            state.screen = screens[(index + (action == .nextScreen ? 1 : screens.count - 1)) % screens.count]
+        case .show(let screen):
+            if state.screens.contains(screen) { state.screen = screen }
+        case .command: state.mode = .command("")
+        case .cancel:
+            if state.charts.zoomed, state.screen == .charts { state.charts.zoomed = false }
+            else if state.screen == .data, !state.data.query.isEmpty { setQuery("", &state) }
+            else if state.screen == .config, !state.config.filter.isEmpty { setQuery("", &state) }
+            state.config.error = nil
+        case .up, .down, .pageUp, .pageDown, .top, .bottom, .left, .right:
+            move(action, &state, body: body)
+        case .search:
+            state.mode = .search(state.screen == .config ? state.config.filter : state.data.query)
+        case .nextMatch, .previousMatch:
+            let matches = state.data.matches
+            guard !matches.isEmpty else {
+                state.say(state.data.query.isEmpty ? "no search: / searches" : "no match for \(state.data.query)", error: true)
+                break
+            }
+            let cursor = state.data.cursor
+            state.data.cursor = action == .nextMatch
+                ? (matches.first { $0 > cursor } ?? matches[0]) : (matches.last { $0 < cursor } ?? matches[matches.count - 1])
+        case .toggleStatistics: state.data.showStatistics.toggle()
+        case .edit:
+            guard let row = currentConfigRow(state) else { break }
+            switch row {
+            case .key(let name): state.mode = .editing(key: name, text: ExperimentKeys.named(name)!.value(state.experiment))
+            case .sweep(let name):
+                let values = state.experiment.sweep.first { $0.key == name }?.values ?? []
+                state.mode = .command("sweep \(name) " + values.joined(separator: ","))
+            }
+        case .cycleForward, .cycleBackward:
+            guard case .key(let name) = currentConfigRow(state), let key = ExperimentKeys.named(name) else { break }
+            guard let choices = ConfigView.choices(key, state.experiment), !choices.isEmpty else {
+                state.say("\(name) takes \(key.range): Enter edits it")
+                break
+            }
+            let current = key.value(state.experiment).split(separator: ",").first.map(String.init) ?? ""
+            let index = choices.firstIndex(of: current) ?? -1
+            let next = action == .cycleForward ? (index + 1) % choices.count : (index - 1 + choices.count) % choices.count
+            return assign(name, choices[next], &state, keepEditing: false)
+        case .resetValue:
+            guard case .key(let name) = currentConfigRow(state), let key = ExperimentKeys.named(name) else { break }
+            let value = key.value(Experiment())
+            return assign(name, value.isEmpty ? "null" : value, &state, keepEditing: false)
+        case .save:
+            state.mode = .command("w " + (state.experimentFile ?? "experiments/experiment.yaml"))
+        case .startRun:
+            do {
+                try state.experiment.validate()
+                state.say("queued \(state.experiment.defaultRunName); it starts when no other run of this workbench trains")
+                return [.start([state.experiment])]
+            } catch {
+                state.say("cannot start: \(error)", error: true)
+            }
+        case .queueSweep:
+            guard !state.experiment.sweep.isEmpty else {
+                state.say("no sweep: values; add some with :sweep beta 0.05,0.1,0.5", error: true)
+                break
+            }
+            do {
+                let runs = try state.experiment.sweepRuns()
+                state.say("queued a sweep of \(runs.count) runs")
+                return [.start(runs)]
+            } catch {
+                state.say("cannot sweep: \(error)", error: true)
+            }
+        case .toggleSelection:
+            guard let run = state.cursorRun, !run.pending else { break }
+            if let index = state.runsScreen.selected.firstIndex(of: run.path) {
+                state.runsScreen.selected.remove(at: index)
+            } else {
+                state.runsScreen.selected.append(run.path)
+            }
+            move(.down, &state, body: body)
+        case .pauseResume:
+            guard let run = state.cursorRun else { break }
+            guard run.ownedHere, run.isActive else {
+                state.say(run.isActive ? "only runs started in this workbench can pause" : "\(run.name) is not training", error: true)
+                break
+            }
+            let pause = !(run.pauseRequested || run.status?.state == .paused)
+            state.say(pause ? "pausing \(run.name) after its current step" : "resuming \(run.name)")
+            return [.pause(path: run.path, pause)]
+        case .stopRun:
+            guard let run = state.cursorRun else { break }
+            guard run.isActive, !run.lost else {
+                state.say("\(run.name) is not active", error: true)
+                break
+            }
+            state.say(run.pending ? "removed \(run.name) from the queue" : "stopping \(run.name) at a checkpoint")
+            return [.stop(path: run.path)]
+        case .resumeRun:
+            guard let run = state.cursorRun else { break }
+            if run.ownedHere, run.status?.state == .paused || run.pauseRequested { return [.pause(path: run.path, false)] }
+            guard let status = run.status, status.state == .stopped || status.state == .failed || run.lost else {
+                state.say("r resumes a stopped, failed or lost run; \(run.name) is \(run.stateLabel)", error: true)
+                break
+            }
+            state.say("resuming \(run.name) from its last checkpoint")
+            return [.resume(path: run.path)]
+        case .openCharts: state.screen = .charts
+        case .zoom: state.charts.zoomed.toggle()
+        case .smoothMore, .smoothLess:
+            let step = action == .smoothMore ? 0.05 : -0.05
+            state.charts.smoothing = min(0.99, max(0, ((state.charts.smoothing + step) * 100).rounded() / 100))
+        case .toggleRaw: state.charts.showRaw.toggle()
+        case .toggleXAxis: state.charts.xAxis = state.charts.xAxis == .step ? .time : .step
+        case .earlierStep, .laterStep:
+            let count = state.chartRuns.first.map { SamplesView.steps($0).count } ?? 0
+            state.samples.stepsBack = max(0, min(count - 1, state.samples.stepsBack + (action == .earlierStep ? 1 : -1)))
+            state.samples.cursor = 0
+        }
+        return []
+    }
+
+    static func currentConfigRow(_ state: AppState) -> ConfigRow? {
+        guard state.screen == .config else { return nil }
+        let rows = state.configRows
+        return rows.indices.contains(state.config.cursor) ? rows[state.config.cursor] : nil
+    }
+
+    /// Moves the cursor of the current screen.
+    static func move(_ action: Action, _ state: inout AppState, body: Rect) {
+        func moved(_ cursor: Int, count: Int, page: Int) -> Int {
+            guard count > 0 else { return 0 }
+            let next: Int
+            switch action {
+            case .up, .left: next = cursor - 1
+            case .down, .right: next = cursor + 1
+            case .pageUp: next = cursor - page
+            case .pageDown: next = cursor + page
+            case .top: next = 0
+            case .bottom: next = count - 1
+            default: next = cursor
+            }
+            return max(0, min(count - 1, next))
+        }
+        switch state.screen {
+        case .data:
+            let count = state.data.snapshot?.pairs.count ?? 0
+            state.data.cursor = moved(state.data.cursor, count: count, page: DataView.visibleRows(body))
+        case .config:
+            state.config.cursor = moved(state.config.cursor, count: state.configRows.count, page: ConfigView.visibleRows(body))
+            state.config.error = nil
+        case .runs:
+            state.runsScreen.cursor = moved(state.runsScreen.cursor, count: state.runs.count, page: RunsView.visibleRows(body))
+            state.samples.stepsBack = 0
+        case .charts:
+            let (columns, rows) = ChartsView.grid(body, runs: state.chartRuns.count)
+            let count = ChartsView.definitions.count
+            switch action {
+            case .up: state.charts.cursor = max(0, state.charts.cursor - columns)
+            case .down: state.charts.cursor = min(count - 1, state.charts.cursor + columns)
+            default: state.charts.cursor = moved(state.charts.cursor, count: count, page: columns * rows)
+            }
+        case .samples:
+            let count = SamplesView.current(state)?.samples.count ?? 0
+            state.samples.cursor = moved(state.samples.cursor, count: count, page: SamplesView.visibleRows(body))
+        }
+    }
+
+    /// Applies a search (Data) or filter (Config) as it is typed.
+    static func setQuery(_ query: String, _ state: inout AppState) {
+        if state.screen == .config {
+            state.config.filter = query
+            state.config.cursor = 0
+            state.config.scroll = 0
+            return
+        }
+        state.data.query = query
+        let needle = query.lowercased()
+        let pairs = state.data.snapshot?.pairs ?? []
+        state.data.matches = needle.isEmpty ? [] : pairs.indices.filter { pairs[$0].searchText.contains(needle) }
+        if let first = state.data.matches.first(where: { $0 >= state.data.cursor }) ?? state.data.matches.first {
+            state.data.cursor = first
+        }
+    }
+
+    /// Keys whose change means the Data screen must load again.
+    static let dataKeys = ["model", "dataset", "seed", "builtin.train_pairs", "tiny.vocab_size", "max_length", "max_prompt_length",
+                           "truncation_mode"]
+
+    /// Sets a key through its validating setter and the experiment's cross-key checks.
+    static func assign(_ name: String, _ value: String, _ state: inout AppState, keepEditing: Bool) -> [Effect] {
+        var experiment = state.experiment
+        do {
+            try experiment.apply(overrides: ["\(name)=\(value)"])
+        } catch {
+            state.config.error = "\(error)"
+            if !keepEditing { state.say("\(error)", error: true) }
+            return []
+        }
+        let old = ExperimentKeys.named(name)?.value(state.experiment) ?? ""
+        let new = ExperimentKeys.named(name)?.value(experiment) ?? value
+        return commit(experiment, &state, message: old == new ? "\(name) = \(new)" : "\(name) = \(new) (was \(old.isEmpty ? "unset" : old))")
+    }
+
+    static func commit(_ experiment: Experiment, _ state: inout AppState, message: String) -> [Effect] {
+        var effects: [Effect] = []
+        if dataKeys.contains(where: { ExperimentKeys.named($0)?.value(experiment) != ExperimentKeys.named($0)?.value(state.experiment) }) {
+            effects.append(.reloadData)
+        }
+        if experiment.outputDir != state.experiment.outputDir { effects.append(.followRuns(experiment.outputDir)) }
+        state.experiment = experiment
+        state.config.error = nil
+        state.mode = .normal
+        state.say(message)
+        return effects
+    }
+
+    /// A `:` command.
+    static func command(_ text: String, _ state: inout AppState) -> [Effect] {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { return [] }
+        let parts = trimmed.split(separator: " ", maxSplits: 1).map(String.init)
+        let verb = parts[0], argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        switch verb {
+        case "q", "quit", "q!":
+            return perform(.quit, &state, size: Layout.minimum)
+        case "w", "save", "write":
+            guard !state.readOnly else { state.say("dpo watch is read-only", error: true); return [] }
+            let path = argument.isEmpty ? (state.experimentFile ?? "experiments/experiment.yaml") : argument
+            return [.save(state.experiment, path: path)]
+        case "e", "open", "edit":
+            guard !argument.isEmpty else { state.say(":open FILE loads an experiment", error: true); return [] }
+            return [.open(path: argument)]
+        case "start", "run":
+            return perform(.startRun, &state, size: Layout.minimum)
+        case "help", "h":
+            state.mode = .help(scroll: 0)
+        case "smooth", "smoothing":
+            guard let value = Double(argument), value >= 0, value < 1 else { state.say(":smooth takes a weight in [0, 1)", error: true); return [] }
+            state.charts.smoothing = value
+            state.say("smoothing \(value)")
+        case "x", "xaxis":
+            guard let axis = XAxis(rawValue: argument) else { state.say(":x step or :x time", error: true); return [] }
+            state.charts.xAxis = axis
+        case "sweep":
+            return sweep(argument, &state)
+        case "set":
+            let assignment = argument.contains("=") ? argument : argument.replacingOccurrences(of: " ", with: "=", options: [], range: argument.range(of: " "))
+            return set(assignment, &state)
+        case "reset":
+            guard let key = ExperimentKeys.named(argument) else { state.say("unknown key '\(argument)'", error: true); return [] }
+            let value = key.value(Experiment())
+            return assign(argument, value.isEmpty ? "null" : value, &state, keepEditing: false)
+        default:
+            if trimmed.contains("=") { return set(trimmed, &state) }
+            if !argument.isEmpty, ExperimentKeys.named(verb) != nil { return set("\(verb)=\(argument)", &state) }
+            state.say("unknown command ':\(trimmed)' (? lists the keys; :KEY VALUE sets a key)", error: true)
+        }
+        return []
+    }
+
+    static func set(_ assignment: String, _ state: inout AppState) -> [Effect] {
+        guard !state.readOnly else { state.say("dpo watch is read-only", error: true); return [] }
+        guard let equals = assignment.firstIndex(of: "=") else { state.say(":set KEY=VALUE", error: true); return [] }
+        let name = assignment[..<equals].trimmingCharacters(in: .whitespaces)
+        let value = assignment[assignment.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+        guard ExperimentKeys.named(name) != nil else {
+            state.say("unknown key '\(name)'", error: true)
+            return []
+        }
+        if let row = state.configRows.firstIndex(of: .key(name)) { state.config.cursor = row }
+        return assign(name, value, &state, keepEditing: false)
+    }
+
+    /// `:sweep` queues the sweep; `:sweep KEY v1,v2` sets an axis; `:sweep KEY` removes it; `:sweep clear`.
+    static func sweep(_ argument: String, _ state: inout AppState) -> [Effect] {
+        if argument.isEmpty { return perform(.queueSweep, &state, size: Layout.minimum) }
+        var experiment = state.experiment
+        if argument == "clear" {
+            experiment.sweep = []
+            return commit(experiment, &state, message: "sweep cleared")
+        }
+        let parts = argument.split(separator: " ", maxSplits: 1).map(String.init)
+        let name = parts[0]
+        guard ExperimentKeys.named(name) != nil else { state.say("unknown key '\(name)'", error: true); return [] }
+        let values = parts.count > 1
+            ? parts[1].split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            : []
+        if values.isEmpty {
+            experiment.sweep.removeAll { $0.key == name }
+            return commit(experiment, &state, message: "sweep over \(name) removed")
+        }
+        for value in values {
+            var probe = experiment
+            do { try probe.apply(overrides: ["\(name)=\(value)"]) } catch {
+                state.say("sweep \(name): \(error)", error: true)
+                return []
+            }
+        }
+        if let index = experiment.sweep.firstIndex(where: { $0.key == name }) {
+            experiment.sweep[index].values = values
+        } else {
+            experiment.sweep.append(SweepAxis(key: name, values: values))
+        }
+        let count = (try? experiment.sweepRuns().count) ?? values.count
+        return commit(experiment, &state, message: "sweep \(name) over \(values.joined(separator: ", ")): \(count) runs; S queues them")
+    }
+
+    /// Keeps every cursor inside its list and every list scrolled to its cursor, for this size.
+    public static func fit(_ state: inout AppState, size: Size) {
+        let body = Layout.body(size)
+        let pairs = state.data.snapshot?.pairs.count ?? 0
+        state.data.cursor = max(0, min(state.data.cursor, pairs - 1))
+        state.data.scroll = Widgets.fitScroll(cursor: state.data.cursor, scroll: state.data.scroll, visible: DataView.visibleRows(body), total: pairs)
+        let rows = state.configRows.count
+        state.config.cursor = max(0, min(state.config.cursor, rows - 1))
+        state.config.scroll = Widgets.fitScroll(cursor: state.config.cursor, scroll: state.config.scroll,
+                                                visible: ConfigView.visibleRows(body), total: rows)
+        state.runsScreen.cursor = max(0, min(state.runsScreen.cursor, state.runs.count - 1))
+        state.runsScreen.scroll = Widgets.fitScroll(cursor: state.runsScreen.cursor, scroll: state.runsScreen.scroll,
+                                                    visible: RunsView.visibleRows(body), total: state.runs.count)
+        state.runsScreen.selected.removeAll { path in !state.runs.contains { $0.path == path } }
+        let samples = SamplesView.current(state)?.samples.count ?? 0
+        state.samples.cursor = max(0, min(state.samples.cursor, samples - 1))
+        state.samples.scroll = Widgets.fitScroll(cursor: state.samples.cursor, scroll: state.samples.scroll,
+                                                 visible: SamplesView.visibleRows(body), total: samples)
+        if state.message.map({ $0.expires <= state.now }) == true { state.message = nil }
+    }
+}
