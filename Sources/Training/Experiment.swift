@@ -40,7 +40,10 @@ public struct Experiment: Sendable, Equatable {
     /// Reference log-probs computed once before training and cached on disk (TRL's `precompute_ref_log_probs`).
     public var precomputeReferenceLogProbs = true
     public var sft = SFTSettings()
-    public var lora: LoRASettings?
+    /// Low-rank adapters instead of full fine-tuning when `lora.enabled`; `loraSettings` keeps the `lora.*` values.
+    public var loraEnabled = false
+    public var loraSettings = LoRASettings()
+    public var lora: LoRASettings? { loraEnabled ? loraSettings : nil }
     public var tinyModel = TinyModelSettings()
     public var samples = SampleSettings()
     /// Grid for `dpo sweep`: key name to the values it takes, in file order.

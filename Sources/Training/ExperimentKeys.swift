@@ -112,32 +112,19 @@ public enum ExperimentKeys {
         number("samples.temperature", "≥ 0 (0 = greedy)", "sampling temperature", \.samples.temperature) { $0 >= 0 },
         optionalInteger("samples.top_k", "≥ 1", "sample among the k likeliest tokens", \.samples.topK) { $0 >= 1 },
         optionalNumber("samples.top_p", "0 < p ≤ 1", "nucleus sampling", \.samples.topP) { $0 > 0 && $0 <= 1 },
-        optionalBoolean("lora.enabled", "train low-rank adapters instead of every weight", \.loraEnabled),
-        integer("lora.r", "≥ 1", "adapter rank", \.loraOrDefault.rank) { $0 >= 1 },
-        number("lora.lora_alpha", "> 0", "adapter scale numerator (update = alpha / r · B·A)", \.loraOrDefault.alpha) { $0 > 0 },
+        boolean("lora.enabled", "train low-rank adapters instead of every weight", \.loraEnabled),
+        integer("lora.r", "≥ 1", "adapter rank", \.loraSettings.rank) { $0 >= 1 },
+        number("lora.lora_alpha", "> 0", "adapter scale numerator (update = alpha / r · B·A)", \.loraSettings.alpha) { $0 > 0 },
         ExperimentKey(
             name: "lora.target_modules", range: "list of q_proj|k_proj|v_proj|o_proj|gate_proj|up_proj|down_proj",
-            help: "linear layers that get adapters", value: { $0.loraOrDefault.targetModules.joined(separator: ",") },
+            help: "linear layers that get adapters", value: { $0.loraSettings.targetModules.joined(separator: ",") },
             assign: { experiment, raw in
                 let modules = try stringList(raw)
                 let known: Set = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
                 guard !modules.isEmpty, modules.allSatisfy(known.contains) else { throw ValueError("unknown module in \(modules)") }
-                experiment.loraOrDefault.targetModules = modules
+                experiment.loraSettings.targetModules = modules
             }),
     ]
-}
-
-extension Experiment {
-    /// LoRA settings, created with defaults when a `lora.*` key is first set.
-    var loraOrDefault: LoRASettings {
-        get { lora ?? LoRASettings() }
-        set { lora = newValue }
-    }
-
-    var loraEnabled: Bool? {
-        get { lora != nil }
-        set { lora = newValue == true ? loraOrDefault : nil }
-    }
 }
 
 // MARK: - Key builders

@@ -40,7 +40,9 @@ final class ExperimentTests: XCTestCase {
         try experiment.apply(overrides: ["beta=0.3", "loss_type=ipo", "samples.top_p=0.9", "lora.r=4", "run_name=my run"])
         let again = try Experiment(yaml: experiment.yaml())
         XCTAssertEqual(again, experiment)
-        XCTAssertEqual(again.lora?.rank, 4)
+        XCTAssertNil(again.lora, "setting lora.r alone does not enable adapters")
+        try experiment.apply(overrides: ["lora.enabled=true"])
+        XCTAssertEqual(try Experiment(yaml: experiment.yaml()).lora?.rank, 4)
         XCTAssertEqual(again.samples.topP, 0.9)
     }
 
