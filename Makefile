@@ -15,6 +15,7 @@ run: build
 	$(RELEASE)/dpo
 
 test: deps
+	@scripts/fetch-smollm2.sh >/dev/null  # the SmolLM2 GGUF tests' model, downloaded once into models/
 	$(SWIFT) test --disable-swift-testing
 
 bench-engine: build
