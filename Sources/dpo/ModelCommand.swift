@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Model
 import Tokenizer
+import Training
 
 /// `dpo model`: bring real pretrained models in: import a GGUF file as a Hugging Face directory, fetch SmolLM2.
 struct ModelCommand: ParsableCommand {
@@ -164,53 +165,4 @@ struct ModelFetch: ParsableCommand {
         process.waitUntilExit()
         return process.terminationStatus == 0 ? String(decoding: output, as: UTF8.self) : nil
     }
-}
-
-// MARK: GGUF import (Model + Tokenizer)
-
-/// A GGUF file's model and tokenizer: `Transformer.load(gguf:)` (Model) and `BPETokenizer(gguf:)` (Tokenizer) joined
-/// through the file's `tokenizer.*` metadata. This is the one place that needs both modules; it has no other
-/// dependency, so it can move to `Training` as it is for an experiment's `model:` naming a `.gguf` file.
-func importGGUF(file: URL) throws -> (model: Transformer, tokenizer: BPETokenizer) {
-    let gguf = try GGUFFile(contentsOf: file)
-    let model = try Transformer.load(gguf: gguf)
-    let tokenizer = try BPETokenizer(gguf: ggufVocabulary(gguf))
-    guard tokenizer.vocabularySize <= model.config.vocabSize else {
-        throw GGUFError.unsupportedModel(path: file.path, "the tokenizer has \(tokenizer.vocabularySize) tokens but the "
-            + "embedding only \(model.config.vocabSize) rows")
-    }
-    return (model, tokenizer)
-}
-
-/// `importGGUF(file:)`, then the model and tokenizer saved as a Hugging Face directory: config.json,
-/// model.safetensors, tokenizer.json, tokenizer_config.json (special tokens, chat template).
-@discardableResult
-func importGGUF(file: URL, to directory: URL) throws -> (model: Transformer, tokenizer: BPETokenizer) {
-    let imported = try importGGUF(file: file)
-    try imported.model.save(directory: directory)
-    try imported.tokenizer.save(directory: directory)
-    return imported
-}
-
-/// The `tokenizer.ggml.*` metadata as plain values.
-func ggufVocabulary(_ file: GGUFFile) throws -> GGUFVocabulary {
-    func value(_ key: String) -> GGUFValue? { file.metadata[key] }
-    func require<T>(_ key: String, _ read: (GGUFValue) -> T?, _ what: String) throws -> T {
-        guard let value = value(key) else {
-            throw GGUFError.malformed(path: file.path, offset: 0, "metadata key '\(key)' is missing")
-        }
-        guard let typed = read(value) else {
-            throw GGUFError.malformed(path: file.path, offset: 0, "metadata '\(key)' is \(value.type) \(value), not \(what)")
-        }
-        return typed
-    }
-    return GGUFVocabulary(
-        model: try require("tokenizer.ggml.model", \.string, "a string"),
-        pre: value("tokenizer.ggml.pre")?.string,
-        tokens: try require("tokenizer.ggml.tokens", \.strings, "an array of strings"),
-        tokenTypes: try value("tokenizer.ggml.token_type").map { _ in try require("tokenizer.ggml.token_type", \.ints, "an array of integers") },
-        merges: try value("tokenizer.ggml.merges").map { _ in try require("tokenizer.ggml.merges", \.strings, "an array of strings") } ?? [],
-        bosTokenId: value("tokenizer.ggml.bos_token_id")?.int, eosTokenId: value("tokenizer.ggml.eos_token_id")?.int,
-        paddingTokenId: value("tokenizer.ggml.padding_token_id")?.int,
-        chatTemplate: value("tokenizer.chat_template")?.string)
 }
