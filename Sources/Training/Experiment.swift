@@ -32,6 +32,8 @@ public struct Experiment: Sendable, Equatable {
     public var seed = 42
     /// 0 disables periodic evaluation (one evaluation still runs at the end).
     public var evalSteps = 0
+    /// Also evaluate before the first step (TRL's `eval_on_start`), for a before/after comparison.
+    public var evalOnStart = false
     public var saveSteps = 500
     public var loggingSteps = 1
     public var outputDir = "experiments/runs"

@@ -29,7 +29,7 @@ public enum ExperimentKeys {
     public static func named(_ name: String) -> ExperimentKey? { all.first { $0.name == name } }
 
     public static let all: [ExperimentKey] = [
-        text("model", "directory | builtin:tiny", "the starting policy: a Hugging Face model directory, or a new tiny model", \.model),
+        text("model", "directory | file.gguf | builtin:tiny", "the starting policy: a Hugging Face model directory, a GGUF file, or a new tiny model", \.model),
         text("dataset", "file | builtin:NAME", "preference data: JSONL/JSON file or a built-in task (sentiment, arithmetic)", \.dataset),
         optionalText("eval_dataset", "file", "held-out pairs for eval_ metrics", \.evalDataset),
         number("eval_fraction", "0 ≤ x < 1", "share of a dataset file held out for evaluation when there is no eval_dataset", \.evalFraction) { $0 >= 0 && $0 < 1 },
@@ -79,6 +79,7 @@ public enum ExperimentKeys {
         number("max_grad_norm", "≥ 0 (0 = off)", "clip gradients to this global norm", \.maxGradNorm) { $0 >= 0 },
         integer("seed", "≥ 0", "seeds initialization, data order and sampling", \.seed) { $0 >= 0 },
         integer("eval_steps", "≥ 0 (0 = at the end only)", "evaluate every N steps", \.evalSteps) { $0 >= 0 },
+        boolean("eval_on_start", "evaluate once before the first step too", \.evalOnStart),
         integer("save_steps", "≥ 1", "checkpoint every N steps", \.saveSteps) { $0 >= 1 },
         integer("logging_steps", "≥ 1", "log metrics every N steps", \.loggingSteps) { $0 >= 1 },
         text("output_dir", "directory", "where runs are written", \.outputDir),

@@ -39,7 +39,7 @@ public struct ModelLocation: Sendable {
         } else if has(run.tokenizerURL, "tokenizer.json") {
             tokenizerDirectory = run.tokenizerURL
         } else {
-            tokenizerDirectory = URL(fileURLWithPath: experiment.model)
+            tokenizerDirectory = try experiment.modelDirectory()
         }
         self.run = run
     }
@@ -50,7 +50,7 @@ public struct ModelLocation: Sendable {
         guard let run else { return nil }
         let experiment = try run.readConfig()
         if experiment.sftEnabled { return run.sftURL }
-        return experiment.model == "builtin:tiny" ? nil : URL(fileURLWithPath: experiment.model)
+        return experiment.model == "builtin:tiny" ? nil : try experiment.modelDirectory()
     }
 
     public func loadModel() throws -> Transformer { try Transformer.load(directory: modelDirectory) }

@@ -45,6 +45,7 @@ public final class PreferenceStage {
     /// Trains from `step + 1` to the end, or until a stop is requested (then checkpoints). Returns the final state.
     public func run(after step: Int) throws -> RunState {
         emit(.stage(name: "dpo", totalSteps: totalSteps))
+        if step == 0, experiment.evalOnStart { try evaluate(step: 0) }
         var window: [String: Double] = [:]
         var windowSteps = 0
         var current = step

@@ -75,7 +75,7 @@ final class SampleWriter {
     /// sequence-level KL divergence, which needs the reference model back in memory (once, at the end).
     private func klEstimate() throws -> Double? {
         let referenceDirectory = experiment.sftEnabled ? run.sftURL
-            : (experiment.model == "builtin:tiny" ? nil : URL(fileURLWithPath: experiment.model))
+            : (experiment.model == "builtin:tiny" ? nil : try experiment.modelDirectory())
         guard let referenceDirectory else { return nil }
         let reference = try Transformer.load(directory: referenceDirectory)
         let policy = try Transformer.load(directory: run.finalURL)

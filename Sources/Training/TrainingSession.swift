@@ -136,14 +136,14 @@ public final class TrainingSession {
                        Date().timeIntervalSince(started)))
             return tokenizer
         }
-        return try BPETokenizer.load(directory: URL(fileURLWithPath: experiment.model))
+        return try BPETokenizer.load(directory: try experiment.modelDirectory())
     }
 
     private func resolveModel(vocabularySize: Int, tokenizer: BPETokenizer) throws -> Transformer {
         if FileManager.default.fileExists(atPath: run.sftURL.appendingPathComponent("config.json").path) {
             return try Transformer.load(directory: run.sftURL)
         }
-        guard experiment.model == "builtin:tiny" else { return try Transformer.load(directory: URL(fileURLWithPath: experiment.model)) }
+        guard experiment.model == "builtin:tiny" else { return try Transformer.load(directory: try experiment.modelDirectory()) }
         let tiny = experiment.tinyModel
         let config = TransformerConfig(
             vocabSize: vocabularySize, hiddenSize: tiny.hiddenSize, intermediateSize: tiny.intermediateSize, layers: tiny.layers,
@@ -218,6 +218,13 @@ extension Experiment {
             hash.combine(key.value(self))
         }
         return hash.hex
+    }
+
+    /// The Hugging Face directory of `model`: itself, or for a `.gguf` file the directory imported beside it
+    /// (made once). Not for `builtin:tiny`, which has no directory before a run creates it.
+    public func modelDirectory() throws -> URL {
+        let url = URL(fileURLWithPath: model)
+        return url.pathExtension == "gguf" ? try importedGGUFDirectory(file: url) : url
     }
 
     /// `run_name`, or the loss and β (`sigmoid-beta0.1`).
