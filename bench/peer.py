@@ -6,8 +6,9 @@ round mean anything; the summary is the median over rounds of ours/TRL pairs/s a
   B: .venv-bench/bin/python bench/trl_dpo.py --json --model ... --data ... --steps N
 
 Both print one JSON object as their last line (keys pairs_per_s, tokens_per_s, seconds_per_step, peak_rss_mb,
-first_loss, first_logps_chosen, first_logps_rejected; ours also gflops, sgemm_gflops, ratio). The first steps of both
-must agree: loss ln 2 (policy = reference), and the first batch's mean summed completion log-probs within 1e-3.
+first_loss, first_logps_chosen, first_logps_rejected; ours also gflops, sgemm_gflops, ratio, and
+reference_precompute_s / reference_pairs for its cached reference pass). The first steps of both must agree: loss
+ln 2 (policy = reference), and the first batch's mean summed completion log-probs within 1e-3.
 
 Usage (from the repo root; `make bench-peer` builds and sets up first):
   .venv-bench/bin/python bench/peer.py [--rounds 3] [--steps 10]
@@ -102,6 +103,15 @@ def row(label, side, r):
             f"{fmt(r['_wall'], '6.1f')}")
 
 
+def with_reference_pass(ours):
+    """Our pairs/s if each pair also paid its share of the reference log-prob pass that ours does once, before
+    training, and caches (TRL runs the reference model in every step). None unless ours reports both keys."""
+    seconds, pairs = ours.get("reference_precompute_s"), ours.get("reference_pairs")
+    if not isinstance(seconds, (int, float)) or not isinstance(pairs, (int, float)) or pairs <= 0:
+        return None
+    return 1 / (1 / ours["pairs_per_s"] + seconds / pairs)
+
+
 def first_step_checks(ours, trl):
     """Lines describing the step-1 agreement, and whether everything agreed."""
     lines, ok = [], True
@@ -161,6 +171,7 @@ def main():
     speed = statistics.median(r[2] for r in rounds)
     memory = statistics.median(r[3] for r in rounds)
     ratios = [r[0]["ratio"] for r in rounds if isinstance(r[0].get("ratio"), (int, float))]
+    with_reference = [with_reference_pass(r[0]) / r[1]["pairs_per_s"] for r in rounds]
     print()
     print(f"median over {len(rounds)} rounds: pairs/s ours/TRL x{speed:.2f} (rounds: "
           + ", ".join(f"{r[2]:.2f}" for r in rounds) + f"), peak memory ours/TRL x{memory:.2f} (rounds: "
@@ -171,6 +182,11 @@ def main():
           f"TRL: median {statistics.median(r[1]['pairs_per_s'] for r in rounds):.2f} pairs/s, "
           f"{statistics.median(r[1]['tokens_per_s'] for r in rounds):.0f} tokens/s, "
           f"{statistics.median(r[1]['peak_rss_mb'] for r in rounds):.0f} MB")
+
+    if all(x is not None for x in with_reference):
+        print(f"  counting ours' one-time reference pass (reference_precompute_s spread over reference_pairs): "
+              f"pairs/s ours/TRL x{statistics.median(with_reference):.2f} (a single epoch's cost; runs that share "
+              f"the cache skip it)")
 
     lines, agreed = first_step_checks(rounds[0][0], rounds[0][1])
     print("first step (round 1):")

@@ -7,10 +7,8 @@ Shapes: 1024³, and the benchmark model's two largest per-layer products over on
 Usage: .venv-bench/bin/python bench/sgemm.py [--threads 2]
 """
 import argparse
+import os
 import time
-
-import numpy as np
-import torch
 
 SHAPES = [(1024, 1024, 1024), (2200, 256, 1408), (2200, 704, 256)]
 
@@ -29,6 +27,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
+    # NumPy's bundled OpenBLAS reads its thread count when it loads.
+    os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
+    global np, torch
+    import numpy as np
+    import torch
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}; "
           f"GFLOP/s, best of repeats")
