@@ -11,7 +11,8 @@ public final class PreferenceStage {
     public let optimizer: Optimizer
     public let train: [TokenizedPair]
     public let eval: [TokenizedPair]
-    public let reference: ReferenceLogProbs?
+    /// Set before `run` for losses that need a reference (computed for `visitedPairs`).
+    public var reference: ReferenceLogProbs?
     public let totalSteps: Int
     let runDirectory: RunDirectory
     let control: RunControl
@@ -40,6 +41,14 @@ public final class PreferenceStage {
         let perStep = experiment.batchSize * experiment.gradientAccumulationSteps
         totalSteps = experiment.maxSteps > 0
             ? experiment.maxSteps : max(1, Int((experiment.epochs * Double(train.count) / Double(perStep)).rounded(.up)))
+    }
+
+    /// The training-pair indices the whole run visits, for computing only their reference log-probs.
+    public var visitedPairs: [Int] {
+        var order = self.order
+        let count = min(train.count, totalSteps * experiment.batchSize * experiment.gradientAccumulationSteps)
+        let positions = totalSteps * experiment.batchSize * experiment.gradientAccumulationSteps
+        return count == train.count ? Array(0..<train.count) : Array(Set(order.batch(start: 0, size: positions))).sorted()
     }
 
     /// Trains from `step + 1` to the end, or until a stop is requested (then checkpoints). Returns the final state.

@@ -18,18 +18,34 @@ public func completionSums(model: Transformer, pairs: [TokenizedPair], batchSize
 /// The reference model's log-probabilities of every training and held-out pair, computed once before training
 /// (when the policy still is the reference) so that the reference model is never held in memory while training.
 ///
-/// A copy goes into the run (`reference_logps.json`, for resume) and into a cache shared by every run under the
-/// same output folder, keyed by a hash of the reference weights and of every token of the data: the runs of a sweep
-/// compute it once.
+/// Only the training pairs a run will visit are computed (a 50-step run on a large file needs a few hundred, not
+/// all), keyed by their index in the training set. A copy goes into the run (`reference_logps.json`, for resume)
+/// and into a cache shared by every run under the same output folder, keyed by a hash of the reference weights and
+/// of every token of the data: the runs of a sweep compute it once, and a longer run adds only what is missing.
 public struct ReferenceLogProbs: Sendable, Codable, Equatable {
     public var key: String
-    public var train: [CompletionSums]
+    public var train: [Int: CompletionSums]
     public var eval: [CompletionSums]
 
-    public init(key: String, train: [CompletionSums], eval: [CompletionSums]) {
+    public init(key: String, train: [Int: CompletionSums], eval: [CompletionSums]) {
         self.key = key
         self.train = train
         self.eval = eval
+    }
+
+    /// Computes whatever of `needed` (training-pair indices) and of the held-out pairs is not there yet; returns
+    /// how many pairs were computed.
+    public mutating func complete(model: Transformer, train pairs: [TokenizedPair], needed: [Int], eval heldOut: [TokenizedPair],
+                                  batchSize: Int) throws -> Int {
+        let missing = needed.filter { train[$0] == nil }
+        let sums = try completionSums(model: model, pairs: missing.map { pairs[$0] }, batchSize: batchSize)
+        for (index, value) in zip(missing, sums) { train[index] = value }
+        var computed = missing.count
+        if eval.count != heldOut.count {
+            eval = try completionSums(model: model, pairs: heldOut, batchSize: batchSize)
+            computed += heldOut.count
+        }
+        return computed
     }
 
     /// The cache key of a model and tokenized data.

@@ -90,9 +90,9 @@ public final class TrainingSession {
             say("lora: rank \(lora.rank), alpha \(format(lora.alpha)) on \(lora.targetModules.joined(separator: ", ")): "
                 + "\(model.adapters!.count) trainable parameters; the base model is frozen and is the reference")
         }
-        let reference = try referenceLogProbs(model: model, data: data)
         let stage = PreferenceStage(experiment: experiment, model: model, train: data.train, eval: data.eval,
-                                    reference: reference, run: run, control: control, emit: emit)
+                                    reference: nil, run: run, control: control, emit: emit)
+        stage.reference = try referenceLogProbs(model: model, data: data, needed: stage.visitedPairs)
         let samples = SampleWriter(experiment: experiment, tokenizer: tokenizer, task: data.task, prompts: data.samplePrompts, run: run)
         try samples.prepareReference(model: model, resuming: Checkpoint.latest(in: run) != nil)
         stage.afterEvaluation = { step in
@@ -155,7 +155,7 @@ public final class TrainingSession {
         return model
     }
 
-    private func referenceLogProbs(model: Transformer, data: TrainingData) throws -> ReferenceLogProbs? {
+    private func referenceLogProbs(model: Transformer, data: TrainingData, needed: [Int]) throws -> ReferenceLogProbs? {
         guard experiment.loss.lossTypes.contains(where: \.needsReference) else { return nil }
         if let saved = try? JSONDecoder().decode(ReferenceLogProbs.self, from: Data(contentsOf: run.referenceURL)) {
             say("reference log-probs: loaded from this run (\(saved.key))")
@@ -163,17 +163,15 @@ public final class TrainingSession {
         }
         let key = ReferenceLogProbs.key(model: model, train: data.train, eval: data.eval)
         let cache = ReferenceLogProbs.cacheURL(outputDir: URL(fileURLWithPath: experiment.outputDir), key: key)
-        let reference: ReferenceLogProbs
-        if let cached = ReferenceLogProbs.load(from: cache, key: key) {
-            reference = cached
-            say("reference log-probs: reused from cache \(key) (\(cached.train.count + cached.eval.count) pairs)")
+        var reference = ReferenceLogProbs.load(from: cache, key: key) ?? ReferenceLogProbs(key: key, train: [:], eval: [])
+        let started = Date()
+        let computed = try reference.complete(model: model, train: data.train, needed: needed, eval: data.eval,
+                                              batchSize: experiment.evalBatchSize)
+        if computed == 0 {
+            say("reference log-probs: reused from cache \(key) (\(needed.count + data.eval.count) pairs)")
         } else {
-            let started = Date()
-            reference = ReferenceLogProbs(
-                key: key, train: try completionSums(model: model, pairs: data.train, batchSize: experiment.evalBatchSize),
-                eval: try completionSums(model: model, pairs: data.eval, batchSize: experiment.evalBatchSize))
             try reference.save(to: cache)
-            say(String(format: "reference log-probs: computed for %d pairs in %.1f s, cached as %@", data.train.count + data.eval.count,
+            say(String(format: "reference log-probs: computed for %d pairs in %.1f s, cached as %@", computed,
                        Date().timeIntervalSince(started), key))
         }
         try reference.save(to: run.referenceURL)

@@ -36,7 +36,8 @@ struct BenchTrain: ParsableCommand {
             "learning_rate=5e-6", "lr_scheduler_type=constant", "max_length=\(maxLength)", "max_prompt_length=\(maxPromptLength)",
         ])
         let started = Date()
-        let reference = ReferenceLogProbs(key: "bench", train: try completionSums(model: policy, pairs: pairs, batchSize: batchSize), eval: [])
+        var reference = ReferenceLogProbs(key: "bench", train: [:], eval: [])
+        _ = try reference.complete(model: policy, train: pairs, needed: Array(pairs.indices), eval: [], batchSize: batchSize)
         let precompute = Date().timeIntervalSince(started)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dpo-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
