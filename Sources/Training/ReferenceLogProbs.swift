@@ -33,19 +33,32 @@ public struct ReferenceLogProbs: Sendable, Codable, Equatable {
         self.eval = eval
     }
 
-    /// Computes whatever of `needed` (training-pair indices) and of the held-out pairs is not there yet; returns
-    /// how many pairs were computed.
+    /// Computes whatever of `needed` (training-pair indices) and of the held-out pairs is not there yet, a batch at
+    /// a time, and returns how many pairs it computed. When `shouldStop` turns true it returns early with what it
+    /// has (`isComplete` then says so), so a stop during a long precomputation keeps its progress.
     public mutating func complete(model: Transformer, train pairs: [TokenizedPair], needed: [Int], eval heldOut: [TokenizedPair],
-                                  batchSize: Int) throws -> Int {
+                                  batchSize: Int, shouldStop: () -> Bool = { false }) throws -> Int {
         let missing = needed.filter { train[$0] == nil }
-        let sums = try completionSums(model: model, pairs: missing.map { pairs[$0] }, batchSize: batchSize)
-        for (index, value) in zip(missing, sums) { train[index] = value }
-        var computed = missing.count
-        if eval.count != heldOut.count {
+        var computed = 0
+        var start = 0
+        while start < missing.count {
+            if shouldStop() { return computed }
+            let indices = Array(missing[start..<min(missing.count, start + batchSize)])
+            let sums = try completionSums(model: model, pairs: indices.map { pairs[$0] }, batchSize: batchSize)
+            for (index, value) in zip(indices, sums) { train[index] = value }
+            computed += indices.count
+            start += batchSize
+        }
+        if eval.count != heldOut.count, !shouldStop() {
             eval = try completionSums(model: model, pairs: heldOut, batchSize: batchSize)
             computed += heldOut.count
         }
         return computed
+    }
+
+    /// Whether every pair of `needed` and every held-out pair has its log-probs.
+    public func isComplete(needed: [Int], evalCount: Int) -> Bool {
+        eval.count == evalCount && needed.allSatisfy { train[$0] != nil }
     }
 
     /// The cache key of a model and tokenized data.

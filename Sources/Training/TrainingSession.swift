@@ -92,7 +92,12 @@ public final class TrainingSession {
         }
         let stage = PreferenceStage(experiment: experiment, model: model, train: data.train, eval: data.eval,
                                     reference: nil, run: run, control: control, emit: emit)
-        stage.reference = try referenceLogProbs(model: model, data: data, needed: stage.visitedPairs)
+        do {
+            stage.reference = try referenceLogProbs(model: model, data: data, needed: stage.visitedPairs)
+        } catch is StopDuringPreparation {
+            say("stopped while computing reference log-probs (progress kept in the cache); resume with: dpo train --resume \(run.url.path)")
+            return .stopped
+        }
         let samples = SampleWriter(experiment: experiment, tokenizer: tokenizer, task: data.task, prompts: data.samplePrompts, run: run)
         try samples.prepareReference(model: model, resuming: Checkpoint.latest(in: run) != nil)
         stage.afterEvaluation = { step in
@@ -166,7 +171,11 @@ public final class TrainingSession {
         var reference = ReferenceLogProbs.load(from: cache, key: key) ?? ReferenceLogProbs(key: key, train: [:], eval: [])
         let started = Date()
         let computed = try reference.complete(model: model, train: data.train, needed: needed, eval: data.eval,
-                                              batchSize: experiment.evalBatchSize)
+                                              batchSize: experiment.evalBatchSize, shouldStop: { control.stopRequested })
+        guard reference.isComplete(needed: needed, evalCount: data.eval.count) else {
+            try reference.save(to: cache)
+            throw StopDuringPreparation()
+        }
         if computed == 0 {
             say("reference log-probs: reused from cache \(key) (\(needed.count + data.eval.count) pairs)")
         } else {
@@ -201,6 +210,9 @@ public final class TrainingSession {
                                       stage: stage, step: step, totalSteps: total, message: message))
     }
 }
+
+/// A stop request that arrived before the first training step.
+private struct StopDuringPreparation: Error {}
 
 extension Experiment {
     /// SFT runs when asked, and by default only for `builtin:tiny`, which starts from random weights.
