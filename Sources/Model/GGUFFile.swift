@@ -218,6 +218,8 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
     case missingTensor(String, path: String)
     /// Well-formed, but describes a model this package does not implement.
     case unsupportedModel(path: String, String)
+    /// A metadata key a model or tokenizer needs is missing or has the wrong type (`problem` says which).
+    case metadata(path: String, key: String, problem: String)
 
     public var description: String {
         switch self {
@@ -228,6 +230,7 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
                 + "); convert the model to one of these, e.g. with llama.cpp's llama-quantize --allow-requantize … Q8_0"
         case .missingTensor(let name, let path): "\(path): the GGUF file has no tensor '\(name)'"
         case .unsupportedModel(let path, let problem): "\(path): unsupported GGUF model: \(problem)"
+        case .metadata(let path, let key, let problem): "\(path): GGUF metadata '\(key)' \(problem)"
         }
     }
 }

@@ -96,7 +96,7 @@ extension TransformerConfig {
         }
         func required(_ key: String) throws -> Int {
             guard let int = try int(key) else {
-                throw GGUFError.malformed(path: file.path, offset: 0, "metadata key 'llama.\(key)' is missing")
+                throw GGUFError.metadata(path: file.path, key: "llama." + key, problem: "is missing")
             }
             return int
         }

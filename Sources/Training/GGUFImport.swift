@@ -56,10 +56,10 @@ public func ggufVocabulary(_ file: GGUFFile) throws -> GGUFVocabulary {
     func value(_ key: String) -> GGUFValue? { file.metadata[key] }
     func require<T>(_ key: String, _ read: (GGUFValue) -> T?, _ what: String) throws -> T {
         guard let value = value(key) else {
-            throw GGUFError.malformed(path: file.path, offset: 0, "metadata key '\(key)' is missing")
+            throw GGUFError.metadata(path: file.path, key: key, problem: "is missing (the file has no tokenizer)")
         }
         guard let typed = read(value) else {
-            throw GGUFError.malformed(path: file.path, offset: 0, "metadata '\(key)' is \(value.type) \(value), not \(what)")
+            throw GGUFError.metadata(path: file.path, key: key, problem: "is \(value.type) \(value), not \(what)")
         }
         return typed
     }

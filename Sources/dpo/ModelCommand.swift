@@ -32,7 +32,14 @@ struct ModelImport: ParsableCommand {
         print("\(file): llama, \(c.layers) layers, hidden \(c.hiddenSize), \(c.heads) heads / \(c.kvHeads) kv heads, "
             + "intermediate \(c.intermediateSize), vocab \(c.vocabSize)\(c.tieWordEmbeddings ? " (tied)" : ""), "
             + "\(model.parameterCount) parameters")
-        print("tokenizer: \(tokenizer.vocabularySize) tokens, pre-tokenizer \(tokenizer.preTokenizerSteps), "
+        let steps = tokenizer.preTokenizerSteps.map { step -> String in
+            switch step {
+            case .digits(let individual): individual ? "digits one by one" : "digit runs"
+            case .split(let pattern): pattern == .gpt2 ? "GPT-2 regex" : "Llama-3 regex"
+            case .byteLevel(_, _, let useRegex): useRegex ? "GPT-2 regex, byte-level" : "byte-level"
+            }
+        }
+        print("tokenizer: \(tokenizer.vocabularySize) tokens, pre-tokenizer: \(steps.joined(separator: " → ")), "
             + "chat template: \(tokenizer.chatTemplateSource == nil ? "none" : "yes")")
         print(String(format: "wrote %@ in %.1f s", out, Date().timeIntervalSince(started)))
     }
