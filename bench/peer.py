@@ -141,6 +141,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="measured A B rounds after the warm-up (at least 3)")
     parser.add_argument("--steps", type=int, default=10, help="timed steps per run (each side adds its warm-up)")
     parser.add_argument("--dpo", default=DPO, help="our binary (default .build/release/dpo)")
+    parser.add_argument("--save", help="also write every run's JSON to this file")
     args = parser.parse_args()
     if args.rounds < 3:
         fail("--rounds must be at least 3")
@@ -163,43 +164,52 @@ def main():
         print(row(i, "ours", ours))
         trl = run("TRL", cmds["TRL"])
         print(row(i, "TRL", trl))
-        speed = ours["pairs_per_s"] / trl["pairs_per_s"]
-        memory = ours["peak_rss_mb"] / trl["peak_rss_mb"]
-        print(f"{'':>5}  ours/TRL: pairs/s x{speed:.2f}, peak memory x{memory:.2f}", flush=True)
-        rounds.append((ours, trl, speed, memory))
+        print(f"{'':>5}  ours/TRL: pairs/s x{ours['pairs_per_s'] / trl['pairs_per_s']:.2f}, "
+              f"peak memory x{ours['peak_rss_mb'] / trl['peak_rss_mb']:.2f}")
+        rounds.append((ours, trl))
 
-    speed = statistics.median(r[2] for r in rounds)
-    memory = statistics.median(r[3] for r in rounds)
-    ratios = [r[0]["ratio"] for r in rounds if isinstance(r[0].get("ratio"), (int, float))]
-    with_reference = [with_reference_pass(r[0]) / r[1]["pairs_per_s"] for r in rounds]
+    if args.save:
+        with open(args.save, "w") as f:
+            json.dump({"date": time.strftime("%Y-%m-%d %H:%M"), "commands": cmds, "warm": warm,
+                       "rounds": [{"ours": o, "TRL": t} for o, t in rounds]}, f, indent=1)
+        print(f"raw results: {args.save}")
+    sys.exit(0 if summarize(rounds) else 1)
+
+
+def summarize(rounds):
+    """Prints the medians over rounds, the step-1 checks and the acceptance lines; True if step 1 agreed."""
+    speeds = [o["pairs_per_s"] / t["pairs_per_s"] for o, t in rounds]
+    memories = [o["peak_rss_mb"] / t["peak_rss_mb"] for o, t in rounds]
+    speed, memory = statistics.median(speeds), statistics.median(memories)
     print()
     print(f"median over {len(rounds)} rounds: pairs/s ours/TRL x{speed:.2f} (rounds: "
-          + ", ".join(f"{r[2]:.2f}" for r in rounds) + f"), peak memory ours/TRL x{memory:.2f} (rounds: "
-          + ", ".join(f"{r[3]:.2f}" for r in rounds) + ")")
-    print(f"  ours: median {statistics.median(r[0]['pairs_per_s'] for r in rounds):.2f} pairs/s, "
-          f"{statistics.median(r[0]['tokens_per_s'] for r in rounds):.0f} tokens/s, "
-          f"{statistics.median(r[0]['peak_rss_mb'] for r in rounds):.0f} MB; "
-          f"TRL: median {statistics.median(r[1]['pairs_per_s'] for r in rounds):.2f} pairs/s, "
-          f"{statistics.median(r[1]['tokens_per_s'] for r in rounds):.0f} tokens/s, "
-          f"{statistics.median(r[1]['peak_rss_mb'] for r in rounds):.0f} MB")
-
+          + ", ".join(f"{x:.2f}" for x in speeds) + f"), peak memory ours/TRL x{memory:.2f} (rounds: "
+          + ", ".join(f"{x:.2f}" for x in memories) + ")")
+    for side, i in (("ours", 0), ("TRL", 1)):
+        print(f"  {side}: median {statistics.median(r[i]['pairs_per_s'] for r in rounds):.2f} pairs/s, "
+              f"{statistics.median(r[i]['tokens_per_s'] for r in rounds):.0f} tokens/s, "
+              f"{statistics.median(r[i]['seconds_per_step'] for r in rounds):.3f} s/step, "
+              f"{statistics.median(r[i]['peak_rss_mb'] for r in rounds):.0f} MB peak")
+    with_reference = [with_reference_pass(o) for o, _ in rounds]
     if all(x is not None for x in with_reference):
+        ratio = statistics.median(x / t["pairs_per_s"] for x, (_, t) in zip(with_reference, rounds))
         print(f"  counting ours' one-time reference pass (reference_precompute_s spread over reference_pairs): "
-              f"pairs/s ours/TRL x{statistics.median(with_reference):.2f} (a single epoch's cost; runs that share "
-              f"the cache skip it)")
+              f"pairs/s ours/TRL x{ratio:.2f} (a single epoch's cost; runs that share the cache skip it)")
 
-    lines, agreed = first_step_checks(rounds[0][0], rounds[0][1])
+    lines, agreed = first_step_checks(*rounds[0])
     print("first step (round 1):")
     print("\n".join(lines))
 
     print("acceptance:")
     print(f"  pairs/s ours/TRL >= 5.0: x{speed:.2f} {'PASS' if speed >= 5.0 else 'FAIL'}")
     print(f"  peak memory ours/TRL <= 0.5: x{memory:.2f} {'PASS' if memory <= 0.5 else 'FAIL'}")
+    ratios = [o["ratio"] for o, _ in rounds if isinstance(o.get("ratio"), (int, float))]
     if ratios:
         ratio = statistics.median(ratios)
-        print(f"  model GFLOP/s / sgemm GFLOP/s >= 0.60 (ours, median): {ratio:.2f} {'PASS' if ratio >= 0.6 else 'FAIL'}")
+        print(f"  model GFLOP/s / sgemm GFLOP/s >= 0.60 (ours, median): {ratio:.2f} "
+              f"{'PASS' if ratio >= 0.6 else 'FAIL'}")
     print(f"  step-1 metrics agree: {'PASS' if agreed else 'FAIL'}")
-    sys.exit(0 if agreed else 1)
+    return agreed
 
 
 if __name__ == "__main__":
