@@ -51,6 +51,23 @@ final class Activations {
     var qkvStride: Int { shape.qkvStride }
     var attentionWidth: Int { shape.outStride }
 
+    /// One layer's slice of every per-layer buffer, for the current batch's rows.
+    struct Layer {
+        let input, attentionNorm, attentionRstd, qkv, logSumExp, attention, middle, mlpNorm, mlpRstd, gateUp, swiglu,
+            output: UnsafeMutablePointer<Float>
+    }
+
+    func layer(_ l: Int) -> Layer {
+        let n = rows, c = config.hiddenSize, inter = config.intermediateSize
+        return Layer(
+            input: residual.pointer + l * n * c, attentionNorm: attentionNorm.pointer + l * n * c,
+            attentionRstd: attentionRstd.pointer + l * n, qkv: qkv.pointer + l * n * qkvStride,
+            logSumExp: logSumExp.pointer + l * n * config.heads, attention: attention.pointer + l * n * attentionWidth,
+            middle: middle.pointer + l * n * c, mlpNorm: mlpNorm.pointer + l * n * c, mlpRstd: mlpRstd.pointer + l * n,
+            gateUp: gateUp.pointer + l * n * 2 * inter, swiglu: swiglu.pointer + l * n * inter,
+            output: residual.pointer + (l + 1) * n * c)
+    }
+
     /// Grows every buffer for a batch of `rows` packed tokens and `targets` predicted tokens.
     func reserve(rows: Int, targets: Int, logitRows: Int) {
         self.rows = rows

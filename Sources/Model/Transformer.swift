@@ -76,27 +76,21 @@ public final class Transformer {
             embeddingForward(a.residual.pointer, tokens.baseAddress!, weight(layout.embedding), rows: n, channels: c)
         }
         for (l, w) in layout.layers.enumerated() {
-            let x = a.residual.pointer + l * n * c
-            let norm1 = a.attentionNorm.pointer + l * n * c
-            let qkv = a.qkv.pointer + l * n * qkvStride
-            let attention = a.attention.pointer + l * n * width
-            let middle = a.middle.pointer + l * n * c
-            let norm2 = a.mlpNorm.pointer + l * n * c
-            let gateUp = a.gateUp.pointer + l * n * 2 * inter
-            let swiglu = a.swiglu.pointer + l * n * inter
-            let next = a.residual.pointer + (l + 1) * n * c
-            rmsNormForward(norm1, a.attentionRstd.pointer + l * n, x, weight(w.attentionNorm), rows: n, channels: c, eps: eps)
+            let buffers = a.layer(l)
+            let (x, norm1, qkv, attention) = (buffers.input, buffers.attentionNorm, buffers.qkv, buffers.attention)
+            let (middle, norm2, gateUp, swiglu, next) = (buffers.middle, buffers.mlpNorm, buffers.gateUp, buffers.swiglu, buffers.output)
+            rmsNormForward(norm1, buffers.attentionRstd, x, weight(w.attentionNorm), rows: n, channels: c, eps: eps)
             matmulForward(qkv, norm1, weight(w.qkv), rows: n, inDim: c, outDim: qkvStride)
             adapters?.forward(layer: l, site: .qkv, out: qkv, outStride: qkvStride, inp: norm1)
             batch.positions.withUnsafeBufferPointer { positions in
                 rotaryApply(qkv, rowStride: qkvStride, heads: config.heads + config.kvHeads,
                             positions: positions.baseAddress!, rows: n, table: rotary, inverse: false)
             }
-            attentionForward(attention, a.logSumExp.pointer + l * n * config.heads, qkv, spans: batch.spans, shape: a.shape)
+            attentionForward(attention, buffers.logSumExp, qkv, spans: batch.spans, shape: a.shape)
             matmulForward(middle, attention, weight(w.output), rows: n, inDim: width, outDim: c)
             adapters?.forward(layer: l, site: .output, out: middle, outStride: c, inp: attention)
             addInPlace(middle, x, count: n * c)
-            rmsNormForward(norm2, a.mlpRstd.pointer + l * n, middle, weight(w.mlpNorm), rows: n, channels: c, eps: eps)
+            rmsNormForward(norm2, buffers.mlpRstd, middle, weight(w.mlpNorm), rows: n, channels: c, eps: eps)
             matmulForward(gateUp, norm2, weight(w.gateUp), rows: n, inDim: c, outDim: 2 * inter)
             adapters?.forward(layer: l, site: .gateUp, out: gateUp, outStride: 2 * inter, inp: norm2)
             swigluForward(swiglu, gateUp, rows: n, hidden: inter)
@@ -153,14 +147,9 @@ public final class Transformer {
         rmsNormBackward(dx, baseGradient(layout.finalNorm), a.dNorm.pointer, a.residual.pointer + config.layers * n * c,
                         weight(layout.finalNorm), a.finalRstd.pointer, rows: n, channels: c)
         for (l, w) in layout.layers.enumerated().reversed() {
-            let x = a.residual.pointer + l * n * c
-            let norm1 = a.attentionNorm.pointer + l * n * c
-            let qkv = a.qkv.pointer + l * n * qkvStride
-            let attention = a.attention.pointer + l * n * width
-            let middle = a.middle.pointer + l * n * c
-            let norm2 = a.mlpNorm.pointer + l * n * c
-            let gateUp = a.gateUp.pointer + l * n * 2 * inter
-            let swiglu = a.swiglu.pointer + l * n * inter
+            let buffers = a.layer(l)
+            let (x, norm1, qkv, attention) = (buffers.input, buffers.attentionNorm, buffers.qkv, buffers.attention)
+            let (middle, norm2, gateUp, swiglu) = (buffers.middle, buffers.mlpNorm, buffers.gateUp, buffers.swiglu)
             // MLP: dx holds d(layer output) = d(middle) through the residual, plus the MLP branch below.
             a.dSwiglu.zero(n * inter)
             matmulBackward(a.dSwiglu.pointer, baseGradient(w.down), dx, swiglu, weight(w.down), rows: n, inDim: inter, outDim: c)
@@ -171,7 +160,7 @@ public final class Transformer {
             matmulBackward(a.dNorm.pointer, baseGradient(w.gateUp), a.dGateUp.pointer, norm2, weight(w.gateUp),
                            rows: n, inDim: c, outDim: 2 * inter)
             adapters?.backward(layer: l, site: .gateUp, dinp: a.dNorm.pointer, dout: a.dGateUp.pointer, outStride: 2 * inter, inp: norm2)
-            rmsNormBackward(dx, baseGradient(w.mlpNorm), a.dNorm.pointer, middle, weight(w.mlpNorm), a.mlpRstd.pointer + l * n,
+            rmsNormBackward(dx, baseGradient(w.mlpNorm), a.dNorm.pointer, middle, weight(w.mlpNorm), buffers.mlpRstd,
                             rows: n, channels: c)
             // Attention: dx now holds d(middle) = d(layer input) through the residual, plus the branch below.
             a.dAttention.zero(n * width)
@@ -179,7 +168,7 @@ public final class Transformer {
                            rows: n, inDim: width, outDim: c)
             adapters?.backward(layer: l, site: .output, dinp: a.dAttention.pointer, dout: dx, outStride: c, inp: attention)
             a.dQKV.zero(n * qkvStride)
-            attentionBackward(a.dQKV.pointer, a.dAttention.pointer, attention, a.logSumExp.pointer + l * n * config.heads,
+            attentionBackward(a.dQKV.pointer, a.dAttention.pointer, attention, buffers.logSumExp,
                               qkv, spans: batch.spans, shape: a.shape)
             batch.positions.withUnsafeBufferPointer { positions in
                 rotaryApply(a.dQKV.pointer, rowStride: qkvStride, heads: config.heads + config.kvHeads,
@@ -190,7 +179,7 @@ public final class Transformer {
                            rows: n, inDim: c, outDim: qkvStride)
             adapters?.backward(layer: l, site: .qkv, dinp: a.dNorm.pointer, dout: a.dQKV.pointer, outStride: qkvStride, inp: norm1)
             rmsNormBackward(dx, baseGradient(w.attentionNorm), a.dNorm.pointer, x, weight(w.attentionNorm),
-                            a.attentionRstd.pointer + l * n, rows: n, channels: c)
+                            buffers.attentionRstd, rows: n, channels: c)
         }
         guard adapters == nil else { return }
         batch.tokens.withUnsafeBufferPointer { tokens in
