@@ -63,7 +63,7 @@ enum Measure {
     static func jsonLine(_ figures: [String: Double]) -> String {
         let body = figures.keys.sorted().map { key in
             let value = figures[key]!
-            return "\"\(key)\": \(value.isFinite ? String(format: "%.4g", value) : "null")"
+            return "\"\(key)\": \(value.isFinite ? String(format: "%.10g", value) : "null")"
         }
         return "{" + body.joined(separator: ", ") + "}"
     }

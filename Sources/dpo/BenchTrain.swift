@@ -15,25 +15,33 @@ struct BenchTrain: ParsableCommand {
 
     @Option(help: "Hugging Face model directory with tokenizer.json.") var model: String
     @Option(help: "Preference file (TRL standard JSONL or any supported format).") var data: String
-    @Option(help: "Measured optimizer steps (after one warm-up step).") var steps = 10
+    @Option(help: "Measured optimizer steps (after the warm-up steps).") var steps = 10
+    @Option(help: "Unmeasured steps first (TRL's harness uses 2).") var warmup = 2
     @Option(help: "Pairs per step.") var batchSize = 8
     @Option(help: "Longest prompt + completion in tokens.") var maxLength = 256
-    @Option(help: "Longest prompt in tokens.") var maxPromptLength = 128
+    @Option(help: "Longest prompt in tokens (default: no limit of its own, as TRL ≥ 1.x; completions are cut to fit max_length).")
+    var maxPromptLength: Int?
     @Flag(help: "End with one JSON line of the figures.") var json = false
+
+    func validate() throws {
+        guard warmup >= 1, steps >= 1 else { throw ValidationError("--warmup and --steps must be at least 1 (step 1 gives the first-step metrics)") }
+    }
 
     func run() throws {
         let location = try ModelLocation(model)
         let tokenizer = try location.loadTokenizer()
         let policy = try location.loadModel()
         let truncation = TruncationSettings(maxLength: maxLength, maxPromptLength: maxPromptLength, mode: .keepEnd)
+        let used = batchSize * (steps + warmup)
         let dataset = try PreferenceDataset.load(contentsOf: URL(fileURLWithPath: data), encoder: tokenizer,
                                                  settings: DatasetSettings(onError: .skip, truncation: truncation))
-        let pairs = Array(dataset.pairs.prefix(batchSize * (steps + 1)))
-        guard pairs.count == batchSize * (steps + 1) else { throw ValidationError("\(data) has fewer than \(batchSize * (steps + 1)) pairs") }
+        let pairs = Array(dataset.pairs.prefix(used))
+        guard pairs.count == used else { throw ValidationError("\(data) has fewer than \(used) pairs") }
         var experiment = Experiment()
         try experiment.apply(overrides: [
-            "per_device_train_batch_size=\(batchSize)", "max_steps=\(steps + 1)", "beta=0.1", "loss_type=sigmoid",
-            "learning_rate=5e-6", "lr_scheduler_type=constant", "max_length=\(maxLength)", "max_prompt_length=\(maxPromptLength)",
+            "per_device_train_batch_size=\(batchSize)", "max_steps=\(steps + warmup)", "beta=0.1", "loss_type=sigmoid",
+            "learning_rate=5e-6", "lr_scheduler_type=constant", "max_length=\(maxLength)",
+            "max_prompt_length=\(min(maxPromptLength ?? maxLength - 1, maxLength - 1))",
         ])
         let started = Date()
         var reference = ReferenceLogProbs(key: "bench", train: [:], eval: [])
@@ -45,8 +53,9 @@ struct BenchTrain: ParsableCommand {
                                     run: try RunDirectory.create(in: scratch, name: "bench"), control: RunControl(),
                                     shuffled: false, emit: { _ in })
         let first = try stage.trainStep(1)
+        for step in stride(from: 2, through: warmup, by: 1) { _ = try stage.trainStep(step) }
         var seconds: [Double] = [], sgemm: [Double] = [], flops = 0.0, tokens = 0
-        for step in 2...(steps + 1) {
+        for step in (warmup + 1)...(warmup + steps) {
             let batch = Array(pairs[(step - 1) * batchSize..<step * batchSize])
             flops += 3 * policy.config.forwardFlops(PairBatch(batch).packed)
             tokens += batch.reduce(0) { $0 + 2 * $1.prompt.count + $1.chosen.count + $1.rejected.count }
@@ -61,10 +70,10 @@ struct BenchTrain: ParsableCommand {
             "seconds_per_step": total / Double(steps), "gflops": gflops, "sgemm_gflops": sgemmRate, "ratio": gflops / sgemmRate,
             "peak_rss_mb": Measure.peakResidentMegabytes(), "first_loss": first["loss"] ?? .nan,
             "first_logps_chosen": first["logps/chosen"] ?? .nan, "first_logps_rejected": first["logps/rejected"] ?? .nan,
-            "reference_precompute_s": precompute,
+            "reference_precompute_s": precompute, "reference_pairs": Double(pairs.count),
         ]
         print("model: \(location.modelDirectory.path), \(policy.parameterCount) parameters; OpenBLAS \(BLASThreads.coreName) kernels on \(BLASThreads.count) threads")
-        print("data: \(dataset.report); \(pairs.count) pairs used, \(batchSize) per step, max_length \(maxLength), max_prompt_length \(maxPromptLength)")
+        print("data: \(dataset.report); \(pairs.count) pairs used, \(batchSize) per step, \(warmup) warm-up steps, max_length \(maxLength), max_prompt_length \(maxPromptLength.map(String.init) ?? "none")")
         print(String(format: "reference log-probs precomputed once in %.2f s (not in the step time: cached and shared by runs)", precompute))
         print(String(format: "step 1: loss %.6f, logps/chosen %.4f, logps/rejected %.4f", figures["first_loss"]!, figures["first_logps_chosen"]!, figures["first_logps_rejected"]!))
         print(String(format: "%.3f s/step over %d steps: %.2f pairs/s, %.0f real tokens/s (prompt counted for chosen and rejected, as a padded trainer sees them)",
