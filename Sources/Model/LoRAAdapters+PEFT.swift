@@ -11,7 +11,8 @@ extension LoRAAdapters {
             "target_modules": targets.map(\.rawValue), "base_model_name_or_path": baseModel, "bias": "none",
             "fan_in_fan_out": false, "inference_mode": true, "use_rslora": false, "init_lora_weights": true,
         ]
-        try AtomicFile.write(try JSONSerialization.data(withJSONObject: adapterConfig, options: [.prettyPrinted, .sortedKeys]),
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: adapterConfig,
+                                                        options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]),
                              to: directory.appendingPathComponent("adapter_config.json"))
         try SafetensorsFile.write(
             tensors.map { (name: $0.name, shape: $0.shape,

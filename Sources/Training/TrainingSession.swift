@@ -113,7 +113,8 @@ public final class TrainingSession {
             return state
         }
         if let adapters = model.adapters {
-            try adapters.save(directory: run.finalURL.appendingPathComponent("adapter"), baseModel: experiment.model)
+            let base = experiment.sftEnabled ? run.sftURL : try experiment.modelDirectory()
+            try adapters.save(directory: run.finalURL.appendingPathComponent("adapter"), baseModel: base.path)
             adapters.merge(into: model)
             model.attach(nil)
             say("adapters (PEFT layout): \(run.finalURL.appendingPathComponent("adapter").path); merged into the final model")
