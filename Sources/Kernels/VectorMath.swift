@@ -6,8 +6,10 @@
 /// (so e^(-∞) gives ~1e-38 rather than 0, harmless in a sum of probabilities).
 @inline(__always)
 public func exp8(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let clamped = x.clamped(
-        lowerBound: SIMD8(repeating: -87.33654), upperBound: SIMD8(repeating: 88.72283))
+    // `clamped(lowerBound:upperBound:)` compiles to generic per-lane calls; masked replacement vectorizes.
+    var clamped = x
+    clamped.replace(with: -87.33654, where: x .< -87.33654)
+    clamped.replace(with: 88.72283, where: x .> 88.72283)
     // Adding 1.5·2²³ rounds to the nearest integer in the low mantissa bits: n as a Float and, from the same
     // bits, as an Int32. (`SIMD8<Int32>(_:rounding:)` and `rounded(_:)` compile to per-lane generic calls.)
     let magic: Float = 12_582_912
