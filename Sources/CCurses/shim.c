@@ -1,4 +1,3 @@
-#define _XOPEN_SOURCE 700
 #include "CCurses.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -50,7 +49,6 @@ int ccurses_get_wch(unsigned int *out) {
     return result;
 }
 
-int ccurses_wcwidth(unsigned int character) { return wcwidth((wchar_t)character); }
 int ccurses_key_dc(void) { return KEY_DC; }
 int ccurses_ok(void) { return OK; }
 int ccurses_key_code_yes(void) { return KEY_CODE_YES; }

@@ -105,11 +105,11 @@ enum ChartsView {
     private static func header(_ state: AppState, _ runs: [RunInfo], _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {
         let settings = "smoothing \(String(format: "%.2f", state.charts.smoothing)) · x \(state.charts.xAxis.rawValue)"
             + (state.charts.zoomed ? " · zoom" : " · \(state.charts.cursor + 1)/\(definitions.count)")
-        let settingsX = rect.maxX - settings.count - 1
-        canvas.text(settings, x: settingsX, y: rect.y, style: .dim, clip: rect)
-        for (index, run) in runs.prefix(rect.height).enumerated() {
+        let shownRuns = runs.count > rect.height ? rect.height - 1 : runs.count
+        var firstLineEnd = rect.x
+        for (index, run) in runs.prefix(shownRuns).enumerated() {
             let y = rect.y + index
-            let limit = Rect(x: rect.x, y: y, width: (index == 0 ? settingsX - 1 : rect.maxX) - rect.x, height: 1)
+            let limit = Rect(x: rect.x, y: y, width: rect.width, height: 1)
             var x = canvas.text(" " + glyphs.selected + " ", x: rect.x, y: y, style: Style(Theme.series(index), .bold), clip: limit)
             x = canvas.text(run.name + "  ", x: x, y: y, style: .bold, clip: limit)
             x = canvas.text(run.stateLabel + "  ", x: x, y: y, style: Theme.state(run.stateLabel), clip: limit)
@@ -119,10 +119,13 @@ enum ChartsView {
             if let loss = run.metrics.last("loss") { facts.append("loss " + LineChart.number(loss)) }
             if let accuracy = run.metrics.last("rewards/accuracies") { facts.append(String(format: "acc %.2f", accuracy)) }
             facts.append(run.legendLabel)
-            canvas.text(facts.joined(separator: "  "), x: x, y: y, clip: limit)
+            let end = canvas.text(facts.joined(separator: "  "), x: x, y: y, clip: limit)
+            if index == 0 { firstLineEnd = end }
         }
-        if runs.count > rect.height {
-            canvas.text("+\(runs.count - rect.height) more", x: rect.x + 3, y: rect.maxY - 1, style: .dim, clip: rect)
+        if runs.count > shownRuns {
+            canvas.text("+\(runs.count - shownRuns) more runs selected", x: rect.x + 3, y: rect.maxY - 1, style: .dim, clip: rect)
         }
+        let settingsX = rect.maxX - settings.count - 1
+        if settingsX > firstLineEnd + 2 { canvas.text(settings, x: settingsX, y: rect.y, style: .dim, clip: rect) }
     }
 }

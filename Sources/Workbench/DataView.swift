@@ -42,7 +42,7 @@ enum DataView {
             if case .search(let text) = state.mode { return text }
             return data.query.isEmpty ? nil : data.query
         }()
-        let right = searching.map { "/\($0) · \(data.matches.count) match\(data.matches.count == 1 ? "" : "es")" }
+        let right = searching.map { "/\($0): \(data.matches.count)" }
             ?? snapshot.name
         let list = Widgets.box(&canvas, panes["pairs"], title: "Pairs · \(snapshot.pairs.count)", right: right, focused: true, glyphs: glyphs)
         let digits = String(max(1, snapshot.pairs.count)).count
@@ -162,7 +162,7 @@ enum DataView {
         let tallest = Double(max(1, bins.map(\.count).max() ?? 1))
         for (row, bin) in bins.enumerated() {
             let y = rect.y + row
-            let label = TextWidth.pad("\(bin.low)-\(bin.high)", to: labelWidth, right: true)
+            let label = TextWidth.pad(bin.low == bin.high ? "\(bin.low)" : "\(bin.low)-\(bin.high)", to: labelWidth, right: true)
             var x = canvas.text(label + " ", x: rect.x, y: y, style: .dim, clip: rect)
             let filled = bin.count == 0 ? 0 : max(1, Int((Double(bin.count) / tallest * Double(barWidth)).rounded()))
             x = canvas.text(String(repeating: glyphs.bar, count: filled), x: x, y: y, style: Style(color), clip: rect)

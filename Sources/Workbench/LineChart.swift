@@ -101,7 +101,7 @@ public struct LineChart: Sendable {
         canvas.text(glyphs.axisCorner, x: labelWidth, y: axisRow, style: .dim)
         let left = xAxis == .step ? Self.number(xLow, width: 8) : Self.duration(0)
         let right = xAxis == .step ? Self.number(xHigh, width: 8) : Self.duration(xHigh - xLow)
-        let middleValue = (xLow + xHigh) / 2
+        let middleValue = xAxis == .step ? ((xLow + xHigh) / 2).rounded() : (xLow + xHigh) / 2
         let middle = xAxis == .step ? Self.number(middleValue, width: 8) : Self.duration(middleValue - xLow)
         canvas.text(left, x: plot.x, y: axisRow, style: .dim)
         canvas.text(right, x: plot.maxX - right.count, y: axisRow, style: .dim)
@@ -196,7 +196,7 @@ public struct LineChart: Sendable {
         if magnitude >= 1e-3, magnitude < 1e7 {
             let decimals = magnitude >= 1
                 ? max(0, 4 - (Int(log10(magnitude).rounded(.down)) + 1))
-                : min(6, Int((-log10(magnitude)).rounded(.down)) + 3)
+                : min(6, Int((-log10(magnitude)).rounded(.down)) + 4)
             var text = String(format: "%.\(decimals)f", value)
             if text.contains(".") {
                 while text.hasSuffix("0") { text.removeLast() }

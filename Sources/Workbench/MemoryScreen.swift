@@ -12,9 +12,8 @@ public final class MemoryScreen: Screen {
     public func resize(_ size: Size) { canvas = Canvas(size) }
 
     public func put(_ text: String, x: Int, y: Int, style: Style) {
-        let before = canvas
-        canvas.text(text, x: x, y: y, style: style)
-        cellsWritten += zip(before.cells, canvas.cells).filter { $0 != $1 }.count
+        let end = canvas.text(text, x: x, y: y, style: style)
+        cellsWritten += max(0, min(end, canvas.width) - x)
     }
 
     public func flush() { flushes += 1 }

@@ -22,6 +22,7 @@ public enum Renderer {
                 canvas.text(line, x: max(0, (size.width - TextWidth.of(line)) / 2), y: max(0, size.height / 2 - 1 + index),
                             style: index == 0 ? .bold : .dim)
             }
+            if options.charset == .ascii { asciiOnly(&canvas) }
             return canvas
         }
         let panes = Layout.panes(state, size: size)
@@ -40,6 +41,7 @@ public enum Renderer {
         case .stopping: stopping(state, &canvas, glyphs)
         default: break
         }
+        if options.charset == .ascii { asciiOnly(&canvas) }
         if !options.colors {
             for y in 0..<canvas.height {
                 for x in 0..<canvas.width where canvas[x, y].style.color != .standard {
@@ -50,6 +52,21 @@ public enum Renderer {
             }
         }
         return canvas
+    }
+
+    /// Replaces what is not ASCII (symbols of the chrome, and any of the data) for terminals without UTF-8.
+    static func asciiOnly(_ canvas: inout Canvas) {
+        let replacements: [String: String] = [
+            "·": "-", "━": "=", "β": "b", "ε": "e", "–": "-", "—": "-", "−": "-", "…": "~", "×": "x", "↔": "<>", "←": "<",
+            "→": ">", "↑": "^", "↓": "v", "≥": ">", "≤": "<", "▏": "|", "✂": "%", "●": "*", "▶": ">", "γ": "g", "₁": "1", "₂": "2",
+        ]
+        for y in 0..<canvas.height {
+            for x in 0..<canvas.width {
+                let cell = canvas[x, y]
+                guard !cell.text.isEmpty, !cell.text.unicodeScalars.allSatisfy(\.isASCII) else { continue }
+                canvas[x, y] = Cell(replacements[cell.text] ?? "?", cell.style)
+            }
+        }
     }
 
     static func tabBar(_ state: AppState, _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {

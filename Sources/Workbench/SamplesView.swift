@@ -63,7 +63,7 @@ enum SamplesView {
         let sample = samples[state.samples.cursor]
         let prompt = Widgets.box(&canvas, panes["sample-prompt"], title: "Prompt", right: run.name, glyphs: glyphs)
         Widgets.paragraph(&canvas, prompt, sample.prompt, glyphs: glyphs)
-        let reward = { (value: Double?) in value.map { String(format: " · reward %.3f", $0) } ?? "" }
+        let reward = { (value: Double?) in value.map { String(format: " · %.3f", $0) } ?? "" }
         let policy = Widgets.box(&canvas, panes["policy"], title: "Policy" + reward(sample.rewardPolicy), titleStyle: Style(Theme.chosen, .bold),
                                  glyphs: glyphs)
         Widgets.paragraph(&canvas, policy, sample.policy.isEmpty ? "(empty)" : sample.policy, style: sample.policy.isEmpty ? .dim : .plain,

@@ -1,17 +1,22 @@
-import CCurses
 import Foundation
 
 /// Terminal column widths of text: most graphemes take one column, East Asian wide ones and most emoji two,
 /// control characters none (they are never drawn: `Canvas` replaces them).
 public enum TextWidth {
+    /// East Asian Wide and Fullwidth blocks (Unicode TR 11), as terminals draw them.
+    static let wide: [ClosedRange<UInt32>] = [
+        0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+        0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+        0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+    ]
+
     public static func of(_ character: Character) -> Int {
         guard let scalar = character.unicodeScalars.first else { return 0 }
         let value = scalar.value
         if value < 0x20 || (value >= 0x7F && value < 0xA0) { return 0 }
         if value < 0x1100 { return 1 }
         if character.unicodeScalars.contains(where: { $0.properties.isEmojiPresentation }) { return 2 }
-        let width = ccurses_wcwidth(value)
-        return width < 0 ? 1 : Int(width)
+        return wide.contains { $0.contains(value) } ? 2 : 1
     }
 
     public static func of(_ text: some StringProtocol) -> Int { text.reduce(0) { $0 + of($1) } }

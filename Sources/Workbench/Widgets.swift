@@ -14,18 +14,16 @@ public enum Widgets {
             canvas.text(glyphs.vertical, x: rect.maxX - 1, y: y, style: border, clip: rect)
             canvas.fill(Rect(x: rect.x + 1, y: y, width: rect.width - 2, height: 1))
         }
-        var rightWidth = 0
-        if !right.isEmpty, rect.width > 12 {
-            let text = " " + TextWidth.truncate(right, to: max(0, rect.width / 2 - 3)) + " "
-            rightWidth = TextWidth.of(text)
-            canvas.text(text, x: rect.maxX - 1 - rightWidth, y: rect.y, style: .dim, clip: rect)
+        // The title comes first; the right-hand label gets what is left (at least 6 columns) or nothing.
+        var titleEnd = rect.x + 1
+        if !title.isEmpty, rect.width > 5 {
+            let shown = " " + TextWidth.truncate(title, to: rect.width - 5) + " "
+            titleEnd = canvas.text(shown, x: rect.x + 1, y: rect.y, style: focused ? titleStyle.colored(Theme.accent) : titleStyle, clip: rect)
         }
-        if !title.isEmpty, rect.width > 4 {
-            let room = rect.width - 4 - rightWidth
-            if room > 1 {
-                canvas.text(" " + TextWidth.truncate(title, to: room - 1) + " ", x: rect.x + 1, y: rect.y,
-                            style: focused ? titleStyle.colored(Theme.accent) : titleStyle, clip: rect)
-            }
+        let room = rect.maxX - 2 - titleEnd - 1
+        if !right.isEmpty, room >= 8 {
+            let text = " " + TextWidth.truncate(right, to: room - 2) + " "
+            canvas.text(text, x: rect.maxX - 1 - TextWidth.of(text), y: rect.y, style: .dim, clip: rect)
         }
         return rect.inset(1)
     }

@@ -31,8 +31,6 @@ int ccurses_put_utf8(int y, int x, const char *utf8, int attrs, int pair);
 /// Reads one key as a wide character; returns OK, KEY_CODE_YES or ERR, as get_wch does.
 int ccurses_get_wch(unsigned int *out);
 
-/// Terminal columns of a character (wcwidth): 2 for wide East Asian characters, -1 when not printable.
-int ccurses_wcwidth(unsigned int character);
 int ccurses_key_dc(void);
 int ccurses_ok(void);
 int ccurses_key_code_yes(void);

@@ -1,0 +1,107 @@
+import Foundation
+import XCTest
+@testable import Workbench
+
+final class ChartTests: XCTestCase {
+    /// A rising diagonal over 2×1 braille cells (4×4 dots): dots (0,3) (1,2) in the first cell, (2,1) (3,0) in the second.
+    func testDiagonalGivesKnownBrailleCells() {
+        let plot = Rect(x: 0, y: 0, width: 2, height: 1)
+        let bits = LineChart.rasterize([(0, 0), (3, 3)], plot: plot, dots: (2, 4), dotX: { Int($0) }, dotY: { 3 - Int($0) })
+        let glyphs = Glyphs(.braille)
+        XCTAssertEqual(bits.map { glyphs.dots($0) }.joined(), "⡠⠊")
+        // Falling, and a horizontal line through the second dot row.
+        let falling = LineChart.rasterize([(0, 3), (3, 0)], plot: plot, dots: (2, 4), dotX: { Int($0) }, dotY: { 3 - Int($0) })
+        XCTAssertEqual(falling.map { glyphs.dots($0) }.joined(), "⠑⢄")
+        let flat = LineChart.rasterize([(0, 2), (3, 2)], plot: plot, dots: (2, 4), dotX: { Int($0) }, dotY: { 3 - Int($0) })
+        XCTAssertEqual(flat.map { glyphs.dots($0) }.joined(), "⠒⠒")
+    }
+
+    func testDotGlyphsOfEachCharset() {
+        XCTAssertEqual(Glyphs(.braille).dots(0xFF), "⣿")
+        XCTAssertEqual(Glyphs(.braille).dots(0b0000_0001), "⠁")
+        XCTAssertEqual(Glyphs(.braille).dots(0b1000_0000), "⢀")
+        XCTAssertEqual(Glyphs(.braille).dots(0), " ")
+        XCTAssertEqual([1, 2, 3].map { Glyphs(.blocks).dots($0) }, ["▀", "▄", "█"])
+        XCTAssertEqual([1, 2, 4, 5, 7].map { Glyphs(.ascii).dots($0) }, ["'", "-", ".", ":", "|"])
+    }
+
+    /// A whole chart, small enough to check by hand: 20×4 cells, plot 12×3 cells (24×12 dots), no smoothing.
+    /// y ∈ [−0.05, 1.05] (5% padding): y = 1 is dot row round(0.05/1.1·11) = 1, y = 0 is dot row 11; x = 1…4 are dot
+    /// columns 0, 8, 15, 23. Row labels name each labelled row's centre: 1.05 − (1.5/11)·1.1 = 0.9 and
+    /// 1.05 − (9.5/11)·1.1 = 0.1; the x axis names the first, middle (rounded) and last step.
+    func testKnownSeriesGivesKnownChart() {
+        var chart = LineChart(series: [ChartSeries(label: "loss", x: [1, 2, 3, 4], y: [1, 1, 0, 0], color: .cyan)], smoothing: 0)
+        chart.showLegend = false
+        let canvas = chart.render(Size(width: 20, height: 4), glyphs: Glyphs(.braille))
+        XCTAssertEqual(canvas.lines, [
+            "    0.9┤⠒⠒⠒⠒⢢       ",
+            "       │     ⠑⡄     ",
+            "    0.1┤      ⠈⢆⣀⣀⣀⣀",
+            "       └1     3    4",
+        ])
+    }
+
+    func testSmoothingMatchesTheDebiasedEMAFormula() {
+        let values = [1.0, 0, 0, 2, .nan, 3]
+        let weight = 0.6
+        var last = 0.0, count = 0.0
+        var expected: [Double] = []
+        for value in values {
+            guard value.isFinite else { expected.append(value); continue }
+            last = weight * last + (1 - weight) * value
+            count += 1
+            expected.append(last / (1 - pow(weight, count)))
+        }
+        let result = smoothed(values, weight: weight)
+        XCTAssertEqual(result.count, values.count)
+        for (a, b) in zip(result, expected) where b.isFinite { XCTAssertEqual(a, b, accuracy: 1e-12) }
+        XCTAssertTrue(result[4].isNaN)
+        // First value is unbiased, second is (0.6·0.4·1 + 0.4·0) / (1 − 0.36) = 0.375.
+        XCTAssertEqual(result[0], 1, accuracy: 1e-12)
+        XCTAssertEqual(result[1], 0.375, accuracy: 1e-12)
+        XCTAssertEqual(smoothed(values.filter(\.isFinite), weight: 0), values.filter(\.isFinite))
+    }
+
+    func testRawLineIsDimmedBeneathTheSmoothedOne() {
+        var y: [Double] = []
+        for index in 0..<40 {
+            let sign: Double = index % 2 == 0 ? 0.3 : -0.3
+            y.append(1 + sign * Double(index) / 40)
+        }
+        let x: [Double] = (0..<40).map { Double($0) }
+        let chart = LineChart(series: [ChartSeries(label: "x", x: x, y: y, color: .magenta)], smoothing: 0.9)
+        let canvas = chart.render(Size(width: 40, height: 10), glyphs: Glyphs(.braille))
+        func isBraille(_ cell: Cell) -> Bool {
+            guard let scalar = cell.text.unicodeScalars.first else { return false }
+            return scalar.value >= 0x2801 && scalar.value <= 0x28FF
+        }
+        let styles = Set(canvas.cells.filter(isBraille).map(\.style))
+        XCTAssertEqual(styles, [Style(.magenta, .dim), Style(.magenta)])
+    }
+
+    func testLegendHidesWhenCramped() {
+        let series = [ChartSeries(label: "β0.1 lr0.001 ε0", x: [1, 2, 3], y: [3, 2, 1], color: .cyan)]
+        let wide = LineChart(series: series).render(Size(width: 60, height: 10), glyphs: Glyphs(.braille))
+        XCTAssertTrue(wide.lines.joined().contains("β0.1 lr0.001 ε0"))
+        let narrow = LineChart(series: series).render(Size(width: 30, height: 10), glyphs: Glyphs(.braille))
+        XCTAssertFalse(narrow.lines.joined().contains("β0.1"))
+    }
+
+    func testWallTimeAxisLabelsDurations() {
+        let chart = LineChart(series: [ChartSeries(label: "a", x: [0, 65, 130], y: [1, 2, 3], color: .cyan)], xAxis: .time)
+        let bottom = chart.render(Size(width: 40, height: 6), glyphs: Glyphs(.braille)).lines.last!
+        XCTAssertTrue(bottom.contains("0s") && bottom.contains("2m10") && bottom.contains("1m05"), bottom)
+    }
+
+    func testNumbersFitTheirWidth() {
+        XCTAssertEqual(LineChart.number(0.6931), "0.6931")
+        XCTAssertEqual(LineChart.number(12.5), "12.5")
+        XCTAssertEqual(LineChart.number(1500), "1500")
+        XCTAssertEqual(LineChart.number(-0.00024), "-2.4e-4")
+        XCTAssertEqual(LineChart.number(5e-6), "5e-6")
+        XCTAssertEqual(LineChart.number(123_456_789), "1.23e8")
+        for value in [0.123456, -98765.4, 1e-9, -3.3e-3, 7.77e12] {
+            XCTAssertLessThanOrEqual(LineChart.number(value).count, 7, "\(value) → \(LineChart.number(value))")
+        }
+    }
+}

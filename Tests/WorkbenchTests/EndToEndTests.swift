@@ -1,0 +1,226 @@
+import Foundation
+import XCTest
+
+/// The real `dpo` binary driven in tmux: keys with `send-keys`, the screen read back with `capture-pane`. Each
+/// test runs its own tmux server (`-L`) and kills it at the end, so no session is left behind.
+final class EndToEndTests: XCTestCase {
+    /// A run of a few seconds even in a debug build: a 1-layer, 16-wide model on 64 pairs.
+    static let overrides = [
+        "builtin.train_pairs=64", "builtin.eval_pairs=16", "tiny.vocab_size=300", "tiny.hidden_size=16", "tiny.num_hidden_layers=1",
+        "tiny.num_attention_heads=2", "tiny.intermediate_size=32", "sft.max_steps=5", "max_steps=20", "per_device_train_batch_size=4",
+        "max_length=64", "max_prompt_length=24", "learning_rate=0.001", "eval_steps=10", "samples.prompts=4", "samples.max_new_tokens=8",
+    ]
+
+    static func tinyExperiment(outputDir: String) -> String {
+        var lines = overrides.map { $0.replacingOccurrences(of: "=", with: ": ") }
+        lines.append("output_dir: \(outputDir)")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    var folder: URL!
+    let socket = "dpo-e2e-\(getpid())-\(UUID().uuidString.prefix(8))"
+
+    var binary: URL {
+        var directory = Bundle(for: Self.self).bundleURL
+        if directory.pathExtension == "xctest" { directory.deleteLastPathComponent() }
+        return directory.appendingPathComponent("dpo")
+    }
+
+    override func setUpWithError() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/tmux") else {
+            throw XCTSkip("tmux is not installed")
+        }
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("no dpo binary at \(binary.path)") }
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("dpo-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        _ = tmux(["kill-server"])
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    // MARK: tmux
+
+    /// Runs tmux with its output in a temporary file, waited for with waitpid: the call that starts the tmux
+    /// server must not hand it a pipe (the server would hold it open), and Foundation's `Process` was seen not to
+    /// reap tmux's client.
+    @discardableResult
+    func tmux(_ arguments: [String]) -> (status: Int32, output: String) {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let argv = ["tmux", "-L", socket] + arguments
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, "tmux", &actions, nil, &cArguments, environ)
+        guard spawned == 0 else { return (-1, "posix_spawnp: \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : -1, text)
+    }
+
+    func start(_ command: String) {
+        let result = tmux(["new-session", "-d", "-s", "dpo", "-x", "120", "-y", "40", "-c", folder.path, "-e", "LANG=C.UTF-8",
+                           "-e", "TERM=tmux-256color", "exec " + command])
+        XCTAssertEqual(result.status, 0, result.output)
+    }
+
+    func screen() -> String { tmux(["capture-pane", "-p", "-t", "dpo"]).output }
+
+    func keys(_ keys: String...) { tmux(["send-keys", "-t", "dpo"] + keys) }
+    func text(_ text: String) { tmux(["send-keys", "-t", "dpo", "-l", text]) }
+
+    /// Polls the screen until `condition` holds; fails with the last screen after `timeout` seconds.
+    @discardableResult
+    func waitFor(_ what: String, timeout: Double = 60, file: StaticString = #filePath, line: UInt = #line,
+                 _ condition: (String) -> Bool) -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = screen()
+            if condition(last) { return last }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        XCTFail("timed out waiting for \(what); the screen:\n\(last)", file: file, line: line)
+        return last
+    }
+
+    var command: String {
+        ([binary.path] + Self.overrides.flatMap { ["--set", $0] } + ["--set", "output_dir=\(folder.path)/runs"]).joined(separator: " ")
+    }
+
+    func statusFiles() -> [URL] {
+        let runs = folder.appendingPathComponent("runs")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.map { runs.appendingPathComponent($0).appendingPathComponent("status.json") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    func status(_ url: URL) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any] ?? [:]
+    }
+
+    static func firstMatch(_ pattern: String, in text: String) -> [String]? {
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+              let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+        return (0..<match.numberOfRanges).map { Range(match.range(at: $0), in: text).map { String(text[$0]) } ?? "" }
+    }
+
+    // MARK: tests
+
+    /// `dpo` with no subcommand opens the built-in demo: browse and search the data, change β, start a run, watch
+    /// the Charts screen's step counter and curves move, quit.
+    func testDemoWorkflow() throws {
+        start(command)
+        var shown = waitFor("the demo's pairs", timeout: 120) { $0.contains("Pairs · 64") }
+        XCTAssertTrue(shown.contains("1 Data") && shown.contains("4 Charts"), shown)
+        XCTAssertTrue(shown.contains("builtin:sentiment"), shown)
+
+        // Search for a word of the second pair's prompt; the cursor moves to a pair containing it.
+        let row = try XCTUnwrap(shown.split(separator: "\n").first { $0.contains("│ 2 ") }, shown)
+        let word = try XCTUnwrap(row.split(separator: " ").map { $0.filter(\.isLetter) }.filter { $0.count >= 5 }.first, String(row))
+        keys("/")
+        text(word.lowercased())
+        keys("Enter")
+        shown = waitFor("search results") { $0.contains("/\(word.lowercased()):") }
+        let matches = Int(Self.firstMatch("/\(word.lowercased()): (\\d+)", in: shown)?[1] ?? "0") ?? 0
+        XCTAssertGreaterThan(matches, 0, shown)
+        keys("n")
+
+        // β on the Config screen, by command and checked in the table.
+        keys("2")
+        waitFor("the Config screen") { $0.contains("Experiment ·") }
+        text(":beta 0.25")
+        keys("Enter")
+        shown = waitFor("β set") { $0.contains("beta = 0.25 (was 0.1)") }
+        XCTAssertNotNil(Self.firstMatch("• beta +0\\.25", in: shown), shown)
+
+        // Start, then watch the step counter and the loss curve advance.
+        keys("s")
+        keys("4")
+        shown = waitFor("DPO steps", timeout: 120) { Self.firstMatch("dpo (\\d+)/20", in: $0).map { Int($0[1])! >= 2 } ?? false }
+        let firstStep = Int(Self.firstMatch("dpo (\\d+)/20", in: shown)![1])!
+        let firstChart = shown.split(separator: "\n").dropFirst(3).prefix(12).joined(separator: "\n")
+        XCTAssertTrue(firstChart.unicodeScalars.contains { $0.value > 0x2800 && $0.value <= 0x28FF }, "no braille curve:\n\(shown)")
+        shown = waitFor("more DPO steps", timeout: 120) { Self.firstMatch("dpo (\\d+)/20", in: $0).map { Int($0[1])! > firstStep + 2 } ?? false }
+        let laterChart = shown.split(separator: "\n").dropFirst(3).prefix(12).joined(separator: "\n")
+        XCTAssertNotEqual(firstChart, laterChart, "the curves did not move")
+        XCTAssertTrue(shown.contains("β0.25"), "the run's legend/header shows the new β:\n\(shown)")
+
+        waitFor("the run to finish", timeout: 180) { $0.contains("finished") }
+        keys("q")
+        let deadline = Date().addingTimeInterval(10)
+        while tmux(["has-session", "-t", "dpo"]).status == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertNotEqual(tmux(["has-session", "-t", "dpo"]).status, 0, "dpo did not exit on q")
+        let config = try String(contentsOf: statusFiles()[0].deletingLastPathComponent().appendingPathComponent("config.yaml"), encoding: .utf8)
+        XCTAssertTrue(config.contains("beta: 0.25"), config)
+    }
+
+    /// Losing the terminal stops the drawing, not the run: after the tmux server (and with it the terminal) is
+    /// killed, the run still reaches `finished`, and then the process exits.
+    func testRunSurvivesHangup() throws {
+        start(command)
+        waitFor("the demo's pairs", timeout: 120) { $0.contains("Pairs · 64") }
+        keys("s")
+        let deadline = Date().addingTimeInterval(60)
+        while statusFiles().isEmpty, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        let file = try XCTUnwrap(statusFiles().first, "no run started")
+        XCTAssertEqual(tmux(["kill-server"]).status, 0)
+        let finishDeadline = Date().addingTimeInterval(180)
+        var state = ""
+        while Date() < finishDeadline {
+            state = status(file)["state"] as? String ?? ""
+            if state == "finished" || state == "failed" || state == "stopped" { break }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        XCTAssertEqual(state, "finished", "\(status(file))")
+        let pid = (status(file)["pid"] as? NSNumber)?.int32Value ?? 0
+        let exitDeadline = Date().addingTimeInterval(15)
+        while kill(pid, 0) == 0, Date() < exitDeadline { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertNotEqual(kill(pid, 0), 0, "the workbench process \(pid) is still alive after its run finished")
+    }
+
+    /// `dpo watch` follows a run that `dpo train` writes in another process, at a few percent of a core.
+    func testWatchFollowsAnotherProcessCheaply() throws {
+        let experimentFile = folder.appendingPathComponent("tiny.yaml")
+        try Self.tinyExperiment(outputDir: folder.appendingPathComponent("runs").path).replacingOccurrences(of: "max_steps: 20", with: "max_steps: 60")
+            .write(to: experimentFile, atomically: true, encoding: .utf8)
+        let train = Process()
+        train.executableURL = binary
+        train.arguments = ["train", experimentFile.path]
+        train.currentDirectoryURL = folder
+        train.standardOutput = FileHandle.nullDevice
+        train.standardError = FileHandle.nullDevice
+        try train.run()
+        defer { if train.isRunning { train.terminate(); train.waitUntilExit() } }
+        let runs = folder.appendingPathComponent("runs").path
+        start("\(binary.path) watch \(runs)")
+        waitFor("the run of the other process", timeout: 120) { $0.contains("running") && Self.firstMatch("dpo +(\\d+)/60", in: $0) != nil }
+        let pid = Int32(tmux(["list-panes", "-t", "dpo", "-F", "#{pane_pid}"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        keys("4")
+        waitFor("the Charts screen") { $0.contains("rewards/margins") }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        func cpuSeconds() -> Double {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = text.lastIndex(of: ")") else { return .nan }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            return (Double(fields[11])! + Double(fields[12])!) / ticks
+        }
+        let before = cpuSeconds(), started = Date()
+        Thread.sleep(forTimeInterval: 10)
+        let share = (cpuSeconds() - before) / Date().timeIntervalSince(started)
+        print(String(format: "dpo watch CPU while another process trains: %.1f%% of one core", share * 100))
+        XCTAssertTrue(train.isRunning, "the training process ended before the measurement did")
+        XCTAssertLessThan(share, 0.10, "the watcher takes \(share * 100)% of a core (debug build)")
+        keys("q")
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Preference
+import Training
+@testable import Workbench
+
+/// Fixed data for screen tests: made here (not by the built-in tasks, which other modules may tune), so a golden
+/// screen changes only when the workbench does.
+enum Fixtures {
+    static let now = 1_800_000_000.0
+
+    /// A tiny deterministic generator (an LCG), for noise that is the same on every machine.
+    struct Noise {
+        var state: UInt64
+        mutating func next() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+    }
+
+    static func pairs(count: Int = 40) -> [PreferenceRecord] {
+        let openings = ["The harbour film", "A slow western", "The robot comedy", "An opera about bees", "The heist sequel"]
+        let good = ["was a delight from start to finish", "moved me more than I expected", "is the best thing this year"]
+        let bad = ["dragged on forever", "was loud and empty", "forgot its own plot halfway"]
+        var noise = Noise(state: 7)
+        return (0..<count).map { index in
+            let opening = openings[index % openings.count]
+            let prompt = "Review \(index + 1): \(opening), seen on a rainy Tuesday with \(index % 3 + 1) friends,"
+            let repeats = 1 + Int(noise.next() * 4)
+            let chosen = " " + Array(repeating: good[index % good.count], count: repeats).joined(separator: ", and it ") + "."
+            let rejected = " it " + bad[(index / 2) % bad.count] + "."
+            return .pair(PreferencePair(prompt: .text(prompt), chosen: .text(chosen), rejected: .text(rejected),
+                                        source: SourceLocation(file: "fixture.jsonl", line: index + 1)))
+        }
+    }
+
+    static func snapshot() -> DataSnapshot {
+        DataSnapshot.make(name: "fixture.jsonl", records: pairs(), format: .standard, encoder: ByteEncoder(),
+                          decode: { String(decoding: $0.filter { $0 < 256 }.map { UInt8($0) }, as: UTF8.self) }, unit: "bytes",
+                          tokenizer: "UTF-8 bytes", truncation: TruncationSettings(maxLength: 128, maxPromptLength: 64))
+    }
+
+    /// A run with `steps` logged DPO steps: loss falling from ln 2, accuracy rising, margins growing.
+    static func run(name: String, beta: Double, learningRate: Double, steps: Int, total: Int, state: RunState, seed: UInt64) -> RunInfo {
+        var run = RunInfo(path: "/runs/\(name)", name: name)
+        var noise = Noise(state: seed)
+        run.beta = beta
+        run.learningRate = learningRate
+        run.labelSmoothing = 0
+        run.lossType = "sigmoid"
+        for step in 1...max(1, steps) where steps > 0 {
+            let t = Double(step)
+            let progress = 1 - exp(-t / 25)
+            let jitter = (noise.next() - 0.5) * 0.08
+            let margin = 2.5 * beta * 10 * progress + jitter
+            run.metrics.append([
+                "step": t, "time": now - 200 + t * 2, "loss": 0.6931 - 0.35 * progress + jitter,
+                "rewards/accuracies": min(1, 0.5 + 0.45 * progress + jitter), "rewards/margins": margin,
+                "rewards/chosen": margin * 0.4, "rewards/rejected": -margin * 0.6,
+                "logps/chosen": -60 + 5 * progress + jitter * 10, "logps/rejected": -62 - 12 * progress + jitter * 10,
+                "grad_norm": 1.4 - 0.6 * progress + abs(jitter) * 3, "learning_rate": learningRate * min(1, t / 10) * (1 - t / Double(total + 1)),
+            ])
+            if step % 20 == 0 {
+                run.eval.append(["step": t, "time": now - 200 + t * 2, "eval_loss": 0.6931 - 0.3 * progress,
+                                 "eval_rewards/accuracies": 0.5 + 0.4 * progress, "eval_rewards/margins": margin * 0.9])
+                for index in 0..<6 {
+                    run.samples.append(SampleRecord(
+                        step: step, prompt: "Review \(index + 1): The harbour film, seen on a rainy Tuesday,",
+                        policy: " it was a delight\(String(repeating: ", truly", count: step / 20)).",
+                        reference: " it was fine, I suppose.", rewardPolicy: 0.5 + 0.1 * Double(step / 20) - 0.02 * Double(index),
+                        rewardReference: 0.55 - 0.01 * Double(index)))
+                }
+            }
+        }
+        for step in 1...30 {
+            run.sft.append(["step": Double(step), "time": now - 300 + Double(step), "loss": 6 * exp(-Double(step) / 10) + 1.5])
+        }
+        run.status = RunStatus(state: state, pid: 4242, heartbeat: now - 2, startedAt: now - 200, stage: "dpo", step: steps,
+                               totalSteps: total, message: state == .failed ? "non-finite loss at step \(steps)" : nil)
+        run.log = ["dpo: sigmoid, β \(beta), learning rate \(learningRate), \(total) steps", "checkpoint @ step 20"]
+        return run
+    }
+
+    /// A workbench with data loaded and three runs: one training here, one finished, one failed.
+    static func state(screen: ScreenID) -> AppState {
+        var experiment = Experiment()
+        experiment.outputDir = "experiments/runs"
+        experiment.sweep = [SweepAxis(key: "beta", values: ["0.05", "0.1", "0.5"])]
+        var state = AppState(experiment: experiment, experimentFile: "experiments/demo.yaml", now: now)
+        state.data.snapshot = snapshot()
+        state.data.status = nil
+        var live = run(name: "sigmoid-beta0.1-20270115-093000", beta: 0.1, learningRate: 1e-3, steps: 60, total: 100, state: .running, seed: 1)
+        live.ownedHere = true
+        let finished = run(name: "sigmoid-beta0.5-20270114-181500", beta: 0.5, learningRate: 1e-3, steps: 100, total: 100, state: .finished, seed: 2)
+        let failed = run(name: "ipo-beta0.05-20270113-120000", beta: 0.05, learningRate: 5e-4, steps: 17, total: 100, state: .failed, seed: 3)
+        state.runs = [live, finished, failed]
+        state.screen = screen
+        return state
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import XCTest
+@testable import Workbench
+
+/// Every screen rendered from fixed data through the in-memory backend, compared with a snapshot file beside
+/// this test (`Snapshots/`). `WORKBENCH_RECORD=1` re-records; a recorded (or missing) snapshot fails the test, so
+/// a snapshot can never pass unseen.
+final class GoldenScreenTests: XCTestCase {
+    static let sizes = [Size(width: 80, height: 24), Size(width: 120, height: 40)]
+
+    func assertSnapshot(_ state: AppState, _ name: String, size: Size, options: RenderOptions = RenderOptions(),
+                        file: StaticString = #filePath, line: UInt = #line) {
+        var state = state
+        Update.fit(&state, size: size)
+        let screen = MemoryScreen(size)
+        screen.draw(Renderer.frame(state, size: size, options: options), over: nil)
+        let text = screen.snapshot()
+        let url = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent()
+            .appendingPathComponent("Snapshots/\(name)-\(size.width)x\(size.height).txt")
+        let record = ProcessInfo.processInfo.environment["WORKBENCH_RECORD"] != nil
+        let existing = try? String(contentsOf: url, encoding: .utf8)
+        if record || existing == nil {
+            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try? text.write(to: url, atomically: true, encoding: .utf8)
+            XCTFail("recorded \(url.lastPathComponent): check it, then run again without WORKBENCH_RECORD", file: file, line: line)
+            return
+        }
+        if existing != text {
+            let old = existing!.split(separator: "\n", omittingEmptySubsequences: false)
+            let new = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let first = (0..<min(old.count, new.count)).first { old[$0] != new[$0] } ?? min(old.count, new.count)
+            XCTFail("""
+                \(url.lastPathComponent) differs from line \(first + 1):
+                expected: \(first < old.count ? String(old[first]) : "<end>")
+                actual:   \(first < new.count ? String(new[first]) : "<end>")
+                (WORKBENCH_RECORD=1 re-records after a deliberate change)
+                """, file: file, line: line)
+        }
+    }
+
+    func testDataScreen() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .data)
+            state.data.cursor = 3
+            assertSnapshot(state, "data", size: size)
+        }
+    }
+
+    func testDataSearch() {
+        var state = Fixtures.state(screen: .data)
+        for key in ["/", "o", "p", "e", "r", "a"].map({ Key.char(Character($0)) }) + [.enter] {
+            _ = Update.handle(key, &state, size: Self.sizes[0])
+        }
+        XCTAssertEqual(state.data.matches, [3, 8, 13, 18, 23, 28, 33, 38])
+        XCTAssertEqual(state.data.cursor, 3)
+        assertSnapshot(state, "data-search", size: Self.sizes[0])
+    }
+
+    func testDataStatistics() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .data)
+            state.data.showStatistics = true
+            assertSnapshot(state, "data-statistics", size: size)
+        }
+    }
+
+    func testConfigScreen() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .config)
+            _ = Update.handle(.char(":"), &state, size: size)
+            for character in "beta 0.2" { _ = Update.handle(.char(character), &state, size: size) }
+            _ = Update.handle(.enter, &state, size: size)
+            state.message = nil
+            assertSnapshot(state, "config", size: size)
+        }
+    }
+
+    func testConfigEditingShowsValidationError() {
+        var state = Fixtures.state(screen: .config)
+        let size = Self.sizes[1]
+        _ = Update.handle(.char("/"), &state, size: size)
+        for character in "label" { _ = Update.handle(.char(character), &state, size: size) }
+        _ = Update.handle(.enter, &state, size: size)
+        _ = Update.handle(.enter, &state, size: size)
+        _ = Update.handle(.ctrl("u"), &state, size: size)
+        for character in "0.7" { _ = Update.handle(.char(character), &state, size: size) }
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.mode, .editing(key: "label_smoothing", text: "0.7"))
+        assertSnapshot(state, "config-invalid", size: size)
+    }
+
+    func testRunsScreen() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .runs)
+            state.runsScreen.selected = [state.runs[0].path, state.runs[1].path]
+            assertSnapshot(state, "runs", size: size)
+        }
+    }
+
+    func testChartsScreen() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .charts)
+            state.runsScreen.selected = [state.runs[0].path, state.runs[1].path]
+            assertSnapshot(state, "charts", size: size)
+        }
+    }
+
+    func testChartsZoomedOneRun() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .charts)
+            state.charts.zoomed = true
+            state.charts.cursor = 2
+            assertSnapshot(state, "charts-zoom", size: size)
+        }
+    }
+
+    func testChartsInBlocksAndASCIIWithoutColour() {
+        var state = Fixtures.state(screen: .charts)
+        state.runsScreen.selected = [state.runs[0].path, state.runs[1].path]
+        assertSnapshot(state, "charts-blocks", size: Self.sizes[0], options: RenderOptions(charset: .blocks, colors: true))
+        assertSnapshot(state, "charts-ascii-mono", size: Self.sizes[0], options: RenderOptions(charset: .ascii, colors: false))
+    }
+
+    func testSamplesScreen() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .samples)
+            state.samples.cursor = 1
+            assertSnapshot(state, "samples", size: size)
+        }
+    }
+
+    func testHelpAndQuitDialog() {
+        var state = Fixtures.state(screen: .runs)
+        _ = Update.handle(.char("?"), &state, size: Self.sizes[1])
+        assertSnapshot(state, "help", size: Self.sizes[1])
+        state.mode = .normal
+        XCTAssertEqual(Update.handle(.char("q"), &state, size: Self.sizes[0]), [])
+        XCTAssertEqual(state.mode, .confirmQuit)
+        assertSnapshot(state, "quit", size: Self.sizes[0])
+    }
+
+    func testWatchIsReadOnly() {
+        var state = Fixtures.state(screen: .runs)
+        state.readOnly = true
+        assertSnapshot(state, "watch", size: Self.sizes[0])
+    }
+
+    func testTooSmall() {
+        assertSnapshot(Fixtures.state(screen: .charts), "too-small", size: Size(width: 60, height: 15))
+    }
+}

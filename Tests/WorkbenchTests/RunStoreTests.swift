@@ -1,0 +1,120 @@
+import Foundation
+import Training
+import XCTest
+@testable import Workbench
+
+final class RunStoreTests: XCTestCase {
+    var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("workbench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
+
+    func testTailReadsOnlyNewCompleteLinesAndNoticesRewrites() throws {
+        let url = folder.appendingPathComponent("metrics.jsonl")
+        var tail = JSONLTail()
+        XCTAssertTrue(tail.read(url).lines.isEmpty)
+        try "{\"step\":1}\n{\"step\":2}\n{\"st".write(to: url, atomically: true, encoding: .utf8)
+        var (lines, reset) = tail.read(url)
+        XCTAssertEqual(lines, ["{\"step\":1}", "{\"step\":2}"])
+        XCTAssertFalse(reset)
+        // Replaced atomically with one more line, as the trainer does: only the new line is read.
+        try "{\"step\":1}\n{\"step\":2}\n{\"step\":3}\n".write(to: url, atomically: true, encoding: .utf8)
+        (lines, reset) = tail.read(url)
+        XCTAssertEqual(lines, ["{\"step\":3}"])
+        XCTAssertFalse(reset)
+        XCTAssertTrue(tail.read(url).lines.isEmpty, "unchanged file, nothing read")
+        // A resumed run drops lines after its checkpoint, then logs again: longer than before, other content.
+        try "{\"step\":1}\n{\"step\":2}\n{\"step\":3,\"x\":1}\n{\"step\":4}\n".write(to: url, atomically: true, encoding: .utf8)
+        (lines, reset) = tail.read(url)
+        XCTAssertTrue(reset)
+        XCTAssertEqual(lines.count, 4)
+        try "{\"step\":1}\n".write(to: url, atomically: true, encoding: .utf8)
+        (lines, reset) = tail.read(url)
+        XCTAssertTrue(reset)
+        XCTAssertEqual(lines, ["{\"step\":1}"])
+    }
+
+    func testStoreFollowsARunWrittenByAnotherProcess() throws {
+        var experiment = Experiment()
+        experiment.loss.beta = 0.3
+        let run = try RunDirectory.create(in: folder, name: "sigmoid-beta0.3")
+        try run.writeConfig(experiment)
+        let now = Date().timeIntervalSince1970
+        try run.writeStatus(RunStatus(state: .running, pid: getpid(), heartbeat: now, startedAt: now, stage: "dpo", step: 1, totalSteps: 10))
+        try run.append(["step": 1, "loss": 0.69, "rewards/accuracies": 1, "time": now], to: RunDirectory.metricsFile)
+        let store = RunStore(root: folder)
+        XCTAssertTrue(store.poll(now: now, focus: nil))
+        var info = try XCTUnwrap(store.runs[run.url.standardizedFileURL.path])
+        XCTAssertEqual(info.beta, 0.3)
+        XCTAssertEqual(info.metrics.count, 1)
+        XCTAssertEqual(info.metrics.last("rewards/accuracies"), 1)
+        XCTAssertFalse(store.poll(now: now, focus: nil), "nothing changed, nothing to redraw")
+        try run.append(["step": 2, "loss": 0.6, "time": now + 1], to: RunDirectory.metricsFile)
+        try run.append(["step": 2, "eval_loss": 0.65], to: RunDirectory.evalFile)
+        XCTAssertTrue(store.poll(now: now + 1, focus: nil))
+        info = store.runs[run.url.standardizedFileURL.path]!
+        XCTAssertEqual(info.metrics.steps, [1, 2])
+        XCTAssertEqual(info.eval.last("eval_loss"), 0.65)
+        XCTAssertFalse(info.lost)
+    }
+
+    func testRunWhoseProcessDiedIsLost() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        let dead = process.processIdentifier
+        let run = try RunDirectory.create(in: folder, name: "orphan")
+        let now = Date().timeIntervalSince1970
+        try run.writeStatus(RunStatus(state: .running, pid: dead, heartbeat: now - 120, startedAt: now - 200, stage: "dpo", step: 5, totalSteps: 10))
+        let store = RunStore(root: folder)
+        store.poll(now: now, focus: nil)
+        let info = try XCTUnwrap(store.runs.values.first)
+        XCTAssertTrue(info.lost)
+        XCTAssertEqual(info.stateLabel, "lost")
+        XCTAssertFalse(info.isActive)
+    }
+
+    func testMetricTableIgnoresRowsItHasAndFillsGaps() {
+        var table = MetricTable()
+        table.append(["step": 1, "loss": 1])
+        table.append(["step": 2, "loss": 0.9, "grad_norm": 2])
+        table.append(["step": 2, "loss": 0.5])
+        table.append(["step": 3, "grad_norm": 1])
+        XCTAssertEqual(table.steps, [1, 2, 3])
+        XCTAssertEqual(table.column("loss")?.prefix(2), [1, 0.9])
+        XCTAssertTrue(table.column("loss")![2].isNaN)
+        XCTAssertTrue(table.column("grad_norm")![0].isNaN)
+        XCTAssertEqual(table.last("loss"), 0.9)
+    }
+
+    /// A real (tiny) run started with `s`, training on the workbench's thread while ticks drain its events.
+    func testStartTrainsOnABackgroundThreadAndEventsReachTheScreen() throws {
+        var experiment = try Experiment(yaml: EndToEndTests.tinyExperiment(outputDir: folder.path))
+        experiment.maxSteps = 6
+        experiment.evalSteps = 0
+        let app = WorkbenchApp(options: WorkbenchOptions(experiment: experiment), now: Date().timeIntervalSince1970)
+        _ = app.tick(now: Date().timeIntervalSince1970)
+        XCTAssertEqual(app.handle(.char("s"), size: Size(width: 120, height: 40)), .continue)
+        XCTAssertEqual(app.state.runs.first?.stateLabel, "queued")
+        let deadline = Date().addingTimeInterval(120)
+        var sawLiveStep = false
+        while Date() < deadline {
+            _ = app.tick(now: Date().timeIntervalSince1970)
+            if let run = app.state.runs.first, run.status?.stage == "dpo", run.metrics.count > 0, run.status?.state == .running { sawLiveStep = true }
+            if app.state.runs.first?.status?.state == .finished, app.launcher.active.isEmpty { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let run = try XCTUnwrap(app.state.runs.first)
+        XCTAssertEqual(run.status?.state, .finished, "\(run.status as Any)")
+        XCTAssertEqual(run.metrics.steps, [1, 2, 3, 4, 5, 6])
+        XCTAssertTrue(sawLiveStep)
+        XCTAssertFalse(run.ownedHere, "an ended run is released")
+        let frame = app.frame(size: Size(width: 120, height: 40))
+        XCTAssertTrue(frame.lines.joined().contains("finished"))
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import Training
+import XCTest
+@testable import Workbench
+
+/// Keys in, state and effects out, without a terminal.
+final class UpdateTests: XCTestCase {
+    let size = Size(width: 120, height: 40)
+
+    func type(_ text: String, _ state: inout AppState) -> [Effect] {
+        var effects: [Effect] = []
+        for character in text { effects += Update.handle(.char(character), &state, size: size) }
+        return effects
+    }
+
+    func testColonCommandSetsAKeyThroughItsValidator() {
+        var state = Fixtures.state(screen: .config)
+        _ = type(":beta 0.2", &state)
+        XCTAssertEqual(Update.handle(.enter, &state, size: size), [])
+        XCTAssertEqual(state.experiment.loss.beta, 0.2)
+        XCTAssertEqual(state.message?.text, "beta = 0.2 (was 0.1)")
+        XCTAssertEqual(state.configRows[state.config.cursor], .key("beta"))
+
+        _ = type(":beta -1", &state)
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.experiment.loss.beta, 0.2)
+        XCTAssertEqual(state.message?.isError, true)
+        XCTAssertTrue(state.message!.text.contains("out of range (accepts > 0)"), state.message!.text)
+
+        _ = type(":set learning_rate=3e-4", &state)
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.experiment.learningRate, 3e-4)
+        _ = type(":nonsense", &state)
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.message?.isError, true)
+    }
+
+    func testEditInPlaceValidatesAndKeepsEditingOnError() {
+        var state = Fixtures.state(screen: .config)
+        _ = type("/max_length", &state)
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.configRows, [.key("max_length")])
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.mode, .editing(key: "max_length", text: "512"))
+        _ = Update.handle(.ctrl("u"), &state, size: size)
+        _ = type("100", &state)
+        // max_prompt_length is 256: a max_length of 100 leaves no room, which only the cross-key check sees.
+        XCTAssertEqual(Update.handle(.enter, &state, size: size), [])
+        XCTAssertEqual(state.mode, .editing(key: "max_length", text: "100"))
+        XCTAssertTrue(state.config.error?.contains("max_prompt_length") ?? false, state.config.error ?? "")
+        _ = Update.handle(.ctrl("u"), &state, size: size)
+        _ = type("1024", &state)
+        XCTAssertEqual(Update.handle(.enter, &state, size: size), [.reloadData])
+        XCTAssertEqual(state.mode, .normal)
+        XCTAssertEqual(state.experiment.maxLength, 1024)
+        XCTAssertNil(state.config.error)
+        _ = Update.handle(.escape, &state, size: size)
+        XCTAssertEqual(state.config.filter, "")
+    }
+
+    func testChoicesCycleAndResetRestoresTheDefault() {
+        var state = Fixtures.state(screen: .config)
+        _ = type("/loss_type", &state)
+        _ = Update.handle(.enter, &state, size: size)
+        _ = Update.handle(.right, &state, size: size)
+        XCTAssertEqual(state.experiment.loss.lossTypes, [.robust])
+        _ = Update.handle(.left, &state, size: size)
+        _ = Update.handle(.left, &state, size: size)
+        XCTAssertEqual(state.experiment.loss.lossTypes, [LossType.allCases.last!])
+        _ = Update.handle(.char("d"), &state, size: size)
+        XCTAssertEqual(state.experiment.loss.lossTypes, [.sigmoid])
+    }
+
+    func testSweepValuesQueueOneRunEach() {
+        var state = Fixtures.state(screen: .config)
+        _ = type(":sweep label_smoothing 0,0.1", &state)
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.experiment.sweep.map(\.key), ["beta", "label_smoothing"])
+        let effects = Update.handle(.char("S"), &state, size: size)
+        guard case .start(let runs) = effects.first else { return XCTFail("\(effects)") }
+        XCTAssertEqual(runs.count, 6)
+        XCTAssertEqual(runs.map(\.loss.beta), [0.05, 0.05, 0.1, 0.1, 0.5, 0.5])
+        XCTAssertEqual(runs.map(\.loss.labelSmoothing), [0, 0.1, 0, 0.1, 0, 0.1])
+        _ = type(":sweep label_smoothing 0.7", &state)
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.message?.isError, true, "an out-of-range sweep value is refused")
+    }
+
+    func testQuitAsksOnlyWhenRunsOfThisWorkbenchAreActive() {
+        var state = Fixtures.state(screen: .runs)
+        XCTAssertEqual(Update.handle(.char("q"), &state, size: size), [])
+        XCTAssertEqual(state.mode, .confirmQuit)
+        XCTAssertEqual(Update.handle(.escape, &state, size: size), [])
+        XCTAssertEqual(state.mode, .normal)
+        _ = Update.handle(.ctrl("c"), &state, size: size)
+        XCTAssertEqual(Update.handle(.char("d"), &state, size: size), [.detach])
+        state.mode = .normal
+        _ = Update.handle(.char("q"), &state, size: size)
+        XCTAssertEqual(Update.handle(.char("s"), &state, size: size), [.stopAllAndQuit])
+        XCTAssertEqual(state.mode, .stopping)
+
+        var idle = Fixtures.state(screen: .runs)
+        idle.runs[0].ownedHere = false
+        XCTAssertEqual(Update.handle(.char("q"), &idle, size: size), [.quit])
+    }
+
+    func testWatchIsReadOnly() {
+        var state = Fixtures.state(screen: .runs)
+        state.readOnly = true
+        XCTAssertEqual(state.screens, [.runs, .charts])
+        XCTAssertEqual(Update.handle(.char("s"), &state, size: size), [])
+        XCTAssertEqual(state.message?.text, "dpo watch is read-only")
+        _ = Update.handle(.char("1"), &state, size: size)
+        XCTAssertEqual(state.screen, .runs)
+        _ = Update.handle(.tab, &state, size: size)
+        XCTAssertEqual(state.screen, .charts)
+        _ = Update.handle(.tab, &state, size: size)
+        XCTAssertEqual(state.screen, .runs)
+        XCTAssertFalse(KeyBindings.hints(on: .runs, readOnly: true).contains { $0.label == "stop" })
+    }
+
+    func testRunKeys() {
+        var state = Fixtures.state(screen: .runs)
+        XCTAssertEqual(Update.handle(.char("p"), &state, size: size), [.pause(path: state.runs[0].path, true)])
+        XCTAssertEqual(Update.handle(.char("x"), &state, size: size), [.stop(path: state.runs[0].path)])
+        _ = Update.handle(.char(" "), &state, size: size)
+        XCTAssertEqual(state.runsScreen.selected, [state.runs[0].path])
+        XCTAssertEqual(state.runsScreen.cursor, 1)
+        XCTAssertEqual(Update.handle(.char("r"), &state, size: size), [], "a finished run does not resume")
+        _ = Update.handle(.char("j"), &state, size: size)
+        XCTAssertEqual(Update.handle(.char("r"), &state, size: size), [.resume(path: state.runs[2].path)])
+        XCTAssertEqual(Update.handle(.char("s"), &state, size: size), [.start([state.experiment])])
+    }
+
+    func testSearchFindsAndStepsThroughMatches() {
+        var state = Fixtures.state(screen: .data)
+        _ = type("/BEES", &state)
+        XCTAssertEqual(state.data.matches, [3, 8, 13, 18, 23, 28, 33, 38])
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.data.cursor, 3)
+        _ = Update.handle(.char("n"), &state, size: size)
+        XCTAssertEqual(state.data.cursor, 8)
+        _ = Update.handle(.char("N"), &state, size: size)
+        _ = Update.handle(.char("N"), &state, size: size)
+        XCTAssertEqual(state.data.cursor, 38)
+        _ = Update.handle(.escape, &state, size: size)
+        XCTAssertEqual(state.data.matches, [])
+    }
+
+    func testHelpAndHintsComeFromTheKeyTable() {
+        let help = KeyBindings.helpLines(screens: ScreenID.allCases, readOnly: false)
+        for binding in KeyBindings.table {
+            XCTAssertTrue(help.contains { $0.keys == binding.keyLabel && $0.help == binding.help }, binding.help)
+        }
+        for screen in ScreenID.allCases {
+            let hints = KeyBindings.hints(on: screen, readOnly: false)
+            let expected = KeyBindings.table.filter { ($0.context == .global || $0.context == .screen(screen)) && $0.hint != nil }
+            XCTAssertEqual(Set(hints.map(\.label)), Set(expected.map { $0.hint! }))
+        }
+        // No two bindings of one context share a key.
+        for context in [BindingContext.global] + ScreenID.allCases.map(BindingContext.screen) {
+            let keys = KeyBindings.table.filter { $0.context == context }.flatMap(\.keys)
+            XCTAssertEqual(keys.count, Set(keys).count, "\(context)")
+        }
+    }
+
+    func testChartKeys() {
+        var state = Fixtures.state(screen: .charts)
+        _ = Update.handle(.char("+"), &state, size: size)
+        XCTAssertEqual(state.charts.smoothing, 0.65, accuracy: 1e-9)
+        for _ in 0..<20 { _ = Update.handle(.char("-"), &state, size: size) }
+        XCTAssertEqual(state.charts.smoothing, 0)
+        _ = Update.handle(.char("l"), &state, size: size)
+        _ = Update.handle(.char("j"), &state, size: size)
+        XCTAssertEqual(state.charts.cursor, 4, "3 columns at 120×40: down moves by a row")
+        _ = Update.handle(.char("z"), &state, size: size)
+        XCTAssertTrue(state.charts.zoomed)
+        _ = Update.handle(.escape, &state, size: size)
+        XCTAssertFalse(state.charts.zoomed)
+        _ = Update.handle(.char("w"), &state, size: size)
+        XCTAssertEqual(state.charts.xAxis, .time)
+    }
+}
