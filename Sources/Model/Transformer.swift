@@ -11,7 +11,8 @@ public final class Transformer {
     public let config: TransformerConfig
     public let layout: ParameterLayout
     public let parameters: FloatBuffer
-    public let gradients: FloatBuffer
+    /// Allocated on first use: a model trained through LoRA adapters (frozen base) never needs it.
+    public private(set) lazy var gradients = FloatBuffer(count: layout.count)
     /// Rows of logits materialized at once: the LM head runs in chunks so that a large vocabulary (49k for
     /// SmolLM2) never needs a `(targets × vocab)` buffer. When all targets fit in one chunk, backward reuses the
     /// forward's probabilities; otherwise it recomputes each chunk's logits.
@@ -29,7 +30,6 @@ public final class Transformer {
         self.config = config
         layout = ParameterLayout(config)
         parameters = FloatBuffer(count: layout.count)
-        gradients = FloatBuffer(count: layout.count)
         rotary = RotaryTable(headDim: config.headDim, maxPositions: config.maxPositions, theta: config.ropeTheta)
         activations = Activations(config: config)
     }
