@@ -134,8 +134,8 @@ public final class TrainingSession {
             if FileManager.default.fileExists(atPath: saved.path) { return try BPETokenizer(contentsOf: saved) }
             let corpus = try TrainingData.tokenizerCorpus(experiment: experiment)
             let started = Date()
-            let tokenizer = try BPETokenizer.train(corpus: corpus, vocabularySize: experiment.tinyModel.vocabSize,
-                                                   specialTokens: ["<|endoftext|>"])
+            let tokenizer = BPETokenizer.train(corpus: corpus, vocabularySize: experiment.tinyModel.vocabSize,
+                                               specialTokens: ["<|endoftext|>"])
             try FileManager.default.createDirectory(at: run.tokenizerURL, withIntermediateDirectories: true)
             try tokenizer.save(to: saved)
             say(String(format: "tokenizer: BPE with %d tokens trained on %d texts in %.1f s", tokenizer.vocabularySize, corpus.count,
