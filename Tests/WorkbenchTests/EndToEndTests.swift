@@ -189,10 +189,11 @@ final class EndToEndTests: XCTestCase {
         XCTAssertNotEqual(kill(pid, 0), 0, "the workbench process \(pid) is still alive after its run finished")
     }
 
-    /// `dpo watch` follows a run that `dpo train` writes in another process, at a few percent of a core.
+    /// `dpo watch` follows a run that `dpo train` writes in another process, at a few percent of a core. The run is
+    /// long enough (5,000 steps) to outlast the measurement on a fast machine; it is stopped afterwards.
     func testWatchFollowsAnotherProcessCheaply() throws {
         let experimentFile = folder.appendingPathComponent("tiny.yaml")
-        try Self.tinyExperiment(outputDir: folder.appendingPathComponent("runs").path).replacingOccurrences(of: "max_steps: 20", with: "max_steps: 60")
+        try Self.tinyExperiment(outputDir: folder.appendingPathComponent("runs").path).replacingOccurrences(of: "max_steps: 20", with: "max_steps: 5000")
             .write(to: experimentFile, atomically: true, encoding: .utf8)
         let train = Process()
         train.executableURL = binary
@@ -204,7 +205,7 @@ final class EndToEndTests: XCTestCase {
         defer { if train.isRunning { train.terminate(); train.waitUntilExit() } }
         let runs = folder.appendingPathComponent("runs").path
         start("\(binary.path) watch \(runs)")
-        waitFor("the run of the other process", timeout: 120) { $0.contains("running") && Self.firstMatch("dpo +(\\d+)/60", in: $0) != nil }
+        waitFor("the run of the other process", timeout: 120) { $0.contains("running") && Self.firstMatch("dpo +(\\d+)/5000", in: $0) != nil }
         let pid = Int32(tmux(["list-panes", "-t", "dpo", "-F", "#{pane_pid}"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         keys("4")
         waitFor("the Charts screen") { $0.contains("rewards/margins") }
