@@ -1,5 +1,27 @@
 import Foundation
+import Kernels
 
 /// The repository's `Tests/Fixtures` folder, found from this file's path (tests never read outside the repository).
 let fixturesDirectory = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+/// d loss / d values[i] by central differences with Richardson extrapolation over steps h and 2h, which cancels
+/// the O(h²) term so that h can be large enough for fp32 rounding in the forward pass (~1e-6 of the loss) to stay
+/// small against it. `values[i]` is restored.
+func numericDerivative(_ values: FloatBuffer, _ i: Int, step: Float, loss: () throws -> Double) rethrows -> Double {
+    let original = values[i]
+    func central(_ h: Float) throws -> Double {
+        values[i] = original + h
+        let plus = try loss()
+        values[i] = original - h
+        let minus = try loss()
+        values[i] = original
+        return (plus - minus) / Double(2 * h)
+    }
+    return (4 * (try central(step)) - (try central(2 * step))) / 3
+}
+
+/// |analytic − numeric| relative to the larger of the two, with a floor for gradients near zero.
+func relativeGradientError(_ analytic: Float, _ numeric: Double, floor: Double = 5e-2) -> Double {
+    abs(Double(analytic) - numeric) / max(abs(Double(analytic)), abs(numeric), floor)
+}

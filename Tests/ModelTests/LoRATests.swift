@@ -44,17 +44,8 @@ final class LoRATests: XCTestCase {
         let analytic = adapters.gradients.array(adapters.count)
         var worst = 0.0
         for i in stride(from: 0, to: adapters.count, by: max(1, adapters.count / 120)) {
-            let original = adapters.parameters[i]
-            func central(_ h: Float) throws -> Double {
-                adapters.parameters[i] = original + h
-                let plus = try loss()
-                adapters.parameters[i] = original - h
-                let minus = try loss()
-                adapters.parameters[i] = original
-                return (plus - minus) / Double(2 * h)
-            }
-            let numeric = (4 * (try central(1e-2)) - (try central(2e-2))) / 3
-            let relative = abs(Double(analytic[i]) - numeric) / max(abs(Double(analytic[i])), abs(numeric), 5e-2)
+            let numeric = try numericDerivative(adapters.parameters, i, step: 1e-2, loss: loss)
+            let relative = relativeGradientError(analytic[i], numeric)
             worst = max(worst, relative)
             XCTAssertLessThanOrEqual(relative, 2e-2, "adapter parameter \(i): analytic \(analytic[i]) numeric \(numeric)")
         }
