@@ -15,7 +15,7 @@ extension BPETokenizer {
         for (i, token) in addedTokens.enumerated() {
             out += i == 0 ? "\n    {\"id\": " : ",\n    {\"id\": "
             out += "\(token.id), \"content\": "
-            JSONValue.writeString(token.content, to: &out)
+            appendJSONString(token.content, to: &out)
             out += ", \"single_word\": \(token.singleWord), \"lstrip\": \(token.lstrip), \"rstrip\": \(token.rstrip)"
             out += ", \"normalized\": \(token.normalized), \"special\": \(token.special)}"
         }
@@ -27,7 +27,7 @@ extension BPETokenizer {
         out += ",\n  \"decoder\": "
         decoderJSON.write(to: &out)
         out += ",\n  \"model\": {\n    \"type\": \"BPE\",\n    \"dropout\": null,\n    \"unk_token\": "
-        if let unknown = model.unknownToken { JSONValue.writeString(unknown, to: &out) } else { out += "null" }
+        if let unknown = model.unknownToken { appendJSONString(unknown, to: &out) } else { out += "null" }
         out += ",\n    \"continuing_subword_prefix\": null,\n    \"end_of_word_suffix\": null,\n"
         out += "    \"fuse_unk\": \(model.fuseUnknown),\n    \"byte_fallback\": false,\n"
         out += "    \"ignore_merges\": \(model.ignoreMerges),\n    \"vocab\": {"
@@ -36,15 +36,15 @@ extension BPETokenizer {
             guard let token else { continue }
             out += first ? "\n      " : ",\n      "
             first = false
-            JSONValue.writeString(token, to: &out)
+            appendJSONString(token, to: &out)
             out += ": \(id)"
         }
         out += first ? "},\n    \"merges\": [" : "\n    },\n    \"merges\": ["
         for (i, (left, right)) in model.mergeStrings.enumerated() {
             out += i == 0 ? "\n      [" : ",\n      ["
-            JSONValue.writeString(left, to: &out)
+            appendJSONString(left, to: &out)
             out += ", "
-            JSONValue.writeString(right, to: &out)
+            appendJSONString(right, to: &out)
             out += "]"
         }
         out += model.merges.isEmpty ? "]\n  }\n}\n" : "\n    ]\n  }\n}\n"

@@ -65,7 +65,7 @@ enum JSONValue: Sendable, Equatable, Decodable {
         case .bool(let value): out += value ? "true" : "false"
         case .int(let value): out += String(value)
         case .double(let value): out += value.isFinite ? "\(value)" : "null"
-        case .string(let value): JSONValue.writeString(value, to: &out)
+        case .string(let value): appendJSONString(value, to: &out)
         case .array(let items):
             out += "["
             for (i, item) in items.enumerated() {
@@ -78,31 +78,32 @@ enum JSONValue: Sendable, Equatable, Decodable {
             let keys = members.keys.sorted { $1 == "type" ? false : $0 == "type" || $0 < $1 }
             for (i, key) in keys.enumerated() {
                 if i > 0 { out += ", " }
-                JSONValue.writeString(key, to: &out)
+                appendJSONString(key, to: &out)
                 out += ": "
                 members[key]?.write(to: &out)
             }
             out += "}"
         }
     }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped, everything else as UTF-8 (as
-    /// serde_json writes it).
-    static func writeString(_ value: String, to out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-    }
 }
+
+/// Appends a JSON string literal: quotes, backslashes and control characters escaped, everything else as UTF-8 (as
+/// serde_json writes it). Shared by every JSON writer of the project.
+public func appendJSONString(_ value: String, to out: inout String) {
+    out += "\""
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20:
+            let hex = String(scalar.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    out += "\""
+}
+
