@@ -90,8 +90,13 @@ enum ChartsView {
         }
         for pane in panes where pane.name.hasPrefix("chart-") {
             let index = pane.name == "chart-zoom" ? state.charts.cursor : Int(pane.name.dropFirst("chart-".count))!
-            let definition = definitions[index]
-            let series = series(definition, runs: runs, xAxis: state.charts.xAxis)
+            var definition = definitions[index]
+            var series = series(definition, runs: runs, xAxis: state.charts.xAxis)
+            if index == 0, series.allSatisfy({ $0.y.isEmpty }), runs.contains(where: { $0.sft.count > 0 }) {
+                // Before the first DPO step, the loss chart follows the SFT stage, so a new run shows progress at once.
+                definition = definitions.last!
+                series = Self.series(definition, runs: runs, xAxis: state.charts.xAxis)
+            }
             let last = series.first.flatMap { $0.y.last(where: \.isFinite) }.map { LineChart.number($0) } ?? ""
             let inside = Widgets.box(&canvas, pane.rect, title: definition.title, right: last,
                                      focused: index == state.charts.cursor && !state.charts.zoomed, glyphs: glyphs)

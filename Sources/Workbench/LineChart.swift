@@ -104,10 +104,12 @@ public struct LineChart: Sendable {
         let middleValue = xAxis == .step ? ((xLow + xHigh) / 2).rounded() : (xLow + xHigh) / 2
         let middle = xAxis == .step ? Self.number(middleValue, width: 8) : Self.duration(middleValue - xLow)
         canvas.text(left, x: plot.x, y: axisRow, style: .dim)
-        canvas.text(right, x: plot.maxX - right.count, y: axisRow, style: .dim)
-        let middleX = plot.x + plot.width / 2 - middle.count / 2
-        if middleX > plot.x + left.count + 1, middleX + middle.count < plot.maxX - right.count - 1 {
-            canvas.text(middle, x: middleX, y: axisRow, style: .dim)
+        if xs.max()! > xLow {
+            canvas.text(right, x: plot.maxX - right.count, y: axisRow, style: .dim)
+            let middleX = plot.x + plot.width / 2 - middle.count / 2
+            if middleX > plot.x + left.count + 1, middleX + middle.count < plot.maxX - right.count - 1 {
+                canvas.text(middle, x: middleX, y: axisRow, style: .dim)
+            }
         }
 
         // Legend, top right, only when it leaves most of the plot visible.
