@@ -54,20 +54,27 @@ struct BenchTrain: ParsableCommand {
                                     shuffled: false, emit: { _ in })
         let first = try stage.trainStep(1)
         for step in stride(from: 2, through: warmup, by: 1) { _ = try stage.trainStep(step) }
-        var seconds: [Double] = [], sgemm: [Double] = [], flops = 0.0, tokens = 0
+        // Each step is paired with an sgemm measurement taken just before it: the machine's speed drifts over
+        // seconds, so the ratio is the median of per-step ratios rather than a ratio of two medians.
+        var seconds: [Double] = [], sgemm: [Double] = [], ratios: [Double] = [], flops = 0.0, tokens = 0
         for step in (warmup + 1)...(warmup + steps) {
             let batch = Array(pairs[(step - 1) * batchSize..<step * batchSize])
-            flops += 3 * policy.config.forwardFlops(PairBatch(batch).packed)
+            let packed = PairBatch(batch).packed
+            let stepFlops = 3 * policy.config.forwardFlops(packed)
+            flops += stepFlops
             tokens += batch.reduce(0) { $0 + 2 * $1.prompt.count + $1.chosen.count + $1.rejected.count }
-            if step % 2 == 0 { sgemm.append(Measure.sgemmGflops(m: 1024, k: policy.config.hiddenSize, n: 2 * policy.config.intermediateSize)) }
+            // The shape of the step's MLP product: this batch's packed rows × hidden → 2·intermediate.
+            sgemm.append(Measure.sgemmGflops(m: packed.rows, k: policy.config.hiddenSize,
+                                             n: 2 * policy.config.intermediateSize, minimumSeconds: 0.15))
             seconds.append(try Measure.seconds { _ = try stage.trainStep(step) })
+            ratios.append(stepFlops / seconds.last! / 1e9 / sgemm.last!)
         }
         let total = seconds.reduce(0, +)
         let gflops = flops / total / 1e9
         let sgemmRate = Measure.median(sgemm)
         let figures: [String: Double] = [
             "pairs_per_s": Double(batchSize * steps) / total, "tokens_per_s": Double(tokens) / total,
-            "seconds_per_step": total / Double(steps), "gflops": gflops, "sgemm_gflops": sgemmRate, "ratio": gflops / sgemmRate,
+            "seconds_per_step": total / Double(steps), "gflops": gflops, "sgemm_gflops": sgemmRate, "ratio": Measure.median(ratios),
             "peak_rss_mb": Measure.peakResidentMegabytes(), "first_loss": first["loss"] ?? .nan,
             "first_logps_chosen": first["logps/chosen"] ?? .nan, "first_logps_rejected": first["logps/rejected"] ?? .nan,
             "reference_precompute_s": precompute, "reference_pairs": Double(pairs.count),
@@ -78,8 +85,9 @@ struct BenchTrain: ParsableCommand {
         print(String(format: "step 1: loss %.6f, logps/chosen %.4f, logps/rejected %.4f", figures["first_loss"]!, figures["first_logps_chosen"]!, figures["first_logps_rejected"]!))
         print(String(format: "%.3f s/step over %d steps: %.2f pairs/s, %.0f real tokens/s (prompt counted for chosen and rejected, as a padded trainer sees them)",
                      figures["seconds_per_step"]!, steps, figures["pairs_per_s"]!, figures["tokens_per_s"]!))
-        print(String(format: "model FLOPs on real tokens: %.1f GFLOP/step, %.1f GFLOP/s; sgemm in the same process %.1f GFLOP/s; ratio %.2f",
-                     flops / Double(steps) / 1e9, gflops, sgemmRate, gflops / sgemmRate))
+        print(String(format: "model FLOPs on real tokens: %.1f GFLOP/step, %.1f GFLOP/s; sgemm in the same process %.1f GFLOP/s; "
+                     + "ratio %.2f (median over steps, each against the sgemm measured just before it)",
+                     flops / Double(steps) / 1e9, gflops, sgemmRate, Measure.median(ratios)))
         print(String(format: "peak resident memory: %.0f MiB", figures["peak_rss_mb"]!))
         if json { print(Measure.jsonLine(figures)) }
     }
