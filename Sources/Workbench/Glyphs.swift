@@ -28,21 +28,19 @@ public enum Charset: String, Sendable, CaseIterable {
 public struct Glyphs: Sendable {
     public let charset: Charset
     public let horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight: String
-    public let teeDown, teeUp, ellipsis, cut, selected, unselected, running, bar, barEmpty, arrowUp, arrowDown, thumb: String
-    public let axisVertical, axisCorner, axisHorizontal, legendLine: String
+    public let ellipsis, cut, selected, running, bar, thumb: String
+    public let axisVertical, axisCorner, legendLine: String
 
     public init(_ charset: Charset) {
         self.charset = charset
         if charset.isUnicode {
             (horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight) = ("─", "│", "┌", "┐", "└", "┘")
-            (teeDown, teeUp, ellipsis, cut, selected, unselected) = ("┬", "┴", "…", "✂", "●", "○")
-            (running, bar, barEmpty, arrowUp, arrowDown, thumb) = ("▶", "█", "░", "▲", "▼", "┃")
-            (axisVertical, axisCorner, axisHorizontal, legendLine) = ("┤", "└", "─", "━")
+            (ellipsis, cut, selected, running, bar, thumb) = ("…", "✂", "●", "▶", "█", "┃")
+            (axisVertical, axisCorner, legendLine) = ("┤", "└", "━")
         } else {
             (horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight) = ("-", "|", "+", "+", "+", "+")
-            (teeDown, teeUp, ellipsis, cut, selected, unselected) = ("+", "+", "~", "%", "*", "o")
-            (running, bar, barEmpty, arrowUp, arrowDown, thumb) = (">", "#", ".", "^", "v", "#")
-            (axisVertical, axisCorner, axisHorizontal, legendLine) = ("|", "+", "-", "=")
+            (ellipsis, cut, selected, running, bar, thumb) = ("~", "%", "*", ">", "#", "#")
+            (axisVertical, axisCorner, legendLine) = ("|", "+", "=")
         }
     }
 

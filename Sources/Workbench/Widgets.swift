@@ -121,10 +121,4 @@ public enum Widgets {
                         style: style, clip: clip)
         }
     }
-
-    /// A horizontal bar of `fraction` of `width` cells.
-    public static func bar(_ fraction: Double, width: Int, glyphs: Glyphs) -> String {
-        let filled = max(0, min(width, Int((fraction * Double(width)).rounded())))
-        return String(repeating: glyphs.bar, count: filled) + String(repeating: " ", count: width - filled)
-    }
 }

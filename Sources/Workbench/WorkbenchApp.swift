@@ -2,6 +2,16 @@ import CCurses
 import Foundation
 import Training
 
+// The workbench, in layers (each file one concern):
+//   Screen.swift, Canvas.swift     cells, styles, the Screen protocol; CursesScreen (ncursesw) and MemoryScreen (tests)
+//   LineChart.swift, Smoothing     braille / block / ASCII line charts, TensorBoard's debiased EMA
+//   KeyBindings.swift              the one key table: dispatch, the hint bar and `?` help all read it
+//   AppState.swift, Update.swift   the state and key handling (state + key → state + effects), no I/O
+//   Layout, Renderer, *View.swift  pure functions (state, size) → Canvas, one per screen
+//   RunStore, JSONLTail            runs on disk, read incrementally about once a second
+//   RunLauncher, EventQueue        training threads and the lock-protected queue the UI drains each frame
+//   WorkbenchApp.swift             this file: effects, events, and the terminal loop
+
 /// How the workbench starts.
 public struct WorkbenchOptions: Sendable {
     public var experiment: Experiment

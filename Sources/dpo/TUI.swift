@@ -74,7 +74,8 @@ struct TUI: ParsableCommand {
         options.render = try display.render()
         options.maxConcurrent = max(1, jobs)
         guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
-            throw ValidationError("the workbench needs a terminal; `dpo train` runs headless")
+            FileHandle.standardError.write(Data("dpo: the workbench needs a terminal; `dpo train` runs headless, `dpo --help` lists the commands\n".utf8))
+            throw ExitCode(2)
         }
         options.detachDescriptor = WorkbenchApp.superviseForDetach()
         let status = try WorkbenchApp.run(options)
