@@ -19,6 +19,8 @@ public final class PreferenceStage {
     let emit: @Sendable (TrainerEvent) -> Void
     /// Called after each evaluation with the step, to draw samples.
     var afterEvaluation: (Int) throws -> Void = { _ in }
+    /// The last optimizer step taken, for the run's final status.
+    public private(set) var lastStep = 0
     private var order: DataOrder
     private var statusWritten = 0.0
     private let startedAt = Date().timeIntervalSince1970
@@ -54,6 +56,7 @@ public final class PreferenceStage {
     /// Trains from `step + 1` to the end, or until a stop is requested (then checkpoints). Returns the final state.
     public func run(after step: Int) throws -> RunState {
         emit(.stage(name: "dpo", totalSteps: totalSteps))
+        lastStep = step
         if step == 0, experiment.evalOnStart { try evaluate(step: 0) }
         var window: [String: Double] = [:]
         var windowSteps = 0
@@ -67,6 +70,7 @@ public final class PreferenceStage {
             }
             current += 1
             let metrics = try trainStep(current)
+            lastStep = current
             for (key, value) in metrics { window[key, default: 0] += value }
             windowSteps += 1
             if current % experiment.loggingSteps == 0 || current == totalSteps {

@@ -12,6 +12,8 @@ public final class TrainingSession {
     let control: RunControl
     let emit: @Sendable (TrainerEvent) -> Void
     private let startedAt = Date().timeIntervalSince1970
+    /// Where the preference stage stood when it returned (its own status writes are throttled to one a second).
+    private var preferenceProgress: (step: Int, total: Int)?
 
     init(experiment: Experiment, run: RunDirectory, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void) {
         self.experiment = experiment
@@ -44,7 +46,8 @@ public final class TrainingSession {
     public func execute() -> RunState {
         do {
             let state = try stages()
-            try writeStatus(state, stage: "dpo", step: run.readStatus()?.step ?? 0, total: run.readStatus()?.totalSteps ?? 0)
+            let progress = preferenceProgress ?? (step: run.readStatus()?.step ?? 0, total: run.readStatus()?.totalSteps ?? 0)
+            try writeStatus(state, stage: "dpo", step: progress.step, total: progress.total)
             emit(.state(state, message: nil))
             return state
         } catch {
@@ -108,6 +111,7 @@ public final class TrainingSession {
         say("dpo: \(experiment.loss.lossTypes.map(\.rawValue).joined(separator: "+")), β \(experiment.loss.beta), "
             + "learning rate \(experiment.learningRate), \(stage.totalSteps) steps" + (start > 0 ? ", resuming after step \(start)" : ""))
         let state = try stage.run(after: start)
+        preferenceProgress = (stage.lastStep, stage.totalSteps)
         guard state == .finished else {
             say("stopped after a checkpoint; resume with: dpo train --resume \(run.url.path)")
             return state

@@ -11,7 +11,9 @@ enum BLASCoreSelection {
         guard getenv("OPENBLAS_CORETYPE") == nil, BLASThreads.coreName == "Prescott",
               let core = coreType(flags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // The resolved path, so the process keeps its name (`ps` would show "exe" after exec of /proc/self/exe).
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? "/proc/self/exe"
+        execv(executable, CommandLine.unsafeArgv)
     }
 
     /// The OpenBLAS kernel family a CPU with these `/proc/cpuinfo` flags can run.

@@ -42,6 +42,7 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(last["step"] as? Double, 8)
         XCTAssertNotEqual(try XCTUnwrap(last["loss"] as? Double), log(2), accuracy: 1e-4, "the policy never moved")
         XCTAssertEqual(session.run.readStatus()?.state, .finished)
+        XCTAssertEqual(session.run.readStatus()?.step, 8, "the final status names the last step")
         XCTAssertTrue(FileManager.default.fileExists(atPath: session.run.finalURL.appendingPathComponent("model.safetensors").path))
         XCTAssertEqual(try session.run.records(RunDirectory.samplesFile).count, 2 * 2)
     }
