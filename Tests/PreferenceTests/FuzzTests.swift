@@ -2,20 +2,8 @@ import XCTest
 @testable import Preference
 
 /// Random and mutated input must never crash or hang the parser or the loader; each run prints its seed, and
-/// `PREFERENCE_FUZZ_SEED` replays one.
+/// `PREFERENCE_FUZZ_SEED` replays one. Draws come from the built-in tasks' `TaskRandom`.
 final class FuzzTests: XCTestCase {
-    private struct SplitMix {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     private func seed() -> UInt64 {
         let seed = ProcessInfo.processInfo.environment["PREFERENCE_FUZZ_SEED"].flatMap { UInt64($0) }
             ?? UInt64.random(in: 0...UInt64(UInt32.max))
@@ -32,7 +20,7 @@ final class FuzzTests: XCTestCase {
     /// Bytes JSON cares about, so mutations reach deep into the grammar instead of failing at the first byte.
     private let interesting: [UInt8] = Array("{}[]\":,\\u0123456789eE+-.tfnrl \n\r\t".utf8) + [0x00, 0x7F, 0x80, 0xC3, 0xED, 0xF4, 0xFF]
 
-    private func mutate(_ input: [UInt8], _ random: inout SplitMix) -> [UInt8] {
+    private func mutate(_ input: [UInt8], _ random: inout TaskRandom) -> [UInt8] {
         var bytes = input
         for _ in 0...random.below(8) {
             let position = bytes.isEmpty ? 0 : random.below(bytes.count)
@@ -70,7 +58,7 @@ final class FuzzTests: XCTestCase {
     }
 
     func testRandomBytesNeverCrash() {
-        var random = SplitMix(state: seed())
+        var random = TaskRandom(seed: seed(), stream: 0, salt: 0)
         for iteration in 0..<10_000 {
             let length = random.below(200)
             let bytes = (0..<length).map { _ in
@@ -82,7 +70,7 @@ final class FuzzTests: XCTestCase {
 
     func testMutatedFixturesNeverCrash() throws {
         let seed = seed()
-        var random = SplitMix(state: seed)
+        var random = TaskRandom(seed: seed, stream: 0, salt: 0)
         let corpus = try corpus()
         var parsedAfterMutation = 0
         for iteration in 0..<10_000 {
