@@ -39,9 +39,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorized),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: vectorized),
         .testTarget(name: "ModelTests", dependencies: ["Model"], swiftSettings: vectorized),
-        .testTarget(name: "TrainingTests", dependencies: ["Training"], swiftSettings: vectorized),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Kernels", "Model", "Preference", "Tokenizer", "TestSupport"], swiftSettings: vectorized),
         .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference", "Tokenizer"]),
         .testTarget(

@@ -30,6 +30,9 @@ public enum Checkpoint {
         let parent = run.checkpointsURL
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         let final = parent.appendingPathComponent("step-\(state.step)")
+        // A stop right after a scheduled checkpoint saves the same step again: the one on disk is that very state,
+        // and replacing it would leave a moment with no checkpoint of the step.
+        if latest(in: run)?.state == state { return final }
         let partial = parent.appendingPathComponent(".step-\(state.step).partial")
         try? FileManager.default.removeItem(at: partial)
         if let adapters = model.adapters {
@@ -45,6 +48,7 @@ public enum Checkpoint {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(state), to: partial.appendingPathComponent("trainer_state.json"))
+        FaultPoint.checkpoint.reached(state.step)
         try? FileManager.default.removeItem(at: final)
         try FileManager.default.moveItem(at: partial, to: final)
         try prune(parent)

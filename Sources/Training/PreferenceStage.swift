@@ -19,11 +19,11 @@ public final class PreferenceStage {
     let emit: @Sendable (TrainerEvent) -> Void
     /// Called after each evaluation with the step, to draw samples.
     var afterEvaluation: (Int) throws -> Void = { _ in }
+    /// Called after each step and while paused with the state and the last step taken, for `status.json`.
+    var onProgress: (RunState, Int) throws -> Void = { _, _ in }
     /// The last optimizer step taken, for the run's final status.
     public private(set) var lastStep = 0
     private var order: DataOrder
-    private var statusWritten = 0.0
-    private let startedAt = Date().timeIntervalSince1970
 
     public init(
         experiment: Experiment, model: Transformer, train: [TokenizedPair], eval: [TokenizedPair],
@@ -47,10 +47,21 @@ public final class PreferenceStage {
 
     /// The training-pair indices the whole run visits, for computing only their reference log-probs.
     public var visitedPairs: [Int] {
+        let positions = microBatchCount * experiment.batchSize
+        guard positions < train.count else { return Array(0..<train.count) }
         var order = self.order
-        let count = min(train.count, totalSteps * experiment.batchSize * experiment.gradientAccumulationSteps)
-        let positions = totalSteps * experiment.batchSize * experiment.gradientAccumulationSteps
-        return count == train.count ? Array(0..<train.count) : Array(Set(order.batch(start: 0, size: positions))).sorted()
+        return Array(Set(order.batch(start: 0, size: positions))).sorted()
+    }
+
+    /// Micro-batches over the whole run: step s's m-th is number (s − 1) · gradient_accumulation_steps + m.
+    public var microBatchCount: Int { totalSteps * experiment.gradientAccumulationSteps }
+
+    /// The training-pair indices of micro-batch `j`, in the order they are packed.
+    public func microBatch(_ j: Int) -> [Int] { order.batch(start: j * experiment.batchSize, size: experiment.batchSize) }
+
+    /// What decides which pairs share a forward pass, for the reference cache's key.
+    public var packing: String {
+        "order \(order.seed) \(order.shuffled) micro-batch \(experiment.batchSize) eval-batch \(experiment.evalBatchSize)"
     }
 
     /// Trains from `step + 1` to the end, or until a stop is requested (then checkpoints). Returns the final state.
@@ -64,7 +75,7 @@ public final class PreferenceStage {
         while current < totalSteps {
             if control.stopRequested { return try stop(at: current) }
             if control.pauseRequested {
-                try status(.paused, step: current, force: false)
+                try onProgress(.paused, current)
                 Thread.sleep(forTimeInterval: 0.2)
                 continue
             }
@@ -83,8 +94,12 @@ public final class PreferenceStage {
                 window = [:]
                 windowSteps = 0
             }
-            try status(.running, step: current, force: false)
-            if experiment.evalSteps > 0, current % experiment.evalSteps == 0, current < totalSteps { try evaluate(step: current) }
+            try onProgress(.running, current)
+            FaultPoint.step.reached(current)
+            if experiment.evalSteps > 0, current % experiment.evalSteps == 0, current < totalSteps {
+                try evaluate(step: current)
+                FaultPoint.eval.reached(current)
+            }
             if current % experiment.saveSteps == 0, current < totalSteps { try checkpoint(current) }
         }
         try evaluate(step: totalSteps)
@@ -100,8 +115,7 @@ public final class PreferenceStage {
         var metrics: [String: Double] = [:]
         var tokens = 0
         for micro in 0..<accumulation {
-            let start = ((step - 1) * accumulation + micro) * batchSize
-            let indices = order.batch(start: start, size: batchSize)
+            let indices = microBatch((step - 1) * accumulation + micro)
             let pairs = indices.map { train[$0] }
             let batch = PairBatch(pairs)
             let sums = batch.sums(try model.forward(batch.packed))
@@ -152,9 +166,13 @@ public final class PreferenceStage {
         emit(.checkpoint(step: step, path: url.path))
     }
 
-    /// Restores parameters and moments from the newest checkpoint and drops journal lines logged after it.
+    /// Restores parameters and moments from the newest checkpoint and drops journal lines logged after it; with
+    /// no checkpoint it drops every line, since the stage starts again from step 0 (its step-0 evaluation too).
     public func resume() throws -> Int {
-        guard let latest = Checkpoint.latest(in: runDirectory), latest.state.stage == "dpo" else { return 0 }
+        guard let latest = Checkpoint.latest(in: runDirectory), latest.state.stage == "dpo" else {
+            try runDirectory.truncateJournals(after: -1)
+            return 0
+        }
         try Checkpoint.restore(latest.url, state: latest.state, model: model, optimizer: optimizer)
         try runDirectory.truncateJournals(after: latest.state.step)
         emit(.log("resumed from \(latest.url.lastPathComponent)"))
@@ -168,14 +186,6 @@ public final class PreferenceStage {
 
     private func epoch(after step: Int) -> Double {
         Double(step * experiment.batchSize * experiment.gradientAccumulationSteps) / Double(train.count)
-    }
-
-    func status(_ state: RunState, step: Int, force: Bool) throws {
-        let now = Date().timeIntervalSince1970
-        guard force || now - statusWritten >= 1 else { return }
-        statusWritten = now
-        try runDirectory.writeStatus(RunStatus(state: state, pid: getpid(), heartbeat: now, startedAt: startedAt, stage: "dpo",
-                                      step: step, totalSteps: totalSteps))
     }
 
     private func pairLogProbs(policy: CompletionSums, reference: CompletionSums?) -> PairLogProbs {

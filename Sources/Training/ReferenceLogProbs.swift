@@ -33,24 +33,48 @@ public struct ReferenceLogProbs: Sendable, Codable, Equatable {
         self.eval = eval
     }
 
-    /// Computes whatever of `needed` (training-pair indices) and of the held-out pairs is not there yet, a batch at
-    /// a time, and returns how many pairs it computed. When `shouldStop` turns true it returns early with what it
-    /// has (`isComplete` then says so), so a stop during a long precomputation keeps its progress.
-    public mutating func complete(model: Transformer, train pairs: [TokenizedPair], needed: [Int], eval heldOut: [TokenizedPair],
-                                  batchSize: Int, shouldStop: () -> Bool = { false }) throws -> Int {
-        let missing = needed.filter { train[$0] == nil }
+    /// Computes the log-probs of every training pair first visited in `batches` (the run's micro-batches in
+    /// order, `batch(j)` the indices of the j-th) and not there yet, and of the held-out pairs; returns how many
+    /// pairs it computed. When `shouldStop` turns true it returns early with what it has (`isComplete` then says
+    /// so), so a stop during a long precomputation keeps its progress.
+    ///
+    /// Each pair is computed inside the very micro-batch in which training first meets it, packed the same way:
+    /// BLAS gives no guarantee that a row's result is independent of the other rows of a product (its kernels
+    /// block and split rows by the matrix's shape, differently on AVX2 and AVX-512), so only identical packing
+    /// makes the first step's policy log-probs equal the reference's bit for bit (loss ln 2, margins exactly 0).
+    /// Held-out pairs are packed as `evaluate` packs them, `evalBatchSize` at a time in file order.
+    public mutating func complete(model: Transformer, train pairs: [TokenizedPair], batches: Int, batch: (Int) -> [Int],
+                                  eval heldOut: [TokenizedPair], evalBatchSize: Int, shouldStop: () -> Bool = { false },
+                                  progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> Int {
+        var seen = Set<Int>()
         var computed = 0
-        var start = 0
-        while start < missing.count {
+        let total = batches + (heldOut.count + evalBatchSize - 1) / evalBatchSize
+        for j in 0..<batches {
+            if seen.count == pairs.count { break }
+            let indices = batch(j)
+            let firstVisits = indices.filter { seen.insert($0).inserted }
+            guard firstVisits.contains(where: { train[$0] == nil }) else { continue }
             if shouldStop() { return computed }
-            let indices = Array(missing[start..<min(missing.count, start + batchSize)])
-            let sums = try completionSums(model: model, pairs: indices.map { pairs[$0] }, batchSize: batchSize)
-            for (index, value) in zip(indices, sums) { train[index] = value }
-            computed += indices.count
-            start += batchSize
+            let packed = PairBatch(indices.map { pairs[$0] })
+            let sums = packed.sums(try model.forward(packed.packed))
+            var firstHere = Set(firstVisits)
+            for (index, value) in zip(indices, sums) where firstHere.remove(index) != nil && train[index] == nil {
+                train[index] = value
+                computed += 1
+            }
+            progress(j + 1, total)
         }
-        if eval.count != heldOut.count, !shouldStop() {
-            eval = try completionSums(model: model, pairs: heldOut, batchSize: batchSize)
+        if eval.count != heldOut.count {
+            var sums: [CompletionSums] = []
+            var start = 0
+            while start < heldOut.count {
+                if shouldStop() { return computed }
+                let end = min(heldOut.count, start + evalBatchSize)
+                sums += try completionSums(model: model, pairs: Array(heldOut[start..<end]), batchSize: evalBatchSize)
+                start = end
+                progress(batches + start / evalBatchSize, total)
+            }
+            eval = sums
             computed += heldOut.count
         }
         return computed
@@ -61,9 +85,11 @@ public struct ReferenceLogProbs: Sendable, Codable, Equatable {
         eval.count == evalCount && needed.allSatisfy { train[$0] != nil }
     }
 
-    /// The cache key of a model and tokenized data.
-    public static func key(model: Transformer, train: [TokenizedPair], eval: [TokenizedPair]) -> String {
+    /// The cache key of a model, tokenized data and the way batches pack it (`packing`: whatever decides which
+    /// pairs share a forward pass, since the values depend on it in their last bits).
+    public static func key(model: Transformer, train: [TokenizedPair], eval: [TokenizedPair], packing: String) -> String {
         var hash = StableHash()
+        hash.combine(packing)
         hash.combine(bytes: UnsafeRawBufferPointer(start: model.parameters.pointer, count: model.parameterCount * 4))
         for (tag, pairs) in [("train", train), ("eval", eval)] {
             hash.combine(tag)

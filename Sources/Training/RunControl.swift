@@ -1,15 +1,24 @@
 import Foundation
 
-/// Requests to a running trainer from other threads (the workbench) or from signal handlers (the command line).
+/// Requests to a running trainer from other threads (the workbench), from signal handlers (the command line), or
+/// from other processes through the run's `stop_request` file (a workbench that does not own the run).
 /// The trainer checks them between optimizer steps: a stop writes a checkpoint and marks the run `stopped`.
 public final class RunControl: @unchecked Sendable {
     private let lock = NSLock()
     private var stop = false
     private var pause = false
+    private var stopFile: String?
 
     public init() {}
 
-    public var stopRequested: Bool { lock.withLock { stop } }
+    /// A stop is requested by a flag or by the file that `RunDirectory.requestStop` writes (one `stat` a check).
+    public var stopRequested: Bool {
+        let (flag, file) = lock.withLock { (stop, stopFile) }
+        return flag || file.map { access($0, F_OK) == 0 } ?? false
+    }
+
+    /// Also obey `file`: its existence is a stop request.
+    public func watch(stopFile file: URL) { lock.withLock { stopFile = file.path } }
     public var pauseRequested: Bool { lock.withLock { pause } }
 
     public func requestStop() { lock.withLock { stop = true } }

@@ -19,21 +19,24 @@ public final class RunDirectory: @unchecked Sendable {
         self.url = url
     }
 
-    /// A new run directory named `<name>-<yyyyMMdd-HHmmss>` (with a suffix if taken) under `outputDir`.
+    /// A new run directory named `<name>-<yyyyMMdd-HHmmss>` (with a suffix if taken) under `outputDir`. Each name
+    /// is claimed by one `mkdir`, which fails when the name exists, so two runs started in the same second (a
+    /// sweep, two workbenches) never share a directory.
     public static func create(in outputDir: URL, name: String) throws -> RunDirectory {
         try FileManager.default.createDirectory(at: outputDir, withIntermediateDirectories: true)
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         formatter.locale = Locale(identifier: "en_US_POSIX")
         let stamp = formatter.string(from: Date())
-        var candidate = outputDir.appendingPathComponent("\(name)-\(stamp)")
-        var suffix = 2
-        while FileManager.default.fileExists(atPath: candidate.path) {
-            candidate = outputDir.appendingPathComponent("\(name)-\(stamp)-\(suffix)")
+        var suffix = 1
+        while true {
+            let candidate = outputDir.appendingPathComponent(suffix == 1 ? "\(name)-\(stamp)" : "\(name)-\(stamp)-\(suffix)")
+            if mkdir(candidate.path, 0o755) == 0 { return RunDirectory(url: candidate) }
+            guard errno == EEXIST else {
+                throw TrainingError("cannot create the run directory \(candidate.path): \(String(cString: strerror(errno)))")
+            }
             suffix += 1
         }
-        try FileManager.default.createDirectory(at: candidate, withIntermediateDirectories: false)
-        return RunDirectory(url: candidate)
     }
 
     public var id: String { url.lastPathComponent }
@@ -42,6 +45,13 @@ public final class RunDirectory: @unchecked Sendable {
     public var sftURL: URL { url.appendingPathComponent("sft") }
     public var tokenizerURL: URL { url.appendingPathComponent("tokenizer") }
     public var referenceURL: URL { url.appendingPathComponent("reference_logps.json") }
+    /// Its existence asks whoever trains the run to checkpoint and stop (see `RunControl.watch(stopFile:)`).
+    public var stopRequestURL: URL { url.appendingPathComponent("stop_request") }
+
+    /// Asks the process training this run, whichever it is, to checkpoint and stop.
+    public func requestStop() throws {
+        try AtomicFile.write(Data("\(getpid())\n".utf8), to: stopRequestURL)
+    }
 
     // MARK: status and config
 
@@ -95,8 +105,8 @@ public final class RunDirectory: @unchecked Sendable {
     }
 
     /// Drops journal entries logged after `step` (their steps will be run again on resume).
-    public func truncateJournals(after step: Int) throws {
-        for file in [Self.metricsFile, Self.evalFile, Self.samplesFile] {
+    public func truncateJournals(after step: Int, files: [String] = [metricsFile, evalFile, samplesFile]) throws {
+        for file in files {
             let kept = try records(file).filter { ($0["step"] as? NSNumber).map { $0.intValue <= step } ?? true }
             let text = try kept.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self) }
             lock.withLock { journals[file] = text }

@@ -24,6 +24,8 @@ public final class SFTStage {
     let runDirectory: RunDirectory
     let control: RunControl
     let emit: @Sendable (TrainerEvent) -> Void
+    /// Called after each step with the step, for `status.json`.
+    var onProgress: (Int) throws -> Void = { _ in }
 
     public init(settings: SFTSettings, seed: Int, model: Transformer, examples: [Example], run: RunDirectory,
                 control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void) {
@@ -37,13 +39,15 @@ public final class SFTStage {
     }
 
     /// Trains for `settings.maxSteps` steps with AdamW, warmup over the first 5% then cosine decay.
-    /// Returns false when a stop was requested before the end (the stage then restarts on resume).
+    /// Returns false when a stop was requested before the end. The stage keeps no checkpoint of its own: a resumed
+    /// run starts it again from its first step (it is seeded, so it repeats itself exactly) with its journal
+    /// emptied, so `sft_metrics.jsonl` never holds a step twice.
     public func run() throws -> Bool {
+        try runDirectory.truncateJournals(after: -1, files: [Self.metricsFile])
         let optimizer = Optimizer(settings: OptimizerSettings(), block: .model(model))
         var order = DataOrder(count: examples.count, seed: seed ^ 0x5F7)
         let total = settings.maxSteps
         emit(.stage(name: "sft", totalSteps: total))
-        let startedAt = Date().timeIntervalSince1970
         for step in 1...max(1, total) where total > 0 {
             if control.stopRequested { return false }
             let started = Date()
@@ -67,9 +71,7 @@ public final class SFTStage {
             ]
             try runDirectory.append(values, to: Self.metricsFile)
             emit(.metrics(stage: "sft", step: step, values: values))
-            let now = Date().timeIntervalSince1970
-            try runDirectory.writeStatus(RunStatus(state: .running, pid: getpid(), heartbeat: now, startedAt: startedAt,
-                                          stage: "sft", step: step, totalSteps: total))
+            try onProgress(step)
         }
         return true
     }

@@ -11,15 +11,19 @@ public final class TrainingSession {
     public let run: RunDirectory
     let control: RunControl
     let emit: @Sendable (TrainerEvent) -> Void
-    private let startedAt = Date().timeIntervalSince1970
-    /// Where the preference stage stood when it returned (its own status writes are throttled to one a second).
-    private var preferenceProgress: (step: Int, total: Int)?
+    private let status: StatusReporter
+    /// Held from creation or reopening until `execute` returns: one trainer per run directory.
+    private var lock: RunLock?
 
-    init(experiment: Experiment, run: RunDirectory, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void) {
+    init(experiment: Experiment, run: RunDirectory, lock: RunLock, control: RunControl,
+         emit: @escaping @Sendable (TrainerEvent) -> Void) {
         self.experiment = experiment
         self.run = run
+        self.lock = lock
         self.control = control
         self.emit = emit
+        status = StatusReporter(run: run, startedAt: Date().timeIntervalSince1970)
+        control.watch(stopFile: run.stopRequestURL)
     }
 
     /// A new run directory for `experiment` under its `output_dir`, with `config.yaml` and a queued status.
@@ -27,64 +31,71 @@ public final class TrainingSession {
         _ experiment: Experiment, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void
     ) throws -> TrainingSession {
         let run = try RunDirectory.create(in: URL(fileURLWithPath: experiment.outputDir), name: experiment.defaultRunName)
+        let lock = try RunLock.acquire(run)
         try run.writeConfig(experiment)
-        let session = TrainingSession(experiment: experiment, run: run, control: control, emit: emit)
-        try session.writeStatus(.queued, stage: "prepare", step: 0, total: 0)
+        let session = TrainingSession(experiment: experiment, run: run, lock: lock, control: control, emit: emit)
+        try session.status.report(.queued, stage: "prepare", step: 0, total: 0, force: true)
         return session
     }
 
     /// An existing run, to resume it from its newest checkpoint with the configuration it was started with.
+    /// Refused while another process or session trains it, and for a finished run unless `force` (which trains
+    /// its last steps again from its newest checkpoint).
     public static func reopen(
-        _ url: URL, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void
+        _ url: URL, force: Bool = false, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void
     ) throws -> TrainingSession {
         let run = RunDirectory(url: url)
-        return TrainingSession(experiment: try run.readConfig(), run: run, control: control, emit: emit)
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("config.yaml").path) else {
+            throw TrainingError("\(url.path) is not a run directory (it has no config.yaml)")
+        }
+        let lock = try RunLock.acquire(run)
+        if run.readStatus()?.state == .finished, !force {
+            throw TrainingError("\(url.path) has finished; resuming trains its last steps again from its newest checkpoint: "
+                                + "add --force to do that")
+        }
+        try? FileManager.default.removeItem(at: run.stopRequestURL)
+        return TrainingSession(experiment: try run.readConfig(), run: run, lock: lock, control: control, emit: emit)
     }
 
-    /// Runs to the end, a stop or an error, always leaving `status.json` in a final state.
+    /// Runs to the end, a stop or an error, always leaving `status.json` in a final state that names the stage
+    /// and step reached, then releases the run.
     @discardableResult
     public func execute() -> RunState {
-        do {
-            let state = try stages()
-            let progress = preferenceProgress ?? (step: run.readStatus()?.step ?? 0, total: run.readStatus()?.totalSteps ?? 0)
-            try writeStatus(state, stage: "dpo", step: progress.step, total: progress.total)
-            emit(.state(state, message: nil))
-            return state
-        } catch {
-            let message = "\(error)"
-            try? run.log("failed: \(message)")
-            let previous = run.readStatus()
-            try? writeStatus(.failed, stage: previous?.stage ?? "prepare", step: previous?.step ?? 0,
-                             total: previous?.totalSteps ?? 0, message: message)
-            emit(.state(.failed, message: message))
-            return .failed
+        defer {
+            lock?.release()
+            lock = nil
         }
+        status.startHeartbeat()
+        let state: RunState
+        var message: String?
+        do {
+            state = try stages()
+        } catch {
+            message = "\(error)"
+            try? run.log("failed: \(message!)")
+            state = .failed
+        }
+        try? FileManager.default.removeItem(at: run.stopRequestURL)
+        do {
+            try status.finish(state, message: message)
+        } catch {
+            emit(.log("could not write the final status: \(error)"))
+        }
+        emit(.state(state, message: message))
+        return state
     }
 
     private func stages() throws -> RunState {
-        try writeStatus(.running, stage: "prepare", step: 0, total: 0)
+        try status.report(.running, stage: "prepare", step: 0, total: 0, force: true)
         let tokenizer = try resolveTokenizer()
+        FaultPoint.prepare.reached()
         let data = try TrainingData(experiment: experiment, tokenizer: tokenizer)
         say("data: \(data.train.count) training pairs, \(data.eval.count) held-out pairs (\(data.description))")
         var model = try resolveModel(vocabularySize: tokenizer.vocabularySize, tokenizer: tokenizer)
         say("model: \(model.parameterCount) parameters (\(model.config.layers) layers, hidden \(model.config.hiddenSize), vocab \(model.config.vocabSize))")
         if experiment.sftEnabled, !FileManager.default.fileExists(atPath: run.sftURL.path) {
-            let cache = URL(fileURLWithPath: experiment.outputDir).appendingPathComponent(".sft-cache")
-                .appendingPathComponent(experiment.sftCacheKey)
-            if FileManager.default.fileExists(atPath: cache.appendingPathComponent("config.json").path) {
-                try FileManager.default.copyItem(at: cache, to: run.sftURL)
-                model = try Transformer.load(directory: run.sftURL)
-                say("sft: reused from cache \(experiment.sftCacheKey)")
-            } else {
-                let examples = data.sftExamples(tokenizer: tokenizer, maxLength: experiment.maxLength)
-                say("sft: \(experiment.sft.maxSteps) steps on \(examples.count) sequences")
-                let stage = SFTStage(settings: experiment.sft, seed: experiment.seed, model: model, examples: examples, run: run,
-                                     control: control, emit: emit)
-                guard try stage.run() else { return .stopped }
-                try model.save(directory: run.sftURL)
-                try tokenizer.save(to: run.sftURL.appendingPathComponent("tokenizer.json"))
-                try storeInCache(run.sftURL, at: cache)
-            }
+            guard let tuned = try supervisedFineTuning(model: model, data: data, tokenizer: tokenizer) else { return .stopped }
+            model = tuned
         }
         if let lora = experiment.lora {
             let targets = lora.targetModules.compactMap(LoRATarget.init(rawValue:))
@@ -96,7 +107,7 @@ public final class TrainingSession {
         let stage = PreferenceStage(experiment: experiment, model: model, train: data.train, eval: data.eval,
                                     reference: nil, run: run, control: control, emit: emit)
         do {
-            stage.reference = try referenceLogProbs(model: model, data: data, needed: stage.visitedPairs)
+            stage.reference = try referenceLogProbs(model: model, data: data, stage: stage)
         } catch is StopDuringPreparation {
             say("stopped while computing reference log-probs (progress kept in the cache); resume with: dpo train --resume \(run.url.path)")
             return .stopped
@@ -107,11 +118,14 @@ public final class TrainingSession {
             let count = try samples.write(model: model, step: step)
             if count > 0 { self.emit(.samples(step: step, count: count)) }
         }
+        let total = stage.totalSteps
+        stage.onProgress = { state, step in try self.status.report(state, stage: "dpo", step: step, total: total) }
         let start = try stage.resume()
+        try status.report(.running, stage: "dpo", step: start, total: total, force: true)
         say("dpo: \(experiment.loss.lossTypes.map(\.rawValue).joined(separator: "+")), β \(experiment.loss.beta), "
             + "learning rate \(experiment.learningRate), \(stage.totalSteps) steps" + (start > 0 ? ", resuming after step \(start)" : ""))
         let state = try stage.run(after: start)
-        preferenceProgress = (stage.lastStep, stage.totalSteps)
+        try status.report(.running, stage: "dpo", step: stage.lastStep, total: total)
         guard state == .finished else {
             say("stopped after a checkpoint; resume with: dpo train --resume \(run.url.path)")
             return state
@@ -125,9 +139,45 @@ public final class TrainingSession {
         }
         try model.save(directory: run.finalURL)
         try tokenizer.save(to: run.finalURL.appendingPathComponent("tokenizer.json"))
+        FaultPoint.final.reached(stage.lastStep)
         say("final model: \(run.finalURL.path)")
         if let report = try samples.report() { say(report) }
         return .finished
+    }
+
+    /// The SFT stage, or its model from the shared cache; nil when stopped. The model directory `sft/` appears
+    /// whole or not at all (written beside it, then renamed), so a stop, a crash or a full disk while writing it
+    /// leaves a run that resumes by training SFT again.
+    private func supervisedFineTuning(model: Transformer, data: TrainingData, tokenizer: BPETokenizer) throws -> Transformer? {
+        let partial = run.url.appendingPathComponent(".sft.partial")
+        try? FileManager.default.removeItem(at: partial)
+        let cache = URL(fileURLWithPath: experiment.outputDir).appendingPathComponent(".sft-cache")
+            .appendingPathComponent(experiment.sftCacheKey)
+        if FileManager.default.fileExists(atPath: cache.appendingPathComponent("config.json").path) {
+            try FileManager.default.copyItem(at: cache, to: partial)
+            try FileManager.default.moveItem(at: partial, to: run.sftURL)
+            say("sft: reused from cache \(experiment.sftCacheKey)")
+            return try Transformer.load(directory: run.sftURL)
+        }
+        let examples = data.sftExamples(tokenizer: tokenizer, maxLength: experiment.maxLength)
+        say("sft: \(experiment.sft.maxSteps) steps on \(examples.count) sequences")
+        let stage = SFTStage(settings: experiment.sft, seed: experiment.seed, model: model, examples: examples, run: run,
+                             control: control, emit: emit)
+        let total = experiment.sft.maxSteps
+        try status.report(.running, stage: "sft", step: 0, total: total, force: true)
+        stage.onProgress = { step in
+            try self.status.report(.running, stage: "sft", step: step, total: total)
+            FaultPoint.sft.reached(step)
+        }
+        guard try stage.run() else {
+            say("stopped during SFT; resume with: dpo train --resume \(run.url.path) (SFT starts again)")
+            return nil
+        }
+        try model.save(directory: partial)
+        try tokenizer.save(to: partial.appendingPathComponent("tokenizer.json"))
+        try FileManager.default.moveItem(at: partial, to: run.sftURL)
+        try storeInCache(run.sftURL, at: cache)
+        return model
     }
 
     // MARK: resolution
@@ -165,18 +215,25 @@ public final class TrainingSession {
         return model
     }
 
-    private func referenceLogProbs(model: Transformer, data: TrainingData, needed: [Int]) throws -> ReferenceLogProbs? {
+    private func referenceLogProbs(model: Transformer, data: TrainingData, stage: PreferenceStage) throws -> ReferenceLogProbs? {
         guard experiment.loss.lossTypes.contains(where: \.needsReference) else { return nil }
         if let saved = try? JSONDecoder().decode(ReferenceLogProbs.self, from: Data(contentsOf: run.referenceURL)) {
             say("reference log-probs: loaded from this run (\(saved.key))")
             return saved
         }
-        let key = ReferenceLogProbs.key(model: model, train: data.train, eval: data.eval)
+        let needed = stage.visitedPairs
+        let key = ReferenceLogProbs.key(model: model, train: data.train, eval: data.eval, packing: stage.packing)
         let cache = ReferenceLogProbs.cacheURL(outputDir: URL(fileURLWithPath: experiment.outputDir), key: key)
         var reference = ReferenceLogProbs.load(from: cache, key: key) ?? ReferenceLogProbs(key: key, train: [:], eval: [])
         let started = Date()
-        let computed = try reference.complete(model: model, train: data.train, needed: needed, eval: data.eval,
-                                              batchSize: experiment.evalBatchSize, shouldStop: { control.stopRequested })
+        try status.report(.running, stage: "reference", step: 0, total: stage.microBatchCount, force: true)
+        let computed = try reference.complete(
+            model: model, train: data.train, batches: stage.microBatchCount, batch: stage.microBatch, eval: data.eval,
+            evalBatchSize: experiment.evalBatchSize, shouldStop: { control.stopRequested },
+            progress: { done, total in
+                try? self.status.report(.running, stage: "reference", step: done, total: total)
+                FaultPoint.reference.reached(done)
+            })
         guard reference.isComplete(needed: needed, evalCount: data.eval.count) else {
             try reference.save(to: cache)
             throw StopDuringPreparation()
@@ -210,10 +267,6 @@ public final class TrainingSession {
         emit(.log(line))
     }
 
-    private func writeStatus(_ state: RunState, stage: String, step: Int, total: Int, message: String? = nil) throws {
-        try run.writeStatus(RunStatus(state: state, pid: getpid(), heartbeat: Date().timeIntervalSince1970, startedAt: startedAt,
-                                      stage: stage, step: step, totalSteps: total, message: message))
-    }
 }
 
 /// A stop request that arrived before the first training step.

@@ -158,10 +158,15 @@ public final class WorkbenchApp {
                 job.control.requestStop()
                 job.control.setPaused(false)
                 store.mark(path, stopping: true)
-            } else if let run = store.runs[path], let pid = run.status?.pid, RunFollower.alive(pid) {
-                // `dpo train` in another process turns SIGTERM into a checkpoint and a stop.
-                kill(pid, SIGTERM)
-                store.mark(path, stopping: true)
+            } else if let run = store.runs[path], run.status?.state.isActive == true {
+                // Another process trains it (`dpo train`, or a workbench, maybe detached): its trainer watches
+                // the run's stop-request file, which stops that run alone and not the others of its process.
+                do {
+                    try RunDirectory(url: URL(fileURLWithPath: path)).requestStop()
+                    store.mark(path, stopping: true)
+                } catch {
+                    state.say("could not ask \(run.name) to stop: \(error)", error: true)
+                }
             }
             refreshRuns()
         case .resume(let path):
@@ -347,11 +352,11 @@ extension WorkbenchApp {
             for number in signals.take() {
                 if number == SIGHUP {
                     // The terminal is gone: draw no more, but let this workbench's runs finish.
-                    return app.headless(reason: nil)
+                    return app.headless(reason: nil, signals: signals)
                 }
                 app.stopAll()
                 screen.stop()
-                _ = app.headless(reason: "dpo: signal \(number): stopping runs at a checkpoint")
+                _ = app.headless(reason: "dpo: signal \(number): stopping runs at a checkpoint", signals: signals)
                 return 128 + number
             }
             if let key = screen.readKey() {
@@ -375,7 +380,7 @@ extension WorkbenchApp {
                     } else {
                         print("dpo: no supervisor process: this terminal stays busy until they end.")
                     }
-                    return app.headless(reason: nil)
+                    return app.headless(reason: nil, signals: signals)
                 }
                 dirty = true
                 urgent = true
@@ -398,10 +403,12 @@ extension WorkbenchApp {
     }
 
     /// Without a terminal: keeps events flowing and queued runs starting until none of this workbench's runs is
-    /// active, then returns 0.
-    func headless(reason: String?) -> Int32 {
+    /// active, then returns 0. A detached workbench still obeys SIGTERM, SIGINT and SIGQUIT: its runs checkpoint
+    /// and stop.
+    func headless(reason: String?, signals: SignalWatch) -> Int32 {
         if let reason { print(reason) }
         while true {
+            if signals.take().contains(where: { $0 != SIGHUP }) { stopAll() }
             _ = tick(now: Date().timeIntervalSince1970)
             if launcher.active.isEmpty && events.isEmpty { return 0 }
             Thread.sleep(forTimeInterval: 0.25)

@@ -45,7 +45,8 @@ struct BenchTrain: ParsableCommand {
         ])
         let started = Date()
         var reference = ReferenceLogProbs(key: "bench", train: [:], eval: [])
-        _ = try reference.complete(model: policy, train: pairs, needed: Array(pairs.indices), eval: [], batchSize: batchSize)
+        _ = try reference.complete(model: policy, train: pairs, batches: pairs.count / batchSize,
+                                   batch: { Array($0 * batchSize..<($0 + 1) * batchSize) }, eval: [], evalBatchSize: batchSize)
         let precompute = Date().timeIntervalSince(started)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dpo-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }

@@ -17,10 +17,14 @@ struct Train: ParsableCommand {
     @Option(help: "Resume a stopped run directory from its newest checkpoint.")
     var resume: String?
 
+    @Flag(help: "With --resume: also resume a finished run (its steps after the newest checkpoint train again).")
+    var force = false
+
     func validate() throws {
         guard (experiment == nil) != (resume == nil) else {
             throw ValidationError("give an experiment file, or --resume RUN (not both)")
         }
+        guard !force || resume != nil else { throw ValidationError("--force goes with --resume") }
     }
 
     func run() throws {
@@ -31,7 +35,7 @@ struct Train: ParsableCommand {
         let session: TrainingSession
         if let resume {
             guard overrides.isEmpty else { throw ValidationError("--set does not apply to a resumed run: it keeps its config.yaml") }
-            session = try TrainingSession.reopen(URL(fileURLWithPath: resume), control: control, emit: progress.handle)
+            session = try TrainingSession.reopen(URL(fileURLWithPath: resume), force: force, control: control, emit: progress.handle)
         } else {
             var loaded = try Experiment(contentsOf: URL(fileURLWithPath: experiment!))
             try loaded.apply(overrides: overrides)
