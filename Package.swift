@@ -40,13 +40,13 @@ let package = Package(
             ],
             swiftSettings: vectorized),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"], swiftSettings: vectorized),
-        .testTarget(name: "ModelTests", dependencies: ["Model"], swiftSettings: vectorized),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: vectorized),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "TestSupport"], swiftSettings: vectorized),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Kernels", "Model", "Preference", "Tokenizer", "TestSupport"], swiftSettings: vectorized),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer"]),
-        .testTarget(name: "PreferenceTests", dependencies: ["Preference", "Tokenizer"]),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
+        .testTarget(name: "PreferenceTests", dependencies: ["Preference", "Tokenizer", "TestSupport"]),
         .testTarget(
-            name: "WorkbenchTests", dependencies: ["Workbench", "Training", "Preference"],
+            name: "WorkbenchTests", dependencies: ["Workbench", "Training", "Preference", "TestSupport"],
             exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v6]

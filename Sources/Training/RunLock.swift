@@ -18,7 +18,13 @@ public final class RunLock: @unchecked Sendable {
             throw RunLockError.unavailable(path: path, reason: String(cString: strerror(errno)))
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = owner(descriptor)
+            // A new holder writes its pid just after taking the lock: a pid that is not alive is the previous
+            // holder's, read in between, so read again briefly.
+            var holder = owner(descriptor)
+            for _ in 0..<20 where holder.map({ kill($0, 0) != 0 }) ?? true {
+                usleep(10_000)
+                holder = owner(descriptor)
+            }
             close(descriptor)
             throw RunLockError.held(run: run.url.path, pid: holder)
         }

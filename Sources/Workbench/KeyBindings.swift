@@ -133,7 +133,7 @@ public enum KeyBindings {
         // Runs
         KeyBinding([.char(" ")], .toggleSelection, .screen(.runs), "select for the Charts overlay", hint: "select"),
         KeyBinding([.char("p")], .pauseResume, .screen(.runs), "pause or resume a run started here", hint: "pause", mutates: true),
-        KeyBinding([.char("x")], .stopRun, .screen(.runs), "stop: checkpoint and mark stopped (signals runs of other processes)", hint: "stop", mutates: true),
+        KeyBinding([.char("x")], .stopRun, .screen(.runs), "stop: checkpoint and mark stopped (runs of other processes too, by their stop-request file)", hint: "stop", mutates: true),
         KeyBinding([.char("r")], .resumeRun, .screen(.runs), "resume a stopped or failed run from its checkpoint", hint: "resume", mutates: true),
         KeyBinding([.enter], .openCharts, .screen(.runs), "charts of this run"),
         KeyBinding([.char("S")], .queueSweep, .screen(.runs), "queue the Config screen's sweep", mutates: true),

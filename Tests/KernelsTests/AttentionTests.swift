@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import TestSupport
 import XCTest
 
 /// Causal attention with grouped-query heads and prefix-shared spans: forward against a direct Double-precision

@@ -1,15 +1,7 @@
 import Foundation
 import Kernels
+import TestSupport
 import XCTest
-
-/// The seed for randomized shapes and values: `DPO_TEST_SEED` when set (to replay a failure), otherwise fresh
-/// each run. Every test prints it.
-func testSeed(_ test: String) -> UInt64 {
-    let seed = ProcessInfo.processInfo.environment["DPO_TEST_SEED"].flatMap(UInt64.init)
-        ?? UInt64(Date().timeIntervalSince1970 * 1000) & 0xFFFF_FFFF
-    print("\(test): seed \(seed) (replay with DPO_TEST_SEED=\(seed))")
-    return seed
-}
 
 func randomValues(_ count: Int, _ generator: inout SeededGenerator, scale: Float = 1) -> [Float] {
     (0..<count).map { _ in scale * generator.nextNormal() }

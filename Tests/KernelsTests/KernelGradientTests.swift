@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import TestSupport
 import XCTest
 
 /// Every kernel's backward pass against central finite differences of its forward pass, on random shapes.

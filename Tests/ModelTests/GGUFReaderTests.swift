@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import Model
+import TestSupport
 import XCTest
 
 /// The GGUF container: every metadata type as gguf-py writes it, versions 2 and 3, alignments, and corrupt files
@@ -172,9 +173,7 @@ final class GGUFReaderTests: XCTestCase {
     /// Random byte flips, overwritten words and truncations of real files: every result is a file or a
     /// `GGUFError`, and a file that parses can have all its tensors read. Replay with DPO_TEST_SEED.
     func testFuzzedFilesNeverCrash() throws {
-        let seed = ProcessInfo.processInfo.environment["DPO_TEST_SEED"].flatMap(UInt64.init)
-            ?? UInt64(Date().timeIntervalSince1970 * 1000) & 0xFFFF_FFFF
-        print("\(#function): seed \(seed) (replay with DPO_TEST_SEED=\(seed))")
+        let seed = testSeed(#function)
         var g = SeededGenerator(seed: seed)
         let types = try [UInt8](Data(contentsOf: Self.directory.appendingPathComponent("types.gguf")))
         let synthetic = GGUFTestFile(

@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import Model
+import TestSupport
 import XCTest
 
 /// The whole model's gradient against finite differences, and the batch layouts that must not change results:
@@ -10,12 +11,6 @@ final class ModelGradientTests: XCTestCase {
         vocabSize: 11, hiddenSize: 8, intermediateSize: 12, layers: 2, heads: 2, kvHeads: 1, rmsNormEps: 1e-5,
         ropeTheta: 10_000, tieWordEmbeddings: false, maxPositions: 32)
 
-    private func seed(_ name: String) -> UInt64 {
-        let seed = ProcessInfo.processInfo.environment["DPO_TEST_SEED"].flatMap(UInt64.init)
-            ?? UInt64(Date().timeIntervalSince1970 * 1000) & 0xFFFF_FFFF
-        print("\(name): seed \(seed) (replay with DPO_TEST_SEED=\(seed))")
-        return seed
-    }
 
     private func randomSequence(_ length: Int, vocab: Int, _ g: inout SeededGenerator) -> [Int32] {
         (0..<length).map { _ in Int32(g.next() % UInt64(vocab)) }
@@ -34,7 +29,7 @@ final class ModelGradientTests: XCTestCase {
 
     func testWholeModelGradientMatchesFiniteDifferences() throws {
         for tied in [false, true] {
-            let s = seed(#function + (tied ? " tied" : " untied"))
+            let s = testSeed(#function + (tied ? " tied" : " untied"))
             var config = tiny
             config.tieWordEmbeddings = tied
             let model = try model(config, seed: s)
@@ -65,7 +60,7 @@ final class ModelGradientTests: XCTestCase {
     }
 
     func testPrefixSharingGivesTheSameLogProbsAndGradientsAsSeparateSequences() throws {
-        let s = seed(#function)
+        let s = testSeed(#function)
         var g = SeededGenerator(seed: s)
         let model = try model(tiny, seed: s)
         let prompt = randomSequence(5, vocab: 11, &g)
@@ -94,7 +89,7 @@ final class ModelGradientTests: XCTestCase {
     }
 
     func testChunkedLMHeadMatchesOneChunk() throws {
-        let s = seed(#function)
+        let s = testSeed(#function)
         var g = SeededGenerator(seed: s)
         let model = try model(tiny, seed: s)
         var batch = PackedBatch()

@@ -1,15 +1,11 @@
+import TestSupport
 import XCTest
 @testable import Preference
 
 /// Random and mutated input must never crash or hang the parser or the loader; each run prints its seed, and
-/// `PREFERENCE_FUZZ_SEED` replays one. Draws come from the built-in tasks' `TaskRandom`.
+/// `DPO_TEST_SEED` replays one. Draws come from the built-in tasks' `TaskRandom`.
 final class FuzzTests: XCTestCase {
-    private func seed() -> UInt64 {
-        let seed = ProcessInfo.processInfo.environment["PREFERENCE_FUZZ_SEED"].flatMap { UInt64($0) }
-            ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        print("fuzz seed: \(seed) (replay with PREFERENCE_FUZZ_SEED=\(seed))")
-        return seed
-    }
+    private func seed(_ test: String = #function) -> UInt64 { testSeed("FuzzTests.\(test)") }
 
     private func corpus() throws -> [[UInt8]] {
         try ["standard.jsonl", "conversational.jsonl", "implicit_prompt_hh.jsonl", "implicit_prompt_plain.json",

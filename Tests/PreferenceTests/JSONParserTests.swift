@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import Preference
 
@@ -84,8 +85,7 @@ final class JSONParserTests: XCTestCase {
 
     /// Random byte strings inside quotes: the parser accepts exactly what the standard library's validator accepts.
     func testUTF8CheckAgreesWithTheStandardLibrary() {
-        let seed = UInt64.random(in: 0...UInt64(UInt32.max))
-        print("UTF-8 differential seed: \(seed)")
+        let seed = testSeed(#function)
         var state = seed
         func next() -> UInt64 {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407

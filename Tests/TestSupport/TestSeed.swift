@@ -1,9 +1,17 @@
 import Foundation
 
-/// The seed of a randomized test: `DPO_TEST_SEED` when set (to replay a failure), otherwise the test's fixed
-/// default, so a clean run is repeatable on every machine. Every test prints the seed it used.
-public func testSeed(_ test: String, default fallback: UInt64) -> UInt64 {
-    let seed = ProcessInfo.processInfo.environment["DPO_TEST_SEED"].flatMap(UInt64.init) ?? fallback
+/// The seed of a randomized test: `DPO_TEST_SEED` when set (to replay a failure), otherwise a fixed default (by
+/// default derived from the test's name), so a clean run draws the same values on every machine and every run.
+/// Every test prints the seed it used.
+public func testSeed(_ test: String, default fallback: UInt64? = nil) -> UInt64 {
+    let seed = ProcessInfo.processInfo.environment["DPO_TEST_SEED"].flatMap(UInt64.init) ?? fallback ?? nameHash(test)
     print("\(test): seed \(seed) (replay with DPO_TEST_SEED=\(seed))")
     return seed
+}
+
+/// FNV-1a of the name, folded to 32 bits so the printed seed is short.
+private func nameHash(_ name: String) -> UInt64 {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    return (hash ^ (hash >> 32)) & 0xFFFF_FFFF
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Tokenizer
+import TestSupport
 import XCTest
 
 /// Bad tokenizer.json files give a `TokenizerError` that says what is wrong, never a crash.
@@ -115,7 +116,7 @@ final class MalformedTests: XCTestCase {
     /// trouble) or throw. Seeded; the seed is in the failure message.
     func testCorruptedFilesNeverCrash() throws {
         let original = try Data(contentsOf: Fixtures.tokenizerURL("llama3"))
-        let seed: UInt64 = 0x70C0_FFEE
+        let seed = testSeed(#function, default: 0x70C0_FFEE)
         var rng = SplitMix64(seed: seed)
         var loaded = 0
         for trial in 0..<40 {

@@ -153,4 +153,36 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertEqual(stopped.readStatus()?.state, .finished)
         try assertSameJournals(stopped, expected, "random kills")
     }
+
+    /// A 3 MB tmpfs fills up during the run (a 460 KB model, its SFT copy and cache, checkpoints with optimizer
+    /// moments): the run fails with a message that says the disk is full and names the file, leaves every file
+    /// of its directory readable, and once there is room again it resumes to exactly the uninterrupted run.
+    func testAFullDiskFailsCleanlyAndTheRunResumesOnceThereIsRoom() throws {
+        let model = ["tiny.vocab_size=512", "tiny.hidden_size=64", "tiny.num_hidden_layers=2", "tiny.num_attention_heads=4",
+                     "tiny.intermediate_size=128", "save_steps=4"]
+        let whole = try train("whole", model)
+        XCTAssertEqual(whole.status, 0)
+        let expected = try contents(try XCTUnwrap(whole.run))
+
+        let folder = directory.appendingPathComponent("full")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let mount = try DPOProcess.shell("mount -t tmpfs -o size=3m dpo-full-disk '\(folder.path)'")
+        XCTAssertEqual(mount.status, 0, "a tmpfs is needed for the disk-full test (root): \(mount.output)")
+        guard mount.status == 0 else { return }
+        defer { _ = try? DPOProcess.shell("umount '\(folder.path)'") }
+        try Self.experiment.write(to: folder.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
+        let failed = try DPOProcess.run(["train", "tiny.yaml", "--set", "output_dir=runs"] + model.flatMap { ["--set", $0] }, in: folder)
+        XCTAssertEqual(failed.status, 1, failed.output)
+        XCTAssertTrue(failed.output.contains("disk full writing \(folder.path)/runs/"), failed.output)
+        XCTAssertFalse(failed.output.contains("NSCocoaErrorDomain"), failed.output)
+        let run = try XCTUnwrap(runDirectory(in: folder))
+        XCTAssertNotNil(run.readStatus(), "status.json must stay readable")
+        for file in Self.journals { XCTAssertNoThrow(try run.records(file), file) }
+
+        XCTAssertEqual(try DPOProcess.shell("mount -o remount,size=64m '\(folder.path)'").status, 0)
+        let resumed = try resume(run)
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        XCTAssertEqual(run.readStatus()?.state, .finished)
+        try assertSameJournals(run, expected, "disk full")
+    }
 }

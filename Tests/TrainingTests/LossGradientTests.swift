@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 @testable import Training
@@ -29,8 +30,7 @@ final class LossGradientTests: XCTestCase {
     }
 
     func testEveryPairedLossGradientMatchesCentralDifferences() throws {
-        let seed = LossTestRandom.seed(fallback: 0x5EED_D907)
-        print("LossGradientTests.testEveryPairedLossGradientMatchesCentralDifferences seed \(seed)")
+        let seed = LossTestRandom.seed(#function, fallback: 0x5EED_D907)
         var random = LossTestRandom(seed: seed)
         for var settings in configurations {
             try settings.validate()
@@ -62,8 +62,7 @@ final class LossGradientTests: XCTestCase {
     }
 
     func testKTOGradientMatchesCentralDifferences() {
-        let seed = LossTestRandom.seed(fallback: 0x0C70_5EED)
-        print("LossGradientTests.testKTOGradientMatchesCentralDifferences seed \(seed)")
+        let seed = LossTestRandom.seed(#function, fallback: 0x0C70_5EED)
         var random = LossTestRandom(seed: seed)
         var worst = 0.0
         for _ in 0..<30 {

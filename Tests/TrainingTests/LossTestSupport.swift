@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 @testable import Training
@@ -31,10 +32,8 @@ struct LossTestRandom: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
-    /// The seed for this run: `LOSS_TEST_SEED` from the environment to replay a failure, else `fallback`.
-    static func seed(fallback: UInt64) -> UInt64 {
-        ProcessInfo.processInfo.environment["LOSS_TEST_SEED"].flatMap { UInt64($0) } ?? fallback
-    }
+    /// The seed for this run: `DPO_TEST_SEED` from the environment to replay a failure, else `fallback`.
+    static func seed(_ test: String, fallback: UInt64) -> UInt64 { testSeed(test, default: fallback) }
 }
 
 /// The pair LOSSES.md works through: πc = −10, πr = −12, rc = rr = −11 (Δ = 2), with 4 and 5 tokens.

@@ -34,9 +34,9 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(session.execute(), .finished)
         let first = try XCTUnwrap(try metrics(session.run).first)
         XCTAssertEqual(first["step"] as? Double, 1)
-        XCTAssertEqual(try XCTUnwrap(first["loss"] as? Double), log(2), accuracy: 1e-6)
+        XCTAssertEqual(try XCTUnwrap(first["loss"] as? Double), log(2), accuracy: 1e-12)
         for key in ["rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies"] {
-            XCTAssertEqual(try XCTUnwrap(first[key] as? Double), 0, accuracy: 1e-6, key)
+            XCTAssertEqual(try XCTUnwrap(first[key] as? Double), 0, "\(key) must be exactly 0: the policy is the reference")
         }
         let last = try XCTUnwrap(try metrics(session.run).last)
         XCTAssertEqual(last["step"] as? Double, 8)
@@ -45,6 +45,28 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertEqual(session.run.readStatus()?.step, 8, "the final status names the last step")
         XCTAssertTrue(FileManager.default.fileExists(atPath: session.run.finalURL.appendingPathComponent("model.safetensors").path))
         XCTAssertEqual(try session.run.records(RunDirectory.samplesFile).count, 2 * 2)
+    }
+
+    /// Policy = reference holds bit for bit whatever the packing: micro-batches of an accumulated step, an
+    /// evaluation batch size that differs from the training one (the reference pass packs each pair as the step
+    /// that first meets it does), the step-0 evaluation, and LoRA (whose zero-initialized B adds exactly 0).
+    func testPolicyEqualsReferenceExactlyUnderAccumulationOtherEvalBatchesAndLoRA() throws {
+        for extra in [[], ["lora.enabled=true", "lora.r=2"]] {
+            let session = try TrainingSession.create(
+                try tinyExperiment(["gradient_accumulation_steps=3", "per_device_eval_batch_size=5", "eval_on_start=true",
+                                    "max_steps=2", "run_name=exact\(extra.count)"] + extra),
+                control: RunControl(), emit: { _ in })
+            XCTAssertEqual(session.execute(), .finished)
+            let first = try XCTUnwrap(try metrics(session.run).first)
+            let start = try XCTUnwrap(try session.run.records(RunDirectory.evalFile).first)
+            XCTAssertEqual(start["step"] as? Double, 0)
+            for (values, prefix) in [(first, ""), (start, "eval_")] {
+                XCTAssertEqual(try XCTUnwrap(values[prefix + "loss"] as? Double), log(2), accuracy: 1e-12, "\(extra) \(prefix)loss")
+                for key in ["rewards/chosen", "rewards/rejected", "rewards/margins", "rewards/accuracies"] {
+                    XCTAssertEqual(try XCTUnwrap(values[prefix + key] as? Double), 0, "\(extra) \(prefix + key)")
+                }
+            }
+        }
     }
 
     func testStoppedRunResumesToTheSameFinalMetrics() throws {

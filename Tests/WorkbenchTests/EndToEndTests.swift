@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The real `dpo` binary driven in tmux: keys with `send-keys`, the screen read back with `capture-pane`. Each
@@ -27,10 +28,11 @@ final class EndToEndTests: XCTestCase {
     }
 
     override func setUpWithError() throws {
+        // `make test` installs tmux and builds dpo: a missing one is a failure, not a reason to skip.
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/tmux") else {
-            throw XCTSkip("tmux is not installed")
+            throw TestSupportError("tmux is not installed (scripts/install-deps.sh installs it)")
         }
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw XCTSkip("no dpo binary at \(binary.path)") }
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else { throw TestSupportError("no dpo binary at \(binary.path)") }
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("dpo-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
@@ -189,9 +191,65 @@ final class EndToEndTests: XCTestCase {
         XCTAssertNotEqual(kill(pid, 0), 0, "the workbench process \(pid) is still alive after its run finished")
     }
 
-    /// `dpo watch` follows a run that `dpo train` writes in another process, at a few percent of a core. The run is
-    /// long enough (5,000 steps) to outlast the measurement on a fast machine; it is stopped afterwards.
-    func testWatchFollowsAnotherProcessCheaply() throws {
+    /// Starts a long run in the workbench, detaches (q, d) and returns the run's status file once the terminal is
+    /// free and the detached process still trains.
+    func detachedRun() throws -> URL {
+        start(command + " --set max_steps=5000")
+        waitFor("the demo's pairs", timeout: 120) { $0.contains("Pairs · 64") }
+        keys("s")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, !(statusFiles().first.map { status($0)["stage"] as? String == "dpo" } ?? false) {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        let file = try XCTUnwrap(statusFiles().first, "no run started")
+        keys("q")
+        waitFor("the quit dialog") { $0.contains("keep them running detached") }
+        keys("d")
+        let gone = Date().addingTimeInterval(15)
+        while tmux(["has-session", "-t", "dpo"]).status == 0, Date() < gone { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertNotEqual(tmux(["has-session", "-t", "dpo"]).status, 0, "the terminal is still held after the detach")
+        let pid = (status(file)["pid"] as? NSNumber)?.int32Value ?? 0
+        XCTAssertEqual(kill(pid, 0), 0, "the detached workbench process \(pid) is gone")
+        XCTAssertEqual(status(file)["state"] as? String, "running")
+        return file
+    }
+
+    /// Waits for a run to end stopped with a checkpoint, and for its process to exit.
+    func assertStopsWithACheckpoint(_ file: URL, file source: StaticString = #filePath, line: UInt = #line) {
+        let pid = (status(file)["pid"] as? NSNumber)?.int32Value ?? 0
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, status(file)["state"] as? String == "running" { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertEqual(status(file)["state"] as? String, "stopped", "\(status(file))", file: source, line: line)
+        let checkpoints = file.deletingLastPathComponent().appendingPathComponent("checkpoints")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
+        XCTAssertTrue(names.contains { $0.hasPrefix("step-") }, "no checkpoint: \(names)", file: source, line: line)
+        let exitDeadline = Date().addingTimeInterval(15)
+        while kill(pid, 0) == 0, Date() < exitDeadline { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertNotEqual(kill(pid, 0), 0, "the detached process \(pid) is still alive", file: source, line: line)
+    }
+
+    /// A run left training by a detach stops on `x` in a second workbench, through the run's stop-request file
+    /// (the detached process is not this workbench's, so no thread of this one can stop it).
+    func testDetachedRunStopsOnXFromAnotherWorkbench() throws {
+        let file = try detachedRun()
+        start("\(binary.path) tui \(folder.path)/runs")
+        keys("3")
+        waitFor("the detached run", timeout: 60) { $0.contains("running") }
+        keys("x")
+        assertStopsWithACheckpoint(file)
+        keys("q")
+    }
+
+    /// A detached workbench still obeys SIGTERM: its runs checkpoint and stop, and it exits.
+    func testDetachedRunStopsOnSIGTERM() throws {
+        let file = try detachedRun()
+        kill((status(file)["pid"] as? NSNumber)?.int32Value ?? 0, SIGTERM)
+        assertStopsWithACheckpoint(file)
+    }
+
+    /// `dpo watch` follows a run that `dpo train` writes in another process: the step it shows keeps advancing.
+    /// Its CPU share is printed as a figure, not asserted (a loaded machine would break any threshold).
+    func testWatchFollowsAnotherProcess() throws {
         let experimentFile = folder.appendingPathComponent("tiny.yaml")
         try Self.tinyExperiment(outputDir: folder.appendingPathComponent("runs").path).replacingOccurrences(of: "max_steps: 20", with: "max_steps: 5000")
             .write(to: experimentFile, atomically: true, encoding: .utf8)
@@ -205,7 +263,9 @@ final class EndToEndTests: XCTestCase {
         defer { if train.isRunning { train.terminate(); train.waitUntilExit() } }
         let runs = folder.appendingPathComponent("runs").path
         start("\(binary.path) watch \(runs)")
-        waitFor("the run of the other process", timeout: 120) { $0.contains("running") && Self.firstMatch("dpo +(\\d+)/5000", in: $0) != nil }
+        let step = { (screen: String) in Self.firstMatch("dpo +(\\d+)/5000", in: screen).flatMap { Int($0[1]) } }
+        let first = step(waitFor("the run of the other process", timeout: 120) { $0.contains("running") && step($0) != nil })!
+        waitFor("later steps of the run", timeout: 120) { (step($0) ?? 0) > first + 5 }
         let pid = Int32(tmux(["list-panes", "-t", "dpo", "-F", "#{pane_pid}"]).output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
         keys("4")
         waitFor("the Charts screen") { $0.contains("rewards/margins") }
@@ -217,11 +277,11 @@ final class EndToEndTests: XCTestCase {
             return (Double(fields[11])! + Double(fields[12])!) / ticks
         }
         let before = cpuSeconds(), started = Date()
-        Thread.sleep(forTimeInterval: 10)
+        Thread.sleep(forTimeInterval: 5)
         let share = (cpuSeconds() - before) / Date().timeIntervalSince(started)
-        print(String(format: "dpo watch CPU while another process trains: %.1f%% of one core", share * 100))
-        XCTAssertTrue(train.isRunning, "the training process ended before the measurement did")
-        XCTAssertLessThan(share, 0.10, "the watcher takes \(share * 100)% of a core (debug build)")
+        print(String(format: "dpo watch CPU while another process trains: %.1f%% of one core (debug build)", share * 100))
+        keys("3")
+        waitFor("the runs list") { $0.contains("running") }
         keys("q")
     }
 }
