@@ -51,6 +51,23 @@ public enum AtomicFile {
     }
 
     static func posixError(_ what: String, _ path: String) -> Error {
-        CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "\(what) \(path): \(String(cString: strerror(errno)))"])
+        FileProblem(errno: errno, what: what, path: path)
+    }
+}
+
+/// A failed file operation said the way a user acts on it: what happened, to which file ("disk full writing
+/// runs/x/metrics.jsonl"), not a Foundation error domain and code.
+public struct FileProblem: Error, CustomStringConvertible, Sendable {
+    public let description: String
+
+    public init(errno code: Int32, what: String, path: String) {
+        switch code {
+        case ENOSPC, EDQUOT: description = "disk full writing \(path)"
+        case EFBIG: description = "file too large writing \(path)"
+        case EACCES, EPERM: description = "permission denied: cannot \(what.replacingOccurrences(of: "cannot ", with: "")) \(path)"
+        case EROFS: description = "read-only file system: cannot write \(path)"
+        case ENOTDIR: description = "\(path): a part of this path is a file, not a directory"
+        default: description = "\(what) \(path): \(String(cString: strerror(code)))"
+        }
     }
 }
