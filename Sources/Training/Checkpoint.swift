@@ -45,6 +45,7 @@ public enum Checkpoint {
             (name: "exp_avg", shape: [count], values: UnsafeBufferPointer(start: optimizer.firstMoment.pointer, count: count)),
             (name: "exp_avg_sq", shape: [count], values: UnsafeBufferPointer(start: optimizer.secondMoment.pointer, count: count)),
         ], to: partial.appendingPathComponent("optimizer.safetensors"))
+        try run.syncJournals()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(state), to: partial.appendingPathComponent("trainer_state.json"))

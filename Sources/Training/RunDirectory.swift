@@ -7,17 +7,20 @@ import Model
 ///       config.yaml  status.json  metrics.jsonl  eval.jsonl  samples.jsonl  log.txt
 ///       reference_logps.json   checkpoints/step-N/   sft/   final/   tokenizer/
 ///
-/// Every file is replaced atomically (`AtomicFile`), including the JSONL logs, which are rewritten whole from
-/// memory: a signal, a crash or a full disk never leaves a half-written line. A run opened again (resume, or a
-/// viewer) reads its JSONL files back.
+/// Every file but the journals is replaced atomically (`AtomicFile`); the JSONL journals and `log.txt` are
+/// appended to, one write a line (see `RunDirectory+Journals.swift`). A run opened again (resume, or a viewer)
+/// reads its journals back.
 public final class RunDirectory: @unchecked Sendable {
     public let url: URL
-    private let lock = NSLock()
-    private var journals: [String: [String]] = [:]
+    let lock = NSLock()
+    /// Open append descriptors of the journals written by this process, by file name.
+    var journals: [String: Int32] = [:]
 
     public init(url: URL) {
         self.url = url
     }
+
+    deinit { closeJournals() }
 
     /// A new run directory named `<name>-<yyyyMMdd-HHmmss>` (with a suffix if taken) under `outputDir`. Each name
     /// is claimed by one `mkdir`, which fails when the name exists, so two runs started in the same second (a
@@ -72,68 +75,5 @@ public final class RunDirectory: @unchecked Sendable {
 
     public func readConfig() throws -> Experiment {
         try Experiment(contentsOf: url.appendingPathComponent("config.yaml"))
-    }
-
-    // MARK: JSON Lines journals
-
-    public static let metricsFile = "metrics.jsonl"
-    public static let evalFile = "eval.jsonl"
-    public static let samplesFile = "samples.jsonl"
-    public static let logFile = "log.txt"
-
-    /// Appends one JSON object to a journal (`metrics.jsonl`, `eval.jsonl`, `samples.jsonl`).
-    public func append(_ object: [String: Any], to file: String) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        try appendLine(String(decoding: data, as: UTF8.self), to: file)
-    }
-
-    /// Appends one line of text to `log.txt`.
-    public func log(_ line: String) throws { try appendLine(line, to: Self.logFile) }
-
-    /// The parsed objects of a journal as it is on disk now (another process or session may be writing it),
-    /// skipping nothing: a line that is not a JSON object is an error.
-    public func records(_ file: String) throws -> [[String: Any]] {
-        let path = url.appendingPathComponent(file)
-        guard FileManager.default.fileExists(atPath: path.path) else { return [] }
-        let lines = try String(contentsOf: path, encoding: .utf8).split(separator: "\n")
-        return try lines.enumerated().map { index, line in
-            guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw ExperimentError(key: nil, "\(url.appendingPathComponent(file).path):\(index + 1): not a JSON object")
-            }
-            return object
-        }
-    }
-
-    /// Drops journal entries logged after `step` (their steps will be run again on resume).
-    public func truncateJournals(after step: Int, files: [String] = [metricsFile, evalFile, samplesFile]) throws {
-        for file in files {
-            let kept = try records(file).filter { ($0["step"] as? NSNumber).map { $0.intValue <= step } ?? true }
-            let text = try kept.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self) }
-            lock.withLock { journals[file] = text }
-            try rewrite(file)
-        }
-    }
-
-    private func lines(_ file: String) throws -> [String] {
-        try lock.withLock {
-            if let cached = journals[file] { return cached }
-            let path = url.appendingPathComponent(file)
-            guard FileManager.default.fileExists(atPath: path.path) else { return [] }
-            let text = try String(contentsOf: path, encoding: .utf8)
-            let lines = text.split(separator: "\n").map(String.init)
-            journals[file] = lines
-            return lines
-        }
-    }
-
-    private func appendLine(_ line: String, to file: String) throws {
-        _ = try lines(file)
-        lock.withLock { journals[file, default: []].append(line) }
-        try rewrite(file)
-    }
-
-    private func rewrite(_ file: String) throws {
-        let text = lock.withLock { (journals[file] ?? []).map { $0 + "\n" }.joined() }
-        try AtomicFile.write(Data(text.utf8), to: url.appendingPathComponent(file))
     }
 }

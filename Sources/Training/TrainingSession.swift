@@ -77,6 +77,7 @@ public final class TrainingSession {
         }
         try? FileManager.default.removeItem(at: run.stopRequestURL)
         do {
+            try? run.syncJournals()
             try status.finish(state, message: message)
         } catch {
             emit(.log("could not write the final status: \(error)"))

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Reads the lines a JSON Lines file gained since the last read, so following a long run costs the new lines
-/// only. Writers replace the file atomically (a new inode each time) and may rewrite it shorter (a resumed run
-/// drops lines after its checkpoint), so each read checks that the bytes just before the old end are unchanged;
+/// only. Writers append to the file, and a resumed run replaces it atomically with the lines up to its
+/// checkpoint (shorter, or as long with other bytes after it), so each read checks that the bytes just before the old end are unchanged;
 /// when they are not, it starts over and says so.
 public struct JSONLTail: Sendable {
     public private(set) var offset: UInt64 = 0
