@@ -5,16 +5,28 @@ extension Transformer {
     /// `model.safetensors.index.json`). Every tensor of the layout must be present with the shape the config
     /// implies; a tied model's `lm_head.weight`, if a file carries one, is ignored in favour of the embedding.
     public static func load(directory: URL) throws -> Transformer {
-        let config = try TransformerConfig(huggingFaceJSON: Data(contentsOf: directory.appendingPathComponent("config.json")))
-        let model = try Transformer(config: config)
+        let configURL = directory.appendingPathComponent("config.json")
+        guard let data = FileManager.default.contents(atPath: configURL.path) else {
+            throw ModelError.invalidConfig("\(configURL.path): no such file (is \(directory.path) a Hugging Face model directory?)")
+        }
+        let model: Transformer
+        do {
+            model = try Transformer(config: TransformerConfig(huggingFaceJSON: data))
+        } catch let error as ModelError {
+            throw ModelError.inFile(configURL.path, error)
+        }
         let files = try safetensorsFiles(in: directory)
         for entry in model.layout.tensors {
             guard let file = files.first(where: { $0.tensors[entry.name] != nil }), let tensor = file.tensors[entry.name]
-            else { throw ModelError.missingTensor(entry.name) }
+            else { throw ModelError.inFile(directory.path, .missingTensor(entry.name)) }
             guard tensor.shape == entry.shape else {
-                throw ModelError.shapeMismatch(name: entry.name, expected: entry.shape, found: tensor.shape)
+                throw ModelError.inFile(directory.path, .shapeMismatch(name: entry.name, expected: entry.shape, found: tensor.shape))
             }
             try file.read(entry.name, into: model.parameters.pointer + entry.offset)
+            let values = UnsafeBufferPointer(start: model.parameters.pointer + entry.offset, count: entry.count)
+            if let index = values.firstIndex(where: { !$0.isFinite }) {
+                throw ModelError.inFile(directory.path, .invalidConfig("tensor \(entry.name) holds \(values[index]) at element \(index)"))
+            }
         }
         return model
     }

@@ -47,6 +47,17 @@ public struct TransformerConfig: Sendable, Equatable {
                     "num_attention_heads (\(heads)) must be a positive multiple of num_key_value_heads (\(kvHeads))")
         try require(headDim > 0 && headDim % 2 == 0, "head_dim (\(headDim)) must be positive and even")
         try require(maxPositions > 0, "max_position_embeddings must be positive")
+        try require(rmsNormEps > 0 && rmsNormEps.isFinite, "rms_norm_eps (\(rmsNormEps)) must be positive and finite")
+        try require(ropeTheta > 0 && ropeTheta.isFinite, "rope_theta (\(ropeTheta)) must be positive and finite")
+        let bound = 1 << 24
+        for (key, value) in [("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
+                             ("num_hidden_layers", layers), ("num_attention_heads", heads), ("head_dim", headDim),
+                             ("max_position_embeddings", maxPositions)] {
+            try require(value <= bound, "\(key) \(value) is beyond any model this trainer can hold (at most \(bound))")
+        }
+        let perLayer = [hiddenSize * headDim * (2 * heads + 2 * kvHeads), 3 * hiddenSize * intermediateSize, 2 * hiddenSize]
+        let elements = perLayer.reduce(0, +) * layers + 2 * vocabSize * hiddenSize + maxPositions * headDim
+        try require(elements <= 1 << 34, "the config implies \(elements) parameters and tables, beyond 2^34 floats")
     }
 }
 
@@ -57,6 +68,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case shapeMismatch(name: String, expected: [Int], found: [Int])
     case invalidBatch(String)
     case safetensors(path: String, problem: String)
+    /// Another case, found in the file or directory `path`.
+    indirect case inFile(String, ModelError)
 
     public var description: String {
         switch self {
@@ -67,6 +80,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             "tensor '\(name)' has shape \(found), the config implies \(expected)"
         case .invalidBatch(let message): "invalid batch: \(message)"
         case .safetensors(let path, let problem): "\(path): not a valid safetensors file: \(problem)"
+        case .inFile(let path, let error): "\(path): \(error)"
         }
     }
 }

@@ -25,7 +25,11 @@ public enum RecordLoader {
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw DataProblem(kind: .unreadableFile, file: name, line: nil, detail: error.localizedDescription)
+            var isDirectory: ObjCBool = false
+            let detail = !FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory) ? "no such file"
+                : isDirectory.boolValue ? "a directory, not a file"
+                : !FileManager.default.isReadableFile(atPath: name) ? "permission denied" : "cannot be read"
+            throw DataProblem(kind: .unreadableFile, file: name, line: nil, detail: detail)
         }
         return try data.withUnsafeBytes { bytes in
             Result { () throws(DataProblem) in try load(bytes: bytes, name: name, format: format, layout: layout) }

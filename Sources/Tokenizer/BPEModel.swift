@@ -39,6 +39,7 @@ struct BPEModel: Sendable {
         vocab: [String: Int32], merges: [(String, String)], ignoreMerges: Bool, unknownToken: String?,
         fuseUnknown: Bool
     ) throws {
+        guard !vocab.isEmpty else { throw TokenizerError.malformed("model.vocab is empty") }
         if let (token, id) = vocab.first(where: { $0.value < 0 || $0.value >= Self.maxId }) {
             throw TokenizerError.malformed("model.vocab: id \(id) of \"\(token)\" is out of range")
         }

@@ -8,6 +8,14 @@ extension BPETokenizer {
     /// and `padTokenId`, and its `chat_template` becomes `chatTemplateSource`. A token the config leaves out stays
     /// nil; without a config, well-known names (`<|im_end|>`, `<|endoftext|>`, `</s>`…) are used as in `init(json:)`.
     public static func load(directory: URL) throws -> BPETokenizer {
+        do {
+            return try loadFiles(directory: directory)
+        } catch let error as TokenizerError {
+            throw error.inFile(directory.appending(path: "tokenizer.json").path)
+        }
+    }
+
+    private static func loadFiles(directory: URL) throws -> BPETokenizer {
         let tokenizerURL = directory.appending(path: "tokenizer.json")
         let data: Data
         do {

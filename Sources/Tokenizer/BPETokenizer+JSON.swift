@@ -12,7 +12,11 @@ extension BPETokenizer {
         } catch {
             throw TokenizerError.malformed("cannot read \(url.path): \(error.localizedDescription)")
         }
-        try self.init(json: data)
+        do {
+            try self.init(json: data)
+        } catch let error as TokenizerError {
+            throw error.inFile(url.path)
+        }
     }
 
     /// Parses tokenizer.json contents.

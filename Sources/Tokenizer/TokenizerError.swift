@@ -9,6 +9,15 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
     /// `ChatTemplate.detect` found neither a ChatML nor a Human/Assistant template; holds the template's start.
     case unknownChatTemplate(String)
 
+    /// The same problem, said of `path` (the file it was found in).
+    func inFile(_ path: String) -> TokenizerError {
+        switch self {
+        case .malformed(let message): .malformed("\(path): \(message)")
+        case .unsupported(let message): .unsupported("\(path): \(message)")
+        case .unknownChatTemplate: self
+        }
+    }
+
     public var description: String {
         switch self {
         case .malformed(let message): "malformed tokenizer: \(message)"

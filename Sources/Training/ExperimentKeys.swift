@@ -215,10 +215,18 @@ private func optionalBoolean(_ name: String, _ help: String, _ path: WritableKey
 func isNull(_ raw: Any) -> Bool { raw is NSNull || (raw as? String).map { $0 == "null" || $0 == "~" || $0.isEmpty } == true }
 
 func double(_ raw: Any) throws -> Double {
-    if let value = raw as? Double { return value }
-    if let value = raw as? Int { return Double(value) }
-    if let text = raw as? String, let value = Double(text.trimmingCharacters(in: .whitespaces)) { return value }
-    throw ValueError("'\(raw)' is not a number")
+    let value: Double
+    if let number = raw as? Double {
+        value = number
+    } else if let number = raw as? Int {
+        value = Double(number)
+    } else if let text = raw as? String, let number = Double(text.trimmingCharacters(in: .whitespaces)) {
+        value = number
+    } else {
+        throw ValueError("'\(raw)' is not a number")
+    }
+    guard value.isFinite else { throw ValueError("'\(raw)' is not a finite number") }
+    return value
 }
 
 func int(_ raw: Any) throws -> Int {

@@ -119,8 +119,8 @@ public final class PreferenceStage {
             let pairs = indices.map { train[$0] }
             let batch = PairBatch(pairs)
             let sums = batch.sums(try model.forward(batch.packed))
-            let inputs = zip(indices, sums).map { index, policy in
-                pairLogProbs(policy: policy, reference: reference?.train[index])
+            let inputs = try zip(indices, sums).map { index, policy in
+                try pairLogProbs(policy: policy, reference: reference?.train[index], pair: "training pair \(index)")
             }
             let result = preferenceLoss(inputs, settings: experiment.loss)
             model.backward(batch.targetGradients(dChosen: result.dPolicyChosen, dRejected: result.dPolicyRejected,
@@ -149,7 +149,10 @@ public final class PreferenceStage {
     func evaluate(step: Int) throws {
         guard !eval.isEmpty else { return }
         let sums = try completionSums(model: model, pairs: eval, batchSize: experiment.evalBatchSize)
-        let inputs = sums.enumerated().map { pairLogProbs(policy: $0.element, reference: reference?.eval[$0.offset]) }
+        let inputs = try sums.enumerated().map { index, policy in
+            let referenceSums = reference.flatMap { index < $0.eval.count ? $0.eval[index] : nil }
+            return try pairLogProbs(policy: policy, reference: referenceSums, pair: "held-out pair \(index)")
+        }
         var values = Dictionary(uniqueKeysWithValues: preferenceLoss(inputs, settings: experiment.loss).metrics.map { ("eval_" + $0.key, $0.value) })
         values["step"] = Double(step)
         values["epoch"] = epoch(after: step)
@@ -188,8 +191,12 @@ public final class PreferenceStage {
         Double(step * experiment.batchSize * experiment.gradientAccumulationSteps) / Double(train.count)
     }
 
-    private func pairLogProbs(policy: CompletionSums, reference: CompletionSums?) -> PairLogProbs {
-        PairLogProbs(policyChosen: policy.chosen, policyRejected: policy.rejected,
+    /// A loss that needs a reference never runs without one: a missing entry is an error, not a zero.
+    private func pairLogProbs(policy: CompletionSums, reference: CompletionSums?, pair: String) throws -> PairLogProbs {
+        if reference == nil, experiment.loss.lossTypes.contains(where: \.needsReference) {
+            throw TrainingError("no reference log-probs for \(pair): \(experiment.loss.lossTypes.map(\.rawValue).joined(separator: "+")) needs them")
+        }
+        return PairLogProbs(policyChosen: policy.chosen, policyRejected: policy.rejected,
                      referenceChosen: reference?.chosen ?? 0, referenceRejected: reference?.rejected ?? 0,
                      chosenTokens: policy.chosenTokens, rejectedTokens: policy.rejectedTokens)
     }

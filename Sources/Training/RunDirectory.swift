@@ -26,7 +26,15 @@ public final class RunDirectory: @unchecked Sendable {
     /// is claimed by one `mkdir`, which fails when the name exists, so two runs started in the same second (a
     /// sweep, two workbenches) never share a directory.
     public static func create(in outputDir: URL, name: String) throws -> RunDirectory {
-        try FileManager.default.createDirectory(at: outputDir, withIntermediateDirectories: true)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: outputDir.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw TrainingError("output_dir \(outputDir.path) is a file, not a directory")
+        }
+        do {
+            try FileManager.default.createDirectory(at: outputDir, withIntermediateDirectories: true)
+        } catch {
+            throw TrainingError("output_dir \(outputDir.path) cannot be created (a part of the path is a file, or no permission)")
+        }
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMdd-HHmmss"
         formatter.locale = Locale(identifier: "en_US_POSIX")

@@ -108,3 +108,16 @@ extension Segment {
         }
     }
 }
+
+extension TrainingData {
+    /// Fails before any work when a data file the experiment names is missing, naming the key.
+    static func checkFiles(_ experiment: Experiment) throws {
+        let files = [("dataset", experiment.dataset.hasPrefix("builtin:") ? nil : experiment.dataset), ("eval_dataset", experiment.evalDataset)]
+        for case let (key, path?) in files {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                throw ExperimentError(key: key, "no such file \(URL(fileURLWithPath: path).path)")
+            }
+        }
+    }
+}

@@ -88,6 +88,7 @@ public final class TrainingSession {
 
     private func stages() throws -> RunState {
         try status.report(.running, stage: "prepare", step: 0, total: 0, force: true)
+        try TrainingData.checkFiles(experiment)
         let tokenizer = try resolveTokenizer()
         FaultPoint.prepare.reached()
         let data = try TrainingData(experiment: experiment, tokenizer: tokenizer)
