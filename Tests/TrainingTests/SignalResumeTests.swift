@@ -1,24 +1,13 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Training
 
 /// The real `dpo` binary stopped by SIGTERM mid-run, then resumed: the run directory stays consistent and the
 /// resumed run ends with exactly the metrics of an uninterrupted one.
 final class SignalResumeTests: XCTestCase {
-    /// The `dpo` executable built beside the test bundle.
-    private var dpo: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("dpo")
-    }
-
     private func launch(_ arguments: [String], in directory: URL) throws -> Process {
-        let process = Process()
-        process.executableURL = dpo
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        return process
+        try DPOProcess.launch(arguments, in: directory)
     }
 
     private func runDirectory(named prefix: String, in directory: URL) -> RunDirectory? {
@@ -28,7 +17,6 @@ final class SignalResumeTests: XCTestCase {
     }
 
     func testSIGTERMCheckpointsAndResumeMatchesAnUninterruptedRun() throws {
-        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: dpo.path), "build dpo first: \(dpo.path)")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpo-signal-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
