@@ -31,7 +31,7 @@ let package = Package(
             name: "Training",
             dependencies: ["Model", "Preference", "Tokenizer", .product(name: "Yams", package: "Yams")],
             swiftSettings: vectorized),
-        .target(name: "Workbench", dependencies: ["Training", "Preference", "Tokenizer", "CCurses"]),
+        .target(name: "Workbench", dependencies: ["Training", "Model", "Preference", "Tokenizer", "CCurses"]),
         .executableTarget(
             name: "dpo",
             dependencies: [

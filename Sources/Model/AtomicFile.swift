@@ -60,6 +60,8 @@ public enum AtomicFile {
 public struct FileProblem: Error, CustomStringConvertible, Sendable {
     public let description: String
 
+    private init(described: String) { description = described }
+
     public init(errno code: Int32, what: String, path: String) {
         switch code {
         case ENOSPC, EDQUOT: description = "disk full writing \(path)"
@@ -68,6 +70,28 @@ public struct FileProblem: Error, CustomStringConvertible, Sendable {
         case EROFS: description = "read-only file system: cannot write \(path)"
         case ENOTDIR: description = "\(path): a part of this path is a file, not a directory"
         default: description = "\(what) \(path): \(String(cString: strerror(code)))"
+        }
+    }
+
+    /// A Foundation file error (`Data(contentsOf:)`, `createDirectory`, …) said by its POSIX cause; Foundation's
+    /// own text on Linux is "The operation could not be completed. (NSCocoaErrorDomain error 256.)".
+    public init(_ what: String, _ path: String, _ error: Error) {
+        if let problem = error as? FileProblem {
+            self = problem
+            return
+        }
+        let error = error as NSError
+        let posix = [error, error.userInfo[NSUnderlyingErrorKey] as? NSError].compactMap { $0 }
+            .first { $0.domain == NSPOSIXErrorDomain }
+        var isDirectory: ObjCBool = false
+        if let posix {
+            self.init(errno: Int32(posix.code), what: what, path: path)
+        } else if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            self.init(described: "\(path): no such file")
+        } else if isDirectory.boolValue {
+            self.init(described: "\(path) is a directory, not a file")
+        } else {
+            self.init(described: "\(what) \(path)")
         }
     }
 }

@@ -61,7 +61,7 @@ public struct GGUFFile: Sendable {
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw GGUFError.malformed(path: url.path, offset: 0, "cannot read (\(error.localizedDescription))")
+            throw FileProblem("cannot read", url.path, error)
         }
         try self.init(data: data, path: url.path)
     }

@@ -159,21 +159,27 @@ extension Transformer {
     /// shape the metadata implies; every weight of the model must be in the file (`output.weight` only when untied).
     public static func load(gguf file: GGUFFile) throws -> Transformer {
         let config = try TransformerConfig(gguf: file)
-        let model = try Transformer(config: config)
-        let entries = Dictionary(uniqueKeysWithValues: model.layout.tensors.map { ($0.name, $0) })
+        let layout = ParameterLayout(config)
+        let entries = Dictionary(uniqueKeysWithValues: layout.tensors.map { ($0.name, $0) })
         for tensor in file.tensors {
             guard let name = GGUFLlama.huggingFaceName(tensor.name), entries[name] != nil else {
                 throw GGUFError.unsupportedModel(path: file.path, "tensor '\(tensor.name)' has no counterpart in a Llama model "
                     + "of \(config.layers) layers here")
             }
         }
-        for entry in model.layout.tensors {
+        // Every tensor is matched against the file before the model is allocated (see `load(directory:)`).
+        var names: [(entry: ParameterLayout.Entry, name: String)] = []
+        for entry in layout.tensors {
             guard let name = GGUFLlama.ggufName(entry.name), let tensor = file.tensor(named: name) else {
                 throw GGUFError.missingTensor(GGUFLlama.ggufName(entry.name) ?? entry.name, path: file.path)
             }
             guard tensor.shape == entry.shape else {
-                throw ModelError.shapeMismatch(name: "\(tensor.name) (\(entry.name))", expected: entry.shape, found: tensor.shape)
+                throw ModelError.inFile(file.path, .shapeMismatch(name: "\(tensor.name) (\(entry.name))", expected: entry.shape, found: tensor.shape))
             }
+            names.append((entry, name))
+        }
+        let model = try Transformer(config: config)
+        for (entry, name) in names {
             let destination = model.parameters.pointer + entry.offset
             let heads = name.hasSuffix("attn_q.weight") ? config.heads : name.hasSuffix("attn_k.weight") ? config.kvHeads : 0
             if heads == 0 {

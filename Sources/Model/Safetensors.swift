@@ -32,7 +32,7 @@ public struct SafetensorsFile: Sendable {
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw ModelError.safetensors(path: url.path, problem: "cannot read (\(error.localizedDescription))")
+            throw FileProblem("cannot read", url.path, error)
         }
         try self.init(data: data, path: url.path)
     }

@@ -9,19 +9,27 @@ extension Transformer {
         guard let data = FileManager.default.contents(atPath: configURL.path) else {
             throw ModelError.invalidConfig("\(configURL.path): no such file (is \(directory.path) a Hugging Face model directory?)")
         }
-        let model: Transformer
+        let config: TransformerConfig
         do {
-            model = try Transformer(config: TransformerConfig(huggingFaceJSON: data))
+            config = try TransformerConfig(huggingFaceJSON: data)
+            try config.validate()
         } catch let error as ModelError {
             throw ModelError.inFile(configURL.path, error)
         }
+        // Every tensor is matched against the file before the model is allocated, so sizes in config.json that the
+        // file's bytes do not back are an error, not an allocation of whatever they imply.
         let files = try safetensorsFiles(in: directory)
-        for entry in model.layout.tensors {
+        var sources: [(entry: ParameterLayout.Entry, file: SafetensorsFile)] = []
+        for entry in ParameterLayout(config).tensors {
             guard let file = files.first(where: { $0.tensors[entry.name] != nil }), let tensor = file.tensors[entry.name]
             else { throw ModelError.inFile(directory.path, .missingTensor(entry.name)) }
             guard tensor.shape == entry.shape else {
                 throw ModelError.inFile(directory.path, .shapeMismatch(name: entry.name, expected: entry.shape, found: tensor.shape))
             }
+            sources.append((entry, file))
+        }
+        let model = try Transformer(config: config)
+        for (entry, file) in sources {
             try file.read(entry.name, into: model.parameters.pointer + entry.offset)
             let values = UnsafeBufferPointer(start: model.parameters.pointer + entry.offset, count: entry.count)
             if let index = values.firstIndex(where: { !$0.isFinite }) {

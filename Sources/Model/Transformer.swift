@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 
 /// A Llama-family causal LM with exact forward and backward passes over packed token batches.
@@ -29,6 +30,12 @@ public final class Transformer {
         try config.validate()
         self.config = config
         layout = ParameterLayout(config)
+        let gibibytes = Double(layout.count) * Double(MemoryLayout<Float>.size) / Double(1 << 30)
+        let memory = Double(ProcessInfo.processInfo.physicalMemory) / Double(1 << 30)
+        guard gibibytes <= memory else {
+            throw ModelError.invalidConfig(String(format: "the config implies %d parameters (%.1f GiB), more than this machine's memory (%.1f GiB)",
+                                                  layout.count, gibibytes, memory))
+        }
         parameters = FloatBuffer(count: layout.count)
         rotary = RotaryTable(headDim: config.headDim, maxPositions: config.maxPositions, theta: config.ropeTheta)
         activations = Activations(config: config)

@@ -40,8 +40,9 @@ public struct DatasetReport: Sendable, Hashable, CustomStringConvertible {
     /// Records that parsed and tokenized, before any was dropped for length.
     public let recordsRead: Int
     public let kept: Int
-    /// Kept records that lost tokens to the limits.
-    public let truncated: Int
+    /// Where each kept record that lost tokens to the limits came from.
+    public let truncatedAt: [SourceLocation]
+    public var truncated: Int { truncatedAt.count }
     /// Records whose prompt left no room for a completion under `max_length`.
     public let dropped: Int
     /// Every record left out, with the reason (the dropped ones included); empty unless `OnError.skip`.
@@ -101,7 +102,7 @@ public enum PreferenceDataset {
         var problems = earlierProblems
         var pairs: [TokenizedPair] = []
         var unpaired: [TokenizedExample] = []
-        var truncated = 0
+        var truncatedAt: [SourceLocation] = []
         var dropped = 0
         for record in records {
             do {
@@ -109,7 +110,7 @@ public enum PreferenceDataset {
                 case .pair(let pair):
                     let full = try pairEncoder.encode(pair)
                     let fitted = try fit(full.prompt, [full.chosen, full.rejected], settings.truncation, full.source)
-                    if fitted.wasTruncated { truncated += 1 }
+                    if fitted.wasTruncated { truncatedAt.append(full.source) }
                     pairs.append(
                         TokenizedPair(
                             prompt: fitted.prompt, chosen: fitted.completions[0], rejected: fitted.completions[1],
@@ -117,7 +118,7 @@ public enum PreferenceDataset {
                 case .unpaired(let example):
                     let full = try pairEncoder.encode(example)
                     let fitted = try fit(full.prompt, [full.completion], settings.truncation, full.source)
-                    if fitted.wasTruncated { truncated += 1 }
+                    if fitted.wasTruncated { truncatedAt.append(full.source) }
                     unpaired.append(
                         TokenizedExample(
                             prompt: fitted.prompt, completion: fitted.completions[0], isDesirable: full.isDesirable,
@@ -134,7 +135,7 @@ public enum PreferenceDataset {
         }
         let report = DatasetReport(
             file: file, format: format, recordsRead: pairs.count + unpaired.count + dropped,
-            kept: pairs.count + unpaired.count, truncated: truncated, dropped: dropped, skipped: problems)
+            kept: pairs.count + unpaired.count, truncatedAt: truncatedAt, dropped: dropped, skipped: problems)
         return TokenizedDataset(pairs: pairs, unpaired: unpaired, report: report)
     }
 

@@ -15,6 +15,13 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(file):\(line)" }
 }
 
+extension Collection<SourceLocation> {
+    /// The first `limit` places and how many more, for a message that names records without flooding the terminal.
+    public func listed(upTo limit: Int = 5) -> String {
+        prefix(limit).map(\.description).joined(separator: ", ") + (count > limit ? " and \(count - limit) more" : "")
+    }
+}
+
 /// One side of a record: plain text, or chat messages that a chat template turns into text.
 public enum Segment: Sendable, Hashable {
     case text(String)

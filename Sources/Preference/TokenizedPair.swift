@@ -29,6 +29,11 @@ public struct TokenizedPair: Sendable, Hashable {
     }
 }
 
+extension TokenizedPair {
+    /// The longer of the two packed sequences, prompt included.
+    public var tokenCount: Int { prompt.count + max(chosen.count, rejected.count) }
+}
+
 /// An unpaired (KTO) example as the trainer consumes it; tokenized like `TokenizedPair`.
 public struct TokenizedExample: Sendable, Hashable {
     public var prompt: [Int32]

@@ -17,22 +17,18 @@ extension BPETokenizer {
 
     private static func loadFiles(directory: URL) throws -> BPETokenizer {
         let tokenizerURL = directory.appending(path: "tokenizer.json")
-        let data: Data
-        do {
-            data = try Data(contentsOf: tokenizerURL)
-        } catch {
-            throw TokenizerError.malformed("cannot read \(tokenizerURL.path): \(error.localizedDescription)")
-        }
+        let data = try TokenizerError.read(tokenizerURL)
         let file = try decodeFile(data)
         let configURL = directory.appending(path: "tokenizer_config.json")
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             return try BPETokenizer(file: file, specialTokens: nil, chatTemplateSource: nil)
         }
+        let configData = try TokenizerError.read(configURL)
         let config: JSONValue
         do {
-            config = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: configURL))
+            config = try JSONDecoder().decode(JSONValue.self, from: configData)
         } catch {
-            throw TokenizerError.malformed("tokenizer_config.json: \(error)")
+            throw TokenizerError.malformed("\(configURL.path) is not valid JSON")
         }
         let special = SpecialTokens(
             eos: try tokenName(config, "eos_token"), bos: try tokenName(config, "bos_token"),

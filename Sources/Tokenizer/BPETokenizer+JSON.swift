@@ -6,12 +6,7 @@ import Foundation
 extension BPETokenizer {
     /// Reads a tokenizer.json file.
     public convenience init(contentsOf url: URL) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url)
-        } catch {
-            throw TokenizerError.malformed("cannot read \(url.path): \(error.localizedDescription)")
-        }
+        let data = try TokenizerError.read(url)
         do {
             try self.init(json: data)
         } catch let error as TokenizerError {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a tokenizer file or chat template could not be used. The message names the file, the JSON path and what was
 /// found, so a user can tell a corrupt download from a tokenizer form this package does not implement.
 public enum TokenizerError: Error, Equatable, CustomStringConvertible {
@@ -24,5 +26,21 @@ public enum TokenizerError: Error, Equatable, CustomStringConvertible {
         case .unsupported(let message): "unsupported tokenizer: \(message)"
         case .unknownChatTemplate(let start): "unknown chat template (neither ChatML nor Human/Assistant): \(start)"
         }
+    }
+}
+
+extension TokenizerError {
+    /// Reads a tokenizer file, saying what is wrong with the path in words (Foundation's errors on Linux read
+    /// "NSCocoaErrorDomain error 256").
+    static func read(_ url: URL) throws -> Data {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw TokenizerError.malformed("\(url.path): no such file")
+        }
+        guard !isDirectory.boolValue else { throw TokenizerError.malformed("\(url.path) is a directory, not a file") }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw TokenizerError.malformed("cannot read \(url.path) (permission denied)")
+        }
+        return data
     }
 }

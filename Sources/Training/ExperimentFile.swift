@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Yams
 
 extension Experiment {
@@ -40,7 +41,7 @@ extension Experiment {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw ExperimentError(key: nil, "cannot read \(url.path): \(error.localizedDescription)")
+            throw FileProblem("cannot read", url.path, error)
         }
         try self.init(yaml: text, file: url.path)
     }

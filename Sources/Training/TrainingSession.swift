@@ -94,6 +94,7 @@ public final class TrainingSession {
         let data = try TrainingData(experiment: experiment, tokenizer: tokenizer)
         say("data: \(data.train.count) training pairs, \(data.eval.count) held-out pairs (\(data.description))")
         var model = try resolveModel(vocabularySize: tokenizer.vocabularySize, tokenizer: tokenizer)
+        try ContextFit.check(data.train + data.eval, maxPositions: model.config.maxPositions)
         say("model: \(model.parameterCount) parameters (\(model.config.layers) layers, hidden \(model.config.hiddenSize), vocab \(model.config.vocabSize))")
         if experiment.sftEnabled, !FileManager.default.fileExists(atPath: run.sftURL.path) {
             guard let tuned = try supervisedFineTuning(model: model, data: data, tokenizer: tokenizer) else { return .stopped }

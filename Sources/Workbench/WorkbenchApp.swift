@@ -1,5 +1,6 @@
 import CCurses
 import Foundation
+import Model
 import Training
 
 // The workbench, in layers (each file one concern):
@@ -182,12 +183,12 @@ public final class WorkbenchApp {
             do {
                 let url = URL(fileURLWithPath: path)
                 try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(experiment.yaml().utf8).write(to: url, options: .atomic)
+                try AtomicFile.write(Data(experiment.yaml().utf8), to: url)
                 state.experimentFile = path
                 state.savedExperiment = experiment
                 state.say("saved \(path)")
             } catch {
-                state.say("cannot save \(path): \(error.localizedDescription)", error: true)
+                state.say("cannot save: \(FileProblem("cannot write", path, error))", error: true)
             }
         case .open(let path):
             do {

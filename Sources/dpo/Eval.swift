@@ -32,15 +32,28 @@ struct Eval: ParsableCommand {
 
     func run() throws {
         let location = try ModelLocation(model)
+        let policyModel = try location.loadModel()
+        let context = policyModel.config.maxPositions
         var experiment = try location.run?.readConfig() ?? Experiment()
+        let given = Set(overrides.map { String($0.prefix { $0 != "=" }) })
+        if location.run == nil {
+            // A bare model's limit is its own context, with no separate prompt limit (TRL ≥ 1.x); a run keeps its config's.
+            experiment.maxLength = context
+            experiment.maxPromptLength = 1
+        }
         try experiment.apply(overrides: overrides)
+        if location.run == nil, !given.contains("max_prompt_length") { experiment.maxPromptLength = experiment.maxLength - 1 }
         let tokenizer = try location.loadTokenizer()
         let settings = DatasetSettings(truncation: TruncationSettings(
             maxLength: experiment.maxLength, maxPromptLength: experiment.maxPromptLength,
             mode: TruncationMode(rawValue: experiment.truncationMode) ?? .keepEnd))
         let dataset = try PreferenceDataset.load(contentsOf: URL(fileURLWithPath: data), encoder: tokenizer, settings: settings)
         print("data: \(dataset.report)")
-        let policyModel = try location.loadModel()
+        if !dataset.report.truncatedAt.isEmpty {
+            print("truncated to max_length \(experiment.maxLength), max_prompt_length \(experiment.maxPromptLength) "
+                + "(their log-probs cover only the kept tokens): \(dataset.report.truncatedAt.listed())")
+        }
+        try ContextFit.check(dataset.pairs, maxPositions: context)
         if let adapter {
             policyModel.attach(try LoRAAdapters.load(directory: URL(fileURLWithPath: adapter), config: policyModel.config))
             print("adapters: \(adapter)")

@@ -98,6 +98,36 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try TransformerConfig(huggingFaceJSON: Data(badHeads.utf8))) { XCTAssertTrue("\($0)".contains("multiple")) }
     }
 
+    /// A config whose parameters would not fit in this machine's memory is refused before anything is allocated,
+    /// whatever the machine: the sizes are chosen from its memory (1.5× it), or are beyond the 2^34-float bound.
+    func testAModelLargerThanMemoryIsRefusedBeforeAllocating() {
+        let floats = Double(ProcessInfo.processInfo.physicalMemory) / 4 * 1.5
+        let vocabulary = min(Int(floats / 2 / 4096) + 1, 1 << 24)
+        let config = TransformerConfig(vocabSize: vocabulary, hiddenSize: 4096, intermediateSize: 8, layers: 1, heads: 32,
+                                       tieWordEmbeddings: false)
+        XCTAssertThrowsError(try Transformer(config: config)) { error in
+            XCTAssertTrue("\(error)".contains("more than this machine's memory") || "\(error)".contains("2^34"), "\(error)")
+        }
+    }
+
+    /// A directory whose config.json names sizes that its safetensors do not hold (here 17 GB of MLP weights) is an
+    /// error naming the tensor, found before the model is allocated.
+    func testSizesTheTensorsDoNotHoldAreRefusedBeforeAllocating() throws {
+        let config = TransformerConfig(vocabSize: 13, hiddenSize: 8, intermediateSize: 10, layers: 2, heads: 2,
+                                       tieWordEmbeddings: true, maxPositions: 64)
+        let model = try Transformer(config: config)
+        model.initializeRandom(seed: 3)
+        try model.save(directory: directory)
+        let url = directory.appendingPathComponent("config.json")
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        json["intermediate_size"] = 1 << 24
+        json["num_hidden_layers"] = 32
+        try JSONSerialization.data(withJSONObject: json).write(to: url)
+        XCTAssertThrowsError(try Transformer.load(directory: directory)) { error in
+            XCTAssertTrue("\(error)".contains("model.layers.0.mlp.gate_proj.weight' has shape [10, 8]"), "\(error)")
+        }
+    }
+
     private func lengthPrefix(_ length: UInt64) -> Data {
         Data((0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) })
     }

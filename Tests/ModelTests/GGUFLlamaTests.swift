@@ -112,6 +112,10 @@ final class GGUFLlamaTests: XCTestCase {
         expect(syntheticLlama { $0.tensors.append(.init(name: "blk.1.attn_norm.weight", dims: [4], type: .f32,
                                                         bytes: GGUFTestFile.f32([1, 1, 1, 1]))) },
                "tensor 'blk.1.attn_norm.weight' has no counterpart")
+        // Sizes the tensors do not hold (64 layers of 2^24-wide MLPs, 51 GB) are found before the model is allocated.
+        expect(syntheticLlama { $0.metadata[1].1 = .uint32(64); $0.metadata[4].1 = .uint32(1 << 24) },
+               "blk.0.ffn_gate.weight (model.layers.0.mlp.gate_proj.weight)' has shape [6, 4]")
+        expect(syntheticLlama { $0.metadata[3].1 = .uint32(1 << 30) }, "hidden_size 1073741824 is beyond")
         expect(syntheticLlama { $0.tensors.append(.init(name: "rope_freqs.weight", dims: [1], type: .f32,
                                                         bytes: GGUFTestFile.f32([1]))) }, "rope_freqs")
     }

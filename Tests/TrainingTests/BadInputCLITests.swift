@@ -100,4 +100,35 @@ final class BadInputCLITests: XCTestCase {
         try Data("x".utf8).write(to: directory.appendingPathComponent("taken"))
         try assertRefused(["output_dir=taken"], naming: ["output_dir", "taken is a file, not a directory"])
     }
+
+    func testAbsurdTinyModelSizes() throws {
+        try assertRefused(["model=builtin:tiny", "tiny.hidden_size=1000000"], naming: ["tiny.hidden_size", "out of range"])
+    }
+
+    func testFilesThatAreDirectories() throws {
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("exp.yaml"), withIntermediateDirectories: false)
+        let experiment = try DPOProcess.run(["train", "exp.yaml"], in: directory)
+        XCTAssertNotEqual(experiment.status, 0)
+        XCTAssertTrue(experiment.output.contains("exp.yaml is a directory, not a file"), experiment.output)
+        XCTAssertFalse(experiment.output.contains("NSCocoaErrorDomain"), experiment.output)
+        let tokenizer = model.appendingPathComponent("tokenizer.json")
+        try FileManager.default.removeItem(at: tokenizer)
+        try FileManager.default.createDirectory(at: tokenizer, withIntermediateDirectories: false)
+        try assertRefused(naming: ["model/tokenizer.json is a directory, not a file"])
+    }
+
+    /// Pairs longer than max_position_embeddings: training names them; `dpo eval` takes the context as its default
+    /// max_length, names the pairs it cut, and names those that do not fit a longer max_length given to it.
+    func testPairsBeyondTheModelsContext() throws {
+        try editConfig { $0["max_position_embeddings"] = 24 }
+        try assertRefused(naming: ["do not fit the model's context (max_position_embeddings 24", "pairs.jsonl:1,", "set max_length to 24"])
+        let fitted = try DPOProcess.run(["eval", "model", "--data", "pairs.jsonl"], in: directory)
+        XCTAssertEqual(fitted.status, 0, fitted.output)
+        XCTAssertTrue(fitted.output.contains("truncated to max_length 24, max_prompt_length 23"), fitted.output)
+        XCTAssertTrue(fitted.output.contains("pairs.jsonl:1"), fitted.output)
+        XCTAssertFalse(fitted.output.contains("pairs.jsonl:3"), "a 6-token pair fits: \(fitted.output)")
+        let tooLong = try DPOProcess.run(["eval", "model", "--data", "pairs.jsonl", "--set", "max_length=64"], in: directory)
+        XCTAssertNotEqual(tooLong.status, 0, tooLong.output)
+        XCTAssertTrue(tooLong.output.contains("not fit the model's context (max_position_embeddings 24"), tooLong.output)
+    }
 }

@@ -27,18 +27,24 @@ final class RunOwnershipTests: XCTestCase {
             """.write(to: directory.appendingPathComponent("tiny.yaml"), atomically: true, encoding: .utf8)
     }
 
-    private func onlyRun() throws -> RunDirectory {
+    /// The run directories under `runs/` (none while the trainer is still creating its own).
+    private func runs() -> [RunDirectory] {
         let runs = directory.appendingPathComponent("runs")
-        let names = try FileManager.default.contentsOfDirectory(atPath: runs.path).filter { !$0.hasPrefix(".") }
-        XCTAssertEqual(names.count, 1, "\(names)")
-        return RunDirectory(url: runs.appendingPathComponent(try XCTUnwrap(names.first)))
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
+        return names.filter { !$0.hasPrefix(".") }.map { RunDirectory(url: runs.appendingPathComponent($0)) }
+    }
+
+    private func onlyRun() throws -> RunDirectory {
+        let all = runs()
+        XCTAssertEqual(all.count, 1, "\(all.map(\.url.lastPathComponent))")
+        return try XCTUnwrap(all.first)
     }
 
     /// Waits until the run's status says it trains DPO steps.
     private func waitForTraining(_ process: Process) throws -> RunDirectory {
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, process.isRunning {
-            if let run = try? onlyRun(), let status = run.readStatus(), status.stage == "dpo", status.step > 0 { return run }
+            if let run = runs().first, let status = run.readStatus(), status.stage == "dpo", status.step > 0 { return run }
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw TestSupportError("the run never reached a DPO step")
