@@ -117,4 +117,37 @@ final class RunStoreTests: XCTestCase {
         let frame = app.frame(size: Size(width: 120, height: 40))
         XCTAssertTrue(frame.lines.joined().contains("finished"))
     }
+
+    /// `r` on a stopped run that another trainer holds (here this test, through the run's lock) is refused with a
+    /// message naming the holder, and the run directory is left as it was.
+    func testResumeOfARunHeldByAnotherTrainerIsRefusedNamingIt() throws {
+        var experiment = try Experiment(yaml: EndToEndTests.tinyExperiment(outputDir: folder.path))
+        experiment.maxSteps = 4
+        let control = RunControl()
+        control.requestStop()
+        let session = try TrainingSession.create(experiment, control: control, emit: { _ in })
+        XCTAssertEqual(session.execute(), .stopped)
+        let lock = try RunLock.acquire(session.run)
+        defer { lock.release() }
+        let metricsBefore = try? Data(contentsOf: session.run.url.appendingPathComponent(RunDirectory.metricsFile))
+
+        var options = WorkbenchOptions(experiment: experiment)
+        options.runsDirectory = folder.path
+        let app = WorkbenchApp(options: options, now: Date().timeIntervalSince1970)
+        let size = Size(width: 120, height: 40)
+        _ = app.tick(now: Date().timeIntervalSince1970)
+        _ = app.handle(.char("3"), size: size)
+        XCTAssertEqual(app.state.cursorRun?.status?.state, .stopped)
+        _ = app.handle(.char("r"), size: size)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !(app.state.message?.text.contains("did not start") ?? false) {
+            _ = app.tick(now: Date().timeIntervalSince1970)
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        let message = try XCTUnwrap(app.state.message)
+        XCTAssertTrue(message.isError)
+        XCTAssertTrue(message.text.contains("being trained by this process (\(getpid()))"), message.text)
+        XCTAssertEqual(session.run.readStatus()?.state, .stopped)
+        XCTAssertEqual(try? Data(contentsOf: session.run.url.appendingPathComponent(RunDirectory.metricsFile)), metricsBefore)
+    }
 }
