@@ -39,7 +39,7 @@ extension TokenizerError {
         }
         guard !isDirectory.boolValue else { throw TokenizerError.malformed("\(url.path) is a directory, not a file") }
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw TokenizerError.malformed("cannot read \(url.path) (permission denied)")
+            throw TokenizerError.malformed("cannot read \(url.path): not readable by this user")
         }
         return data
     }
