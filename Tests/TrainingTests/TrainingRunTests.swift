@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Preference
 import XCTest
 @testable import Training
 
@@ -114,6 +115,34 @@ final class TrainingRunTests: XCTestCase {
         let status = try XCTUnwrap(session.run.readStatus())
         XCTAssertEqual(status.state, .failed)
         XCTAssertTrue(status.message?.contains("non-finite") == true, status.message ?? "")
+    }
+
+    /// A pair whose reference log-probs are missing stops a loss that needs them with an error naming the pair;
+    /// a reference-free loss (SimPO) trains on the same stage.
+    func testALossThatNeedsAReferenceNeverRunsWithoutOne() throws {
+        let config = TransformerConfig(vocabSize: 16, hiddenSize: 8, intermediateSize: 8, layers: 1, heads: 2,
+                                       tieWordEmbeddings: true, maxPositions: 16)
+        let pairs = (0..<4).map { i in
+            TokenizedPair(prompt: [1, Int32(i + 2)], chosen: [3, 4], rejected: [5], source: SourceLocation(file: "p", line: i + 1))
+        }
+        for (loss, needsReference) in [("sigmoid", true), ("simpo", false)] {
+            var experiment = Experiment()
+            try experiment.apply(overrides: ["loss_type=\(loss)", "per_device_train_batch_size=2", "max_steps=2", "save_steps=100"])
+            let model = try Transformer(config: config)
+            model.initializeRandom(seed: 1)
+            let run = try RunDirectory.create(in: directory, name: loss)
+            let missing = ReferenceLogProbs(key: "none", train: [:], eval: [])
+            let stage = PreferenceStage(experiment: experiment, model: model, train: pairs, eval: [], reference: missing,
+                                        run: run, control: RunControl(), emit: { _ in })
+            if needsReference {
+                XCTAssertThrowsError(try stage.run(after: 0)) { error in
+                    XCTAssertTrue("\(error)".contains("no reference log-probs for training pair"), "\(error)")
+                    XCTAssertTrue("\(error)".contains("sigmoid needs them"), "\(error)")
+                }
+            } else {
+                XCTAssertEqual(try stage.run(after: 0), .finished)
+            }
+        }
     }
 
     func testLoRARunExportsPEFTAdaptersThatMatchTheMergedModel() throws {
