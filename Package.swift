@@ -1,13 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Numerical targets are compiled for AVX2/FMA: without a target CPU, `SIMD8.addingProduct` becomes a call to
-/// `fmaf` per lane, about 150× slower. Every machine this project runs on (developers' and CI's) is Zen3.
+/// Linux on x86-64 only, and said so here: numerical targets are compiled with `-target-cpu haswell` (AVX2/FMA;
+/// without a target CPU `SIMD8.addingProduct` becomes a call to `fmaf` per lane, about 150× slower), which every
+/// machine here has (AMD Zen3 with AVX2, Intel Xeon with AVX-512); ncurses is linked with Debian's split-out
+/// `tinfo`; `dpo` reads `/proc/cpuinfo` and `/proc/self` for BLAS core selection and process metrics.
 let vectorized: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 
 let package = Package(
     name: "DPOWorkbench",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "dpo", targets: ["dpo"])
     ],
@@ -23,27 +24,28 @@ let package = Package(
             name: "CCurses", path: "Sources/CCurses",
             cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("NCURSES_WIDECHAR", to: "1")],
             linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]),
+        .target(name: "Determinism"),
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: vectorized),
-        .target(name: "Model", dependencies: ["Kernels"], swiftSettings: vectorized),
-        .target(name: "Tokenizer"),
-        .target(name: "Preference", dependencies: ["Tokenizer"]),
+        .target(name: "Model", dependencies: ["Kernels", "Determinism"], swiftSettings: vectorized),
+        .target(name: "Tokenizer", dependencies: ["Determinism"]),
+        .target(name: "Preference", dependencies: ["Tokenizer", "Determinism"]),
         .target(
             name: "Training",
-            dependencies: ["Model", "Preference", "Tokenizer", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Model", "Kernels", "Preference", "Tokenizer", "Determinism", .product(name: "Yams", package: "Yams")],
             swiftSettings: vectorized),
         .target(name: "Workbench", dependencies: ["Training", "Model", "Preference", "Tokenizer", "CCurses"]),
         .executableTarget(
             name: "dpo",
             dependencies: [
-                "Model", "Kernels", "Tokenizer", "Preference", "Training", "Workbench",
+                "Model", "Kernels", "Tokenizer", "Preference", "Training", "Workbench", "Determinism",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: vectorized),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: vectorized),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "TestSupport"], swiftSettings: vectorized),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Kernels", "Model", "Preference", "Tokenizer", "TestSupport"], swiftSettings: vectorized),
-        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["Determinism"], path: "Tests/TestSupport"),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "Determinism", "TestSupport"], swiftSettings: vectorized),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "Determinism", "TestSupport"], swiftSettings: vectorized),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Kernels", "Model", "Preference", "Tokenizer", "Determinism", "TestSupport"], swiftSettings: vectorized),
+        .testTarget(name: "TokenizerTests", dependencies: ["Tokenizer", "Determinism", "TestSupport"]),
         .testTarget(name: "PreferenceTests", dependencies: ["Preference", "Tokenizer", "TestSupport"]),
         .testTarget(
             name: "WorkbenchTests", dependencies: ["Workbench", "Training", "Preference", "TestSupport"],

@@ -1,3 +1,4 @@
+import Determinism
 import Kernels
 
 extension Transformer {

@@ -1,10 +1,12 @@
+import Determinism
+
 /// Which part of a built-in task: prompts of one split never occur in the other.
 public enum Split: String, Sendable, Hashable, CaseIterable {
     case train
     case heldOut = "held-out"
 
     /// One prompt in ten is held out, decided by the prompt's text so a prompt can never land in both splits.
-    static func of(prompt: String) -> Split { stableHash(prompt) % 10 == 0 ? .heldOut : .train }
+    static func of(prompt: String) -> Split { StableHash.of(prompt) % 10 == 0 ? .heldOut : .train }
 }
 
 /// A preference task the project generates itself, so the workbench trains out of the box and can measure what

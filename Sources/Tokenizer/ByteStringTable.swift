@@ -1,3 +1,5 @@
+import Determinism
+
 /// A hash set of byte strings stored back to back in one buffer; each string gets a dense index (0, 1, 2…) that
 /// callers use to keep values in parallel arrays.
 ///
@@ -20,8 +22,7 @@ struct ByteStringTable: Sendable {
     /// FNV-1a; pieces are short (a word), so a simple byte loop is as fast as anything.
     @inline(__always)
     private static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in key { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
+        let h = StableHash.fnv1a(key)
         return h ^ (h >> 29)
     }
 

@@ -5,7 +5,7 @@ import Model
 /// the step alone says where in the data a resumed run continues; with parameters and optimizer moments this
 /// makes a resumed run identical to an uninterrupted one.
 public struct TrainerState: Sendable, Codable, Equatable {
-    public var stage: String
+    public var stage: Stage
     public var step: Int
     public var totalSteps: Int
     public var optimizerStep: Int

@@ -1,3 +1,4 @@
+import Determinism
 import Kernels
 
 /// The order in which training items are visited: epoch e is a permutation of the items drawn from the seed

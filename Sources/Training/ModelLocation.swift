@@ -20,7 +20,7 @@ public struct ModelLocation: Sendable {
             run = nil
             return
         }
-        guard has(url, "config.yaml") else {
+        guard has(url, RunDirectory.configFile) else {
             throw ExperimentError(key: nil, "\(path) is neither a model directory (config.json) nor a run directory (config.yaml)")
         }
         let run = RunDirectory(url: url)

@@ -66,7 +66,7 @@ public final class PreferenceStage {
 
     /// Trains from `step + 1` to the end, or until a stop is requested (then checkpoints). Returns the final state.
     public func run(after step: Int) throws -> RunState {
-        emit(.stage(name: "dpo", totalSteps: totalSteps))
+        emit(.stage(.dpo, totalSteps: totalSteps))
         lastStep = step
         if step == 0, experiment.evalOnStart { try evaluate(step: 0) }
         var window: [String: Double] = [:]
@@ -90,7 +90,7 @@ public final class PreferenceStage {
                 logged["epoch"] = epoch(after: current)
                 logged["time"] = Date().timeIntervalSince1970
                 try runDirectory.append(logged, to: RunDirectory.metricsFile)
-                emit(.metrics(stage: "dpo", step: current, values: logged))
+                emit(.metrics(stage: .dpo, step: current, values: logged))
                 window = [:]
                 windowSteps = 0
             }
@@ -165,14 +165,14 @@ public final class PreferenceStage {
     func checkpoint(_ step: Int) throws {
         let url = try Checkpoint.save(
             model: model, optimizer: optimizer,
-            state: TrainerState(stage: "dpo", step: step, totalSteps: totalSteps, optimizerStep: optimizer.step), in: runDirectory)
+            state: TrainerState(stage: .dpo, step: step, totalSteps: totalSteps, optimizerStep: optimizer.step), in: runDirectory)
         emit(.checkpoint(step: step, path: url.path))
     }
 
     /// Restores parameters and moments from the newest checkpoint and drops journal lines logged after it; with
     /// no checkpoint it drops every line, since the stage starts again from step 0 (its step-0 evaluation too).
     public func resume() throws -> Int {
-        guard let latest = Checkpoint.latest(in: runDirectory), latest.state.stage == "dpo" else {
+        guard let latest = Checkpoint.latest(in: runDirectory), latest.state.stage == .dpo else {
             try runDirectory.truncateJournals(after: -1)
             return 0
         }

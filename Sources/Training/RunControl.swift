@@ -29,8 +29,8 @@ public final class RunControl: @unchecked Sendable {
 /// facts land in the run directory.
 public enum TrainerEvent: Sendable {
     case log(String)
-    case stage(name: String, totalSteps: Int)
-    case metrics(stage: String, step: Int, values: [String: Double])
+    case stage(Stage, totalSteps: Int)
+    case metrics(stage: Stage, step: Int, values: [String: Double])
     case evaluation(step: Int, values: [String: Double])
     case samples(step: Int, count: Int)
     case checkpoint(step: Int, path: String)

@@ -9,6 +9,8 @@ import Model
 /// checkpoint's lines durable.
 extension RunDirectory {
     public static let metricsFile = "metrics.jsonl"
+    /// The SFT stage's journal (`SFTStage`).
+    public static let sftMetricsFile = "sft_metrics.jsonl"
     public static let evalFile = "eval.jsonl"
     public static let samplesFile = "samples.jsonl"
     public static let logFile = "log.txt"

@@ -51,6 +51,12 @@ public final class RunDirectory: @unchecked Sendable {
     }
 
     public var id: String { url.lastPathComponent }
+    public static let statusFile = "status.json"
+    public static let configFile = "config.yaml"
+    /// Held (flock) by the one process that trains the run (`RunLock`).
+    public static let lockFile = "lock"
+    public var statusURL: URL { url.appendingPathComponent(Self.statusFile) }
+    public var configURL: URL { url.appendingPathComponent(Self.configFile) }
     public var checkpointsURL: URL { url.appendingPathComponent("checkpoints") }
     public var finalURL: URL { url.appendingPathComponent("final") }
     public var sftURL: URL { url.appendingPathComponent("sft") }
@@ -69,19 +75,19 @@ public final class RunDirectory: @unchecked Sendable {
     public func writeStatus(_ status: RunStatus) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(status), to: url.appendingPathComponent("status.json"))
+        try AtomicFile.write(try encoder.encode(status), to: statusURL)
     }
 
     public func readStatus() -> RunStatus? {
-        guard let data = try? Data(contentsOf: url.appendingPathComponent("status.json")) else { return nil }
+        guard let data = try? Data(contentsOf: statusURL) else { return nil }
         return try? JSONDecoder().decode(RunStatus.self, from: data)
     }
 
     public func writeConfig(_ experiment: Experiment) throws {
-        try AtomicFile.write(Data(experiment.yaml().utf8), to: url.appendingPathComponent("config.yaml"))
+        try AtomicFile.write(Data(experiment.yaml().utf8), to: configURL)
     }
 
     public func readConfig() throws -> Experiment {
-        try Experiment(contentsOf: url.appendingPathComponent("config.yaml"))
+        try Experiment(contentsOf: configURL)
     }
 }

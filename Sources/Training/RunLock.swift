@@ -5,14 +5,13 @@ import Foundation
 /// of interleaving two writers in one directory. The kernel drops the lock when its holder dies, however it dies,
 /// so a killed run is resumable at once.
 public final class RunLock: @unchecked Sendable {
-    public static let fileName = "lock"
     private var descriptor: Int32
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
     /// Takes the run's lock, or throws `RunLockError.held` naming the process that holds it.
     public static func acquire(_ run: RunDirectory) throws -> RunLock {
-        let path = run.url.appendingPathComponent(fileName).path
+        let path = run.url.appendingPathComponent(RunDirectory.lockFile).path
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw RunLockError.unavailable(path: path, reason: String(cString: strerror(errno)))

@@ -7,6 +7,17 @@ public enum RunState: String, Sendable, Codable, CaseIterable {
     public var isActive: Bool { self == .running || self == .paused || self == .queued }
 }
 
+/// What a run is doing; the step counts of `status.json` and of checkpoints refer to it.
+public enum Stage: String, Sendable, Codable, CaseIterable {
+    /// Reading data, training the tokenizer, building the model.
+    case prepare
+    case sft
+    /// The reference model's log-probs (steps are micro-batches).
+    case reference
+    /// The preference stage, whatever its loss.
+    case dpo
+}
+
 /// `status.json`: enough for a workbench in another process to show a run and to tell a live one from one whose
 /// process died (its heartbeat stops advancing).
 public struct RunStatus: Sendable, Codable, Equatable {
@@ -15,13 +26,12 @@ public struct RunStatus: Sendable, Codable, Equatable {
     /// Seconds since 1970 of the last sign of life; refreshed at least every few seconds while running.
     public var heartbeat: Double
     public var startedAt: Double
-    /// `sft` or `dpo` (the stage the step counts refer to).
-    public var stage: String
+    public var stage: Stage
     public var step: Int
     public var totalSteps: Int
     public var message: String?
 
-    public init(state: RunState, pid: Int32, heartbeat: Double, startedAt: Double, stage: String, step: Int,
+    public init(state: RunState, pid: Int32, heartbeat: Double, startedAt: Double, stage: Stage, step: Int,
                 totalSteps: Int, message: String? = nil) {
         self.state = state
         self.pid = pid

@@ -15,7 +15,6 @@ public final class SFTStage {
         }
     }
 
-    public static let metricsFile = "sft_metrics.jsonl"
 
     let settings: SFTSettings
     let seed: UInt64
@@ -43,11 +42,11 @@ public final class SFTStage {
     /// run starts it again from its first step (it is seeded, so it repeats itself exactly) with its journal
     /// emptied, so `sft_metrics.jsonl` never holds a step twice.
     public func run() throws -> Bool {
-        try runDirectory.truncateJournals(after: -1, files: [Self.metricsFile])
+        try runDirectory.truncateJournals(after: -1, files: [RunDirectory.sftMetricsFile])
         let optimizer = Optimizer(settings: OptimizerSettings(), block: .model(model))
         var order = DataOrder(count: examples.count, seed: seed ^ 0x5F7)
         let total = settings.maxSteps
-        emit(.stage(name: "sft", totalSteps: total))
+        emit(.stage(.sft, totalSteps: total))
         for step in 1...max(1, total) where total > 0 {
             if control.stopRequested { return false }
             let started = Date()
@@ -69,8 +68,8 @@ public final class SFTStage {
                 "step": Double(step), "loss": loss, "grad_norm": norm, "learning_rate": rate,
                 "tokens_per_s": count / Date().timeIntervalSince(started), "time": Date().timeIntervalSince1970,
             ]
-            try runDirectory.append(values, to: Self.metricsFile)
-            emit(.metrics(stage: "sft", step: step, values: values))
+            try runDirectory.append(values, to: RunDirectory.sftMetricsFile)
+            emit(.metrics(stage: .sft, step: step, values: values))
             try onProgress(step)
         }
         return true

@@ -16,7 +16,7 @@ final class StatusReporter: @unchecked Sendable {
 
     init(run: RunDirectory, startedAt: Double) {
         self.run = run
-        current = RunStatus(state: .queued, pid: getpid(), heartbeat: startedAt, startedAt: startedAt, stage: "prepare",
+        current = RunStatus(state: .queued, pid: getpid(), heartbeat: startedAt, startedAt: startedAt, stage: .prepare,
                             step: 0, totalSteps: 0)
     }
 
@@ -24,7 +24,7 @@ final class StatusReporter: @unchecked Sendable {
     var position: RunStatus { lock.withLock { current } }
 
     /// Records a new position; writes it when `force` or when the last write is a second old.
-    func report(_ state: RunState, stage: String, step: Int, total: Int, force: Bool = false) throws {
+    func report(_ state: RunState, stage: Stage, step: Int, total: Int, force: Bool = false) throws {
         try lock.withLock {
             guard !finished else { return }
             current.state = state

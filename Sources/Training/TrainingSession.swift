@@ -1,3 +1,4 @@
+import Determinism
 import Foundation
 import Model
 import Preference
@@ -34,7 +35,7 @@ public final class TrainingSession {
         let lock = try RunLock.acquire(run)
         try run.writeConfig(experiment)
         let session = TrainingSession(experiment: experiment, run: run, lock: lock, control: control, emit: emit)
-        try session.status.report(.queued, stage: "prepare", step: 0, total: 0, force: true)
+        try session.status.report(.queued, stage: .prepare, step: 0, total: 0, force: true)
         return session
     }
 
@@ -45,7 +46,7 @@ public final class TrainingSession {
         _ url: URL, force: Bool = false, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void
     ) throws -> TrainingSession {
         let run = RunDirectory(url: url)
-        guard FileManager.default.fileExists(atPath: url.appendingPathComponent("config.yaml").path) else {
+        guard FileManager.default.fileExists(atPath: url.appendingPathComponent(RunDirectory.configFile).path) else {
             throw TrainingError("\(url.path) is not a run directory (it has no config.yaml)")
         }
         let lock = try RunLock.acquire(run)
@@ -87,7 +88,7 @@ public final class TrainingSession {
     }
 
     private func stages() throws -> RunState {
-        try status.report(.running, stage: "prepare", step: 0, total: 0, force: true)
+        try status.report(.running, stage: .prepare, step: 0, total: 0, force: true)
         try TrainingData.checkFiles(experiment)
         let tokenizer = try resolveTokenizer()
         FaultPoint.prepare.reached()
@@ -122,13 +123,13 @@ public final class TrainingSession {
             if count > 0 { self.emit(.samples(step: step, count: count)) }
         }
         let total = stage.totalSteps
-        stage.onProgress = { state, step in try self.status.report(state, stage: "dpo", step: step, total: total) }
+        stage.onProgress = { state, step in try self.status.report(state, stage: .dpo, step: step, total: total) }
         let start = try stage.resume()
-        try status.report(.running, stage: "dpo", step: start, total: total, force: true)
+        try status.report(.running, stage: .dpo, step: start, total: total, force: true)
         say("dpo: \(experiment.loss.lossTypes.map(\.rawValue).joined(separator: "+")), β \(experiment.loss.beta), "
             + "learning rate \(experiment.learningRate), \(stage.totalSteps) steps" + (start > 0 ? ", resuming after step \(start)" : ""))
         let state = try stage.run(after: start)
-        try status.report(.running, stage: "dpo", step: stage.lastStep, total: total)
+        try status.report(.running, stage: .dpo, step: stage.lastStep, total: total)
         guard state == .finished else {
             say("stopped after a checkpoint; resume with: dpo train --resume \(run.url.path)")
             return state
@@ -167,9 +168,9 @@ public final class TrainingSession {
         let stage = SFTStage(settings: experiment.sft, seed: experiment.seed, model: model, examples: examples, run: run,
                              control: control, emit: emit)
         let total = experiment.sft.maxSteps
-        try status.report(.running, stage: "sft", step: 0, total: total, force: true)
+        try status.report(.running, stage: .sft, step: 0, total: total, force: true)
         stage.onProgress = { step in
-            try self.status.report(.running, stage: "sft", step: step, total: total)
+            try self.status.report(.running, stage: .sft, step: step, total: total)
             FaultPoint.sft.reached(step)
         }
         guard try stage.run() else {
@@ -229,12 +230,12 @@ public final class TrainingSession {
         let cache = ReferenceLogProbs.cacheURL(outputDir: URL(fileURLWithPath: experiment.outputDir), key: key)
         var reference = ReferenceLogProbs.load(from: cache, key: key) ?? ReferenceLogProbs(key: key, train: [:], eval: [])
         let started = Date()
-        try status.report(.running, stage: "reference", step: 0, total: stage.microBatchCount, force: true)
+        try status.report(.running, stage: .reference, step: 0, total: stage.microBatchCount, force: true)
         let computed = try reference.complete(
             model: model, train: data.train, batches: stage.microBatchCount, batch: stage.microBatch, eval: data.eval,
             evalBatchSize: experiment.evalBatchSize, shouldStop: { control.stopRequested },
             progress: { done, total in
-                try? self.status.report(.running, stage: "reference", step: done, total: total)
+                try? self.status.report(.running, stage: .reference, step: done, total: total)
                 FaultPoint.reference.reached(done)
             })
         guard reference.isComplete(needed: needed, evalCount: data.eval.count) else {

@@ -57,7 +57,7 @@ public struct RunsScreenState: Sendable, Equatable {
     public var cursor = 0
     public var scroll = 0
     /// Paths of runs overlaid on the Charts screen.
-    public var selected: [String] = []
+    public var selected: [RunID] = []
     public init() {}
 }
 
@@ -120,7 +120,7 @@ public struct AppState: Sendable, Equatable {
 
     /// The runs the Charts and Samples screens show: the selected ones, else the one under the Runs cursor.
     public var chartRuns: [RunInfo] {
-        let selected = runsScreen.selected.compactMap { path in runs.first { $0.path == path } }
+        let selected = runsScreen.selected.compactMap { id in runs.first { $0.id == id } }
         if !selected.isEmpty { return selected }
         return cursorRun.map { [$0] } ?? []
     }

@@ -58,11 +58,29 @@ public struct SampleRecord: Sendable, Equatable {
     }
 }
 
+/// Who a run of the list is: its directory, or a job of this workbench that has not created one yet.
+public enum RunID: Hashable, Sendable, CustomStringConvertible {
+    case directory(String)
+    case queued(job: Int)
+
+    /// The run directory's path; nil while queued.
+    public var path: String? {
+        if case .directory(let path) = self { return path }
+        return nil
+    }
+
+    public var description: String {
+        switch self {
+        case .directory(let path): path
+        case .queued(let job): "queued job \(job)"
+        }
+    }
+}
+
 /// A run as the workbench shows it: its directory's files as last read, plus what its trainer reported when it
 /// trains in this process.
 public struct RunInfo: Sendable, Equatable {
-    /// The directory path (the identity of a run), or `queued:N` for a queued run not created yet.
-    public var path: String
+    public var id: RunID
     /// The directory name, or the queued run's name.
     public var name: String
     public var status: RunStatus?
@@ -86,10 +104,13 @@ public struct RunInfo: Sendable, Equatable {
     /// The last lines of `log.txt` (read for the run under the cursor).
     public var log: [String] = []
 
-    public init(path: String, name: String) {
-        self.path = path
+    public init(id: RunID, name: String) {
+        self.id = id
         self.name = name
     }
+
+    /// The run directory's path; nil while queued.
+    public var path: String? { id.path }
 
     /// The state word the Runs screen shows.
     public var stateLabel: String {
@@ -114,7 +135,7 @@ public struct RunInfo: Sendable, Equatable {
     /// Seconds left, from the pace so far of the current stage.
     public func eta(now: Double) -> Double? {
         guard let status, status.state == .running, status.step > 0, status.totalSteps >= status.step else { return nil }
-        let table = status.stage == "sft" ? sft : metrics
+        let table = status.stage == .sft ? sft : metrics
         let times = table.times.filter(\.isFinite)
         let perStep: Double
         if times.count >= 2, let first = times.first, let last = times.last, table.count >= 2 {

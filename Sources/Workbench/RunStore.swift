@@ -25,12 +25,12 @@ public final class RunStore {
         var seen: Set<String> = []
         for name in names where !name.hasPrefix(".") {
             let url = root.appendingPathComponent(name)
-            guard FileManager.default.fileExists(atPath: url.appendingPathComponent("status.json").path)
-                    || FileManager.default.fileExists(atPath: url.appendingPathComponent("config.yaml").path) else { continue }
+            guard FileManager.default.fileExists(atPath: url.appendingPathComponent(RunDirectory.statusFile).path)
+                    || FileManager.default.fileExists(atPath: url.appendingPathComponent(RunDirectory.configFile).path) else { continue }
             seen.insert(url.path)
             if followers[url.path] == nil {
                 followers[url.path] = RunFollower(url: url)
-                runs[url.path] = RunInfo(path: url.path, name: name)
+                runs[url.path] = RunInfo(id: .directory(url.path), name: name)
                 changed = true
             }
             var run = runs[url.path]!
@@ -54,7 +54,7 @@ public final class RunStore {
         ownPaths.insert(url.path)
         if followers[url.path] == nil {
             followers[url.path] = RunFollower(url: url)
-            runs[url.path] = RunInfo(path: url.path, name: url.lastPathComponent)
+            runs[url.path] = RunInfo(id: .directory(url.path), name: url.lastPathComponent)
         }
         var run = runs[url.path]!
         run.ownedHere = true
@@ -66,7 +66,7 @@ public final class RunStore {
     /// before the files are next read.
     public func apply(_ event: TrainerEvent, to path: String, now: Double) {
         guard var run = runs[path] else { return }
-        var status = run.status ?? RunStatus(state: .running, pid: getpid(), heartbeat: now, startedAt: now, stage: "prepare",
+        var status = run.status ?? RunStatus(state: .running, pid: getpid(), heartbeat: now, startedAt: now, stage: .prepare,
                                              step: 0, totalSteps: 0)
         switch event {
         case .stage(let name, let total):
@@ -76,7 +76,7 @@ public final class RunStore {
             status.startedAt = now
             status.state = .running
         case .metrics(let stage, let step, let values):
-            if stage == "sft" { run.sft.append(values) } else { run.metrics.append(values) }
+            if stage == .sft { run.sft.append(values) } else { run.metrics.append(values) }
             status.stage = stage
             status.step = step
             if status.state == .queued { status.state = .running }
@@ -131,7 +131,7 @@ struct RunFollower {
     /// Reads what changed into `run`; returns whether anything did.
     mutating func update(_ run: inout RunInfo, now: Double, own: Bool, focus: Bool, heartbeatTimeout: Double) -> Bool {
         var changed = false
-        let statusURL = url.appendingPathComponent("status.json")
+        let statusURL = url.appendingPathComponent(RunDirectory.statusFile)
         let modified = Self.modificationTime(statusURL)
         let statusChanged = modified != statusModified
         if statusChanged {
@@ -158,7 +158,7 @@ struct RunFollower {
         if !settled {
             journalsRead = true
             changed = Self.follow(&metrics, url.appendingPathComponent(RunDirectory.metricsFile), into: &run.metrics) || changed
-            changed = Self.follow(&sft, url.appendingPathComponent(SFTStage.metricsFile), into: &run.sft) || changed
+            changed = Self.follow(&sft, url.appendingPathComponent(RunDirectory.sftMetricsFile), into: &run.sft) || changed
             changed = Self.follow(&eval, url.appendingPathComponent(RunDirectory.evalFile), into: &run.eval) || changed
             let (objects, reset) = samples.readObjects(url.appendingPathComponent(RunDirectory.samplesFile))
             if reset { run.samples = [] }

@@ -37,7 +37,7 @@ enum RunsView {
     static func stepText(_ run: RunInfo) -> String {
         guard let status = run.status, status.totalSteps > 0 else { return run.pending ? "" : "–" }
         // status.json is written about once a second; the journals may already be further.
-        let logged = (status.stage == "sft" ? run.sft.lastStep : run.metrics.lastStep).map { Int($0) } ?? 0
+        let logged = (status.stage == .sft ? run.sft.lastStep : run.metrics.lastStep).map { Int($0) } ?? 0
         return "\(min(status.totalSteps, max(status.step, logged)))/\(status.totalSteps)"
     }
 
@@ -61,15 +61,15 @@ enum RunsView {
             let index = state.runsScreen.scroll + row
             guard index < state.runs.count else { break }
             let run = state.runs[index]
-            let selectionIndex = selected.firstIndex(of: run.path)
+            let selectionIndex = selected.firstIndex(of: run.id)
             let mark = selectionIndex.map { _ in glyphs.selected } ?? " "
             let markStyle = selectionIndex.map { Style(Theme.series($0), .bold) } ?? .plain
             let number = { (value: Double?) in value.map { LineChart.number($0, width: 7) } ?? "" }
             let accuracy = run.metrics.last("rewards/accuracies").map { String(format: "%.2f", $0) } ?? ""
-            let loss = (run.status?.stage == "sft" ? run.sft.last("loss") : run.metrics.last("loss")) ?? run.metrics.last("loss")
+            let loss = (run.status?.stage == .sft ? run.sft.last("loss") : run.metrics.last("loss")) ?? run.metrics.last("loss")
             let cells: [(String, Style)] = [
                 (mark, markStyle), (run.name, run.ownedHere ? .bold : .plain), (run.stateLabel, Theme.state(run.stateLabel)),
-                (run.status?.stage ?? "", .dim), (stepText(run), .plain), (clock(run.eta(now: state.now)), .dim),
+                (run.status?.stage.rawValue ?? "", .dim), (stepText(run), .plain), (clock(run.eta(now: state.now)), .dim),
                 (number(loss), .plain), (accuracy, .plain), (number(run.beta), .dim), (number(run.learningRate), .dim),
                 (number(run.labelSmoothing), .dim),
             ]
@@ -104,7 +104,7 @@ enum RunsView {
                 lines.append((String(format: "last evaluation: loss %.4f, accuracy %.3f, margin %.3f", loss, accuracy,
                                      run.eval.last("eval_rewards/margins") ?? .nan), .plain))
             }
-            lines.append((run.path, .dim))
+            lines.append((run.id.description, .dim))
         }
         var y = inside.y
         for (text, style) in lines where y < inside.maxY {

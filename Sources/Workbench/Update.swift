@@ -11,8 +11,8 @@ public enum Effect: Sendable, Equatable {
     case stopAllAndQuit
     /// Queue runs, in order.
     case start([Experiment])
-    case pause(path: String, Bool)
-    case stop(path: String)
+    case pause(RunID, Bool)
+    case stop(RunID)
     case resume(path: String)
     case save(Experiment, path: String)
     /// Load the Config screen's experiment from a file.
@@ -182,10 +182,10 @@ public enum Update {
             }
         case .toggleSelection:
             guard let run = state.cursorRun, !run.pending else { break }
-            if let index = state.runsScreen.selected.firstIndex(of: run.path) {
+            if let index = state.runsScreen.selected.firstIndex(of: run.id) {
                 state.runsScreen.selected.remove(at: index)
             } else {
-                state.runsScreen.selected.append(run.path)
+                state.runsScreen.selected.append(run.id)
             }
             move(.down, &state, body: body)
         case .pauseResume:
@@ -196,7 +196,7 @@ public enum Update {
             }
             let pause = !(run.pauseRequested || run.status?.state == .paused)
             state.say(pause ? "pausing \(run.name) after its current step" : "resuming \(run.name)")
-            return [.pause(path: run.path, pause)]
+            return [.pause(run.id, pause)]
         case .stopRun:
             guard let run = state.cursorRun else { break }
             guard run.isActive, !run.lost else {
@@ -204,16 +204,16 @@ public enum Update {
                 break
             }
             state.say(run.pending ? "removed \(run.name) from the queue" : "stopping \(run.name) at a checkpoint")
-            return [.stop(path: run.path)]
+            return [.stop(run.id)]
         case .resumeRun:
             guard let run = state.cursorRun else { break }
-            if run.ownedHere, run.status?.state == .paused || run.pauseRequested { return [.pause(path: run.path, false)] }
-            guard let status = run.status, status.state == .stopped || status.state == .failed || run.lost else {
+            if run.ownedHere, run.status?.state == .paused || run.pauseRequested { return [.pause(run.id, false)] }
+            guard let path = run.path, let status = run.status, status.state == .stopped || status.state == .failed || run.lost else {
                 state.say("r resumes a stopped, failed or lost run; \(run.name) is \(run.stateLabel)", error: true)
                 break
             }
             state.say("resuming \(run.name) from its last checkpoint")
-            return [.resume(path: run.path)]
+            return [.resume(path: path)]
         case .openCharts: state.screen = .charts
         case .zoom: state.charts.zoomed.toggle()
         case .smoothMore, .smoothLess:
@@ -428,7 +428,7 @@ public enum Update {
         state.runsScreen.cursor = max(0, min(state.runsScreen.cursor, state.runs.count - 1))
         state.runsScreen.scroll = Widgets.fitScroll(cursor: state.runsScreen.cursor, scroll: state.runsScreen.scroll,
                                                     visible: RunsView.visibleRows(body), total: state.runs.count)
-        state.runsScreen.selected.removeAll { path in !state.runs.contains { $0.path == path } }
+        state.runsScreen.selected.removeAll { id in !state.runs.contains { $0.id == id } }
         let samples = SamplesView.current(state)?.samples.count ?? 0
         state.samples.cursor = max(0, min(state.samples.cursor, samples - 1))
         state.samples.scroll = Widgets.fitScroll(cursor: state.samples.cursor, scroll: state.samples.scroll,

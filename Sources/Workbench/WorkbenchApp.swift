@@ -136,26 +136,27 @@ public final class WorkbenchApp {
             stopAll()
             state.mode = .stopping
         case .start(let experiments):
-            var firstPending: String?
+            var firstPending: RunID?
             for experiment in experiments {
-                let id = launcher.enqueue(.new(experiment), name: experiment.defaultRunName)
-                firstPending = firstPending ?? "queued:\(id)"
+                let job = launcher.enqueue(.new(experiment), name: experiment.defaultRunName)
+                firstPending = firstPending ?? .queued(job: job)
             }
             refreshRuns()
-            if let firstPending, let index = state.runs.firstIndex(where: { $0.path == firstPending }) {
+            if let firstPending, let index = state.runs.firstIndex(where: { $0.id == firstPending }) {
                 state.runsScreen.cursor = index
                 state.runsScreen.selected = []
             }
             launcher.schedule()
-        case .pause(let path, let pause):
-            guard let job = launcher.job(path: path) else { break }
+        case .pause(let id, let pause):
+            guard let path = id.path, let job = launcher.job(path: path) else { break }
             job.control.setPaused(pause)
             store.mark(path, pauseRequested: pause)
             refreshRuns()
-        case .stop(let path):
-            if path.hasPrefix("queued:"), let id = Int(path.dropFirst("queued:".count)) {
-                launcher.cancel(id: id)
-            } else if let job = launcher.job(path: path), job.phase == .running {
+        case .stop(.queued(let job)):
+            launcher.cancel(id: job)
+            refreshRuns()
+        case .stop(.directory(let path)):
+            if let job = launcher.job(path: path), job.phase == .running {
                 job.control.requestStop()
                 job.control.setPaused(false)
                 store.mark(path, stopping: true)
@@ -175,9 +176,9 @@ public final class WorkbenchApp {
                 state.say("\(run.name) is still training in process \(pid)", error: true)
                 break
             }
-            let id = launcher.enqueue(.resume(URL(fileURLWithPath: path)), name: URL(fileURLWithPath: path).lastPathComponent)
+            let job = launcher.enqueue(.resume(URL(fileURLWithPath: path)), name: URL(fileURLWithPath: path).lastPathComponent)
             refreshRuns()
-            if let index = state.runs.firstIndex(where: { $0.path == "queued:\(id)" }) { state.runsScreen.cursor = index }
+            if let index = state.runs.firstIndex(where: { $0.id == .queued(job: job) }) { state.runsScreen.cursor = index }
             launcher.schedule()
         case .save(let experiment, let path):
             do {
@@ -236,10 +237,10 @@ public final class WorkbenchApp {
             store.apply(trainerEvent, to: path, now: now)
             if case .log(let line) = trainerEvent, line.hasPrefix("failed") { state.say(line, error: true) }
         case .jobStarted(let id, let path):
-            let followCursor = state.cursorRun?.path == "queued:\(id)"
+            let followCursor = state.cursorRun?.id == .queued(job: id)
             store.adopt(path, now: now)
             refreshRuns()
-            if followCursor, let index = state.runs.firstIndex(where: { $0.path == path }) { state.runsScreen.cursor = index }
+            if followCursor, let index = state.runs.firstIndex(where: { $0.id == .directory(path) }) { state.runsScreen.cursor = index }
         case .jobEnded(let id, let runState):
             guard let path = launcher.job(id: id)?.path else { break }
             store.release(path)
@@ -266,9 +267,9 @@ public final class WorkbenchApp {
 
     /// Rebuilds the run list: queued jobs first, then runs newest first; the cursor stays on its run.
     private func refreshRuns() {
-        let cursorPath = state.cursorRun?.path
+        let cursor = state.cursorRun?.id
         let pending = launcher.pending.map { job -> RunInfo in
-            var run = RunInfo(path: "queued:\(job.id)", name: job.name)
+            var run = RunInfo(id: .queued(job: job.id), name: job.name)
             run.pending = true
             run.ownedHere = true
             if case .new(let experiment) = job.work { experiment.apply(to: &run) }
@@ -279,11 +280,11 @@ public final class WorkbenchApp {
             return stampA != stampB ? stampA > stampB : a.name > b.name
         }.map { run -> RunInfo in
             var run = run
-            run.ownedHere = store.ownPaths.contains(run.path)
+            run.ownedHere = run.path.map(store.ownPaths.contains) ?? false
             return run
         }
         state.runs = pending + runs
-        if let cursorPath, let index = state.runs.firstIndex(where: { $0.path == cursorPath }) { state.runsScreen.cursor = index }
+        if let cursor, let index = state.runs.firstIndex(where: { $0.id == cursor }) { state.runsScreen.cursor = index }
     }
 
     /// The `yyyyMMdd-HHmmss` a run directory's name ends with (before an optional `-N`), as a sortable string.
@@ -313,16 +314,10 @@ extension Update {
 final class SignalWatch: @unchecked Sendable {
     private let lock = NSLock()
     private var received: [Int32] = []
-    private var sources: [DispatchSourceSignal] = []
+    private var handler: SignalHandler?
 
     init(_ signals: [Int32]) {
-        for number in signals {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.lock.withLock { self?.received.append(number) } }
-            source.resume()
-            sources.append(source)
-        }
+        handler = SignalHandler(signals) { [weak self] number in self?.lock.withLock { self?.received.append(number) } }
     }
 
     func take() -> [Int32] {

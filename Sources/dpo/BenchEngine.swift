@@ -1,4 +1,5 @@
 import ArgumentParser
+import Determinism
 import Foundation
 import Kernels
 import Model

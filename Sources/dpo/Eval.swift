@@ -25,8 +25,7 @@ struct Eval: ParsableCommand {
     @Option(help: "LoRA adapters in PEFT layout (adapter_config.json, adapter_model.safetensors) to apply to the model.")
     var adapter: String?
 
-    @Option(name: .customLong("set"), help: "Override an experiment key (beta, loss_type, max_length, …), repeatable.")
-    var overrides: [String] = []
+    @OptionGroup var overrides: ExperimentOverrides
 
     @Option(help: "Pairs per forward pass.") var batchSize = 8
 
@@ -34,15 +33,14 @@ struct Eval: ParsableCommand {
         let location = try ModelLocation(model)
         let policyModel = try location.loadModel()
         let context = policyModel.config.maxPositions
-        var experiment = try location.run?.readConfig() ?? Experiment()
-        let given = Set(overrides.map { String($0.prefix { $0 != "=" }) })
+        var base = try location.run?.readConfig() ?? Experiment()
         if location.run == nil {
             // A bare model's limit is its own context, with no separate prompt limit (TRL ≥ 1.x); a run keeps its config's.
-            experiment.maxLength = context
-            experiment.maxPromptLength = 1
+            base.maxLength = context
+            base.maxPromptLength = 1
         }
-        try experiment.apply(overrides: overrides)
-        if location.run == nil, !given.contains("max_prompt_length") { experiment.maxPromptLength = experiment.maxLength - 1 }
+        var experiment = try overrides.experiment(file: nil, base: base)
+        if location.run == nil, !overrides.keys.contains("max_prompt_length") { experiment.maxPromptLength = experiment.maxLength - 1 }
         let tokenizer = try location.loadTokenizer()
         let settings = DatasetSettings(truncation: TruncationSettings(
             maxLength: experiment.maxLength, maxPromptLength: experiment.maxPromptLength,

@@ -38,7 +38,7 @@ final class ProgressPrinter: @unchecked Sendable {
         }
     }
 
-    private func progress(stage: String, step: Int, values: [String: Double]) {
+    private func progress(stage: Stage, step: Int, values: [String: Double]) {
         lock.withLock {
             let elapsed = Date().timeIntervalSince(stageStarted)
             let eta = step > 0 ? elapsed / Double(step) * Double(max(0, total - step)) : 0

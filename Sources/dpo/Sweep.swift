@@ -11,15 +11,13 @@ struct Sweep: ParsableCommand {
     @Argument(help: "Experiment file with a sweep: map, e.g. experiments/beta-sweep.yaml.")
     var experiment: String
 
-    @Option(name: .customLong("set"), help: "Override a key in every run, e.g. --set max_steps=50 (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var overrides: ExperimentOverrides
 
     func run() throws {
-        var base = try Experiment(contentsOf: URL(fileURLWithPath: experiment))
-        try base.apply(overrides: overrides)
+        let base = try overrides.experiment(file: experiment)
         let runs = try base.sweepRuns()
         let control = RunControl()
-        let signals = SignalStop(control: control)
+        let signals = SignalHandler.stopping(control)
         defer { withExtendedLifetime(signals) {} }
         let progress = ProgressPrinter()
         progress.line("sweep: \(runs.count) runs over \(base.sweep.map { "\($0.key) \($0.values)" }.joined(separator: " × "))")

@@ -37,15 +37,13 @@ struct TUI: ParsableCommand {
     @Argument(help: "An experiment file, or a folder of runs to follow (new runs then go there too).")
     var target: String?
 
-    @Option(name: .customLong("set"), help: "Override an experiment key, e.g. --set beta=0.2 (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var overrides: ExperimentOverrides
 
     @Option(help: "Runs of this workbench that train at the same time.") var jobs = 1
 
     @OptionGroup var display: DisplayOptions
 
     func run() throws {
-        var experiment = Experiment()
         var file: String?
         var runsDirectory: String?
         var isDirectory: ObjCBool = false
@@ -56,18 +54,7 @@ struct TUI: ParsableCommand {
         } else if FileManager.default.fileExists(atPath: "experiments/demo.yaml") {
             file = "experiments/demo.yaml"
         }
-        if let file {
-            do {
-                experiment = try Experiment(contentsOf: URL(fileURLWithPath: file))
-            } catch {
-                throw ValidationError("\(error)")
-            }
-        }
-        do {
-            try experiment.apply(overrides: overrides)
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        var experiment = try overrides.experiment(file: file)
         if let runsDirectory { experiment.outputDir = runsDirectory }
         var options = WorkbenchOptions(experiment: experiment, experimentFile: file)
         options.runsDirectory = runsDirectory

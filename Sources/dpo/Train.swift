@@ -11,8 +11,7 @@ struct Train: ParsableCommand {
     @Argument(help: "Experiment file (YAML with TRL's key names), e.g. experiments/demo.yaml.")
     var experiment: String?
 
-    @Option(name: .customLong("set"), help: "Override a key, e.g. --set beta=0.2 (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var overrides: ExperimentOverrides
 
     @Option(help: "Resume a stopped run directory from its newest checkpoint.")
     var resume: String?
@@ -29,16 +28,15 @@ struct Train: ParsableCommand {
 
     func run() throws {
         let control = RunControl()
-        let signals = SignalStop(control: control)
+        let signals = SignalHandler.stopping(control)
         defer { withExtendedLifetime(signals) {} }
         let progress = ProgressPrinter()
         let session: TrainingSession
         if let resume {
-            guard overrides.isEmpty else { throw ValidationError("--set does not apply to a resumed run: it keeps its config.yaml") }
+            guard overrides.values.isEmpty else { throw ValidationError("--set does not apply to a resumed run: it keeps its config.yaml") }
             session = try TrainingSession.reopen(URL(fileURLWithPath: resume), force: force, control: control, emit: progress.handle)
         } else {
-            var loaded = try Experiment(contentsOf: URL(fileURLWithPath: experiment!))
-            try loaded.apply(overrides: overrides)
+            let loaded = try overrides.experiment(file: experiment)
             session = try TrainingSession.create(loaded, control: control, emit: progress.handle)
         }
         progress.line("run: \(session.run.url.path)")
@@ -46,21 +44,6 @@ struct Train: ParsableCommand {
         case .finished: return
         case .stopped: throw ExitCode(3)
         default: throw ExitCode.failure
-        }
-    }
-}
-
-/// Turns SIGINT, SIGTERM and SIGHUP into a stop request, handled between steps, instead of killing the process.
-final class SignalStop {
-    private var sources: [DispatchSourceSignal] = []
-
-    init(control: RunControl) {
-        for number in [SIGINT, SIGTERM, SIGHUP] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { control.requestStop() }
-            source.resume()
-            sources.append(source)
         }
     }
 }

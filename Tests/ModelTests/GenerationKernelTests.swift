@@ -1,3 +1,4 @@
+import Determinism
 import Kernels
 import XCTest
 

@@ -1,3 +1,4 @@
+import Determinism
 import Foundation
 
 /// The seed of a randomized test: `DPO_TEST_SEED` when set (to replay a failure), otherwise a fixed default (by
@@ -11,7 +12,6 @@ public func testSeed(_ test: String, default fallback: UInt64? = nil) -> UInt64 
 
 /// FNV-1a of the name, folded to 32 bits so the printed seed is short.
 private func nameHash(_ name: String) -> UInt64 {
-    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-    for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    let hash = StableHash.of(name)
     return (hash ^ (hash >> 32)) & 0xFFFF_FFFF
 }

@@ -1,3 +1,4 @@
+import Determinism
 import Foundation
 import Kernels
 import TestSupport
@@ -32,7 +33,7 @@ final class FaultInjectionTests: XCTestCase {
         """
 
     /// Journals whose lines must match, and the keys that measure time rather than training.
-    static let journals = [SFTStage.metricsFile, RunDirectory.metricsFile, RunDirectory.evalFile, RunDirectory.samplesFile]
+    static let journals = [RunDirectory.sftMetricsFile, RunDirectory.metricsFile, RunDirectory.evalFile, RunDirectory.samplesFile]
     static let timings: Set<String> = ["time", "tokens_per_s", "pairs_per_s"]
 
     /// A run of `experiment` in its own output folder (so no run shares another's SFT or reference cache).
@@ -84,14 +85,14 @@ final class FaultInjectionTests: XCTestCase {
         let whole = try train("whole")
         XCTAssertEqual(whole.status, 0)
         let expected = try contents(try XCTUnwrap(whole.run))
-        XCTAssertEqual(expected[SFTStage.metricsFile]?.count, 4)
+        XCTAssertEqual(expected[RunDirectory.sftMetricsFile]?.count, 4)
         XCTAssertEqual(expected[RunDirectory.metricsFile]?.count, 20)
         XCTAssertEqual(expected[RunDirectory.evalFile]?.count, 4, "evaluations at steps 6, 12, 18 and 20")
 
         // (fault, the stage status.json must name after the kill)
-        let faults: [(String, String)] = [
-            ("prepare:0", "prepare"), ("sft:2", "sft"), ("sft:4", "sft"), ("reference:1", "reference"),
-            ("step:3", "dpo"), ("eval:6", "dpo"), ("checkpoint:8", "dpo"), ("step:10", "dpo"), ("final:20", "dpo"),
+        let faults: [(String, Stage)] = [
+            ("prepare:0", .prepare), ("sft:2", .sft), ("sft:4", .sft), ("reference:1", .reference),
+            ("step:3", .dpo), ("eval:6", .dpo), ("checkpoint:8", .dpo), ("step:10", .dpo), ("final:20", .dpo),
         ]
         for (fault, stage) in faults {
             let killed = try train(fault.replacingOccurrences(of: ":", with: "-"), fault: fault)

@@ -1,3 +1,4 @@
+import Determinism
 import TestSupport
 import XCTest
 
@@ -30,8 +31,8 @@ final class LossGradientTests: XCTestCase {
     }
 
     func testEveryPairedLossGradientMatchesCentralDifferences() throws {
-        let seed = LossTestRandom.seed(#function, fallback: 0x5EED_D907)
-        var random = LossTestRandom(seed: seed)
+        let seed = testSeed(#function, default: 0x5EED_D907)
+        var random = SplitMix64(seed: seed)
         for var settings in configurations {
             try settings.validate()
             var worst = 0.0
@@ -62,8 +63,8 @@ final class LossGradientTests: XCTestCase {
     }
 
     func testKTOGradientMatchesCentralDifferences() {
-        let seed = LossTestRandom.seed(#function, fallback: 0x0C70_5EED)
-        var random = LossTestRandom(seed: seed)
+        let seed = testSeed(#function, default: 0x0C70_5EED)
+        var random = SplitMix64(seed: seed)
         var worst = 0.0
         for _ in 0..<30 {
             let settings = LossSettings(
@@ -102,7 +103,7 @@ final class LossGradientTests: XCTestCase {
 
     /// Completions of 1–20 tokens with per-token log-probs in [−3, −0.05] (so ORPO's odds are finite), and
     /// reference log-probs within ±4 of the policy's: margins |βΔ| up to a few units, around every loss's bend.
-    private func randomPair(_ random: inout LossTestRandom) -> PairLogProbs {
+    private func randomPair(_ random: inout SplitMix64) -> PairLogProbs {
         let chosenTokens = Int.random(in: 1...20, using: &random)
         let rejectedTokens = Int.random(in: 1...20, using: &random)
         let policyChosen = -Double.random(in: 0.05...3, using: &random) * Double(chosenTokens)
@@ -114,7 +115,7 @@ final class LossGradientTests: XCTestCase {
             chosenTokens: chosenTokens, rejectedTokens: rejectedTokens)
     }
 
-    private func randomExample(_ random: inout LossTestRandom) -> UnpairedLogProbs {
+    private func randomExample(_ random: inout SplitMix64) -> UnpairedLogProbs {
         let tokens = Int.random(in: 1...20, using: &random)
         let policy = -Double.random(in: 0.05...3, using: &random) * Double(tokens)
         return UnpairedLogProbs(

@@ -1,3 +1,4 @@
+import Determinism
 import Foundation
 import TestSupport
 import XCTest
@@ -18,22 +19,6 @@ func assertLossClose(
         difference <= tolerance,
         "\(what()): got \(actual), expected \(expected) (difference \(difference) > \(tolerance))",
         file: file, line: line)
-}
-
-/// SplitMix64 (Steele et al. 2014): a small seeded generator so randomized loss tests repeat exactly.
-struct LossTestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// The seed for this run: `DPO_TEST_SEED` from the environment to replay a failure, else `fallback`.
-    static func seed(_ test: String, fallback: UInt64) -> UInt64 { testSeed(test, default: fallback) }
 }
 
 /// The pair LOSSES.md works through: πc = −10, πr = −12, rc = rr = −11 (Δ = 2), with 4 and 5 tokens.

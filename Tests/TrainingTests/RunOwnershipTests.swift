@@ -44,7 +44,7 @@ final class RunOwnershipTests: XCTestCase {
     private func waitForTraining(_ process: Process) throws -> RunDirectory {
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, process.isRunning {
-            if let run = runs().first, let status = run.readStatus(), status.stage == "dpo", status.step > 0 { return run }
+            if let run = runs().first, let status = run.readStatus(), status.stage == .dpo, status.step > 0 { return run }
             Thread.sleep(forTimeInterval: 0.05)
         }
         throw TestSupportError("the run never reached a DPO step")

@@ -76,7 +76,7 @@ final class TrainingRunTests: XCTestCase {
 
         let control = RunControl()
         let interrupted = try TrainingSession.create(try tinyExperiment(["run_name=parts"]), control: control, emit: { event in
-            if case .metrics(let stage, let step, _) = event, stage == "dpo", step == 5 { control.requestStop() }
+            if case .metrics(let stage, let step, _) = event, stage == .dpo, step == 5 { control.requestStop() }
         })
         XCTAssertEqual(interrupted.execute(), .stopped)
         XCTAssertEqual(interrupted.run.readStatus()?.state, .stopped)

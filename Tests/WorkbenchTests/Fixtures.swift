@@ -41,7 +41,7 @@ enum Fixtures {
 
     /// A run with `steps` logged DPO steps: loss falling from ln 2, accuracy rising, margins growing.
     static func run(name: String, beta: Double, learningRate: Double, steps: Int, total: Int, state: RunState, seed: UInt64) -> RunInfo {
-        var run = RunInfo(path: "/runs/\(name)", name: name)
+        var run = RunInfo(id: .directory("/runs/\(name)"), name: name)
         var noise = Noise(state: seed)
         run.beta = beta
         run.learningRate = learningRate
@@ -74,7 +74,7 @@ enum Fixtures {
         for step in 1...30 {
             run.sft.append(["step": Double(step), "time": now - 300 + Double(step), "loss": 6 * exp(-Double(step) / 10) + 1.5])
         }
-        run.status = RunStatus(state: state, pid: 4242, heartbeat: now - 2, startedAt: now - 200, stage: "dpo", step: steps,
+        run.status = RunStatus(state: state, pid: 4242, heartbeat: now - 2, startedAt: now - 200, stage: .dpo, step: steps,
                                totalSteps: total, message: state == .failed ? "non-finite loss at step \(steps)" : nil)
         run.log = ["dpo: sigmoid, β \(beta), learning rate \(learningRate), \(total) steps", "checkpoint @ step 20"]
         return run

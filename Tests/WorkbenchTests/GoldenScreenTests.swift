@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Workbench
 
@@ -17,25 +18,7 @@ final class GoldenScreenTests: XCTestCase {
         let text = screen.snapshot()
         let url = URL(fileURLWithPath: "\(#filePath)").deletingLastPathComponent()
             .appendingPathComponent("Snapshots/\(name)-\(size.width)x\(size.height).txt")
-        let record = ProcessInfo.processInfo.environment["WORKBENCH_RECORD"] != nil
-        let existing = try? String(contentsOf: url, encoding: .utf8)
-        if record || existing == nil {
-            try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try? text.write(to: url, atomically: true, encoding: .utf8)
-            XCTFail("recorded \(url.lastPathComponent): check it, then run again without WORKBENCH_RECORD", file: file, line: line)
-            return
-        }
-        if existing != text {
-            let old = existing!.split(separator: "\n", omittingEmptySubsequences: false)
-            let new = text.split(separator: "\n", omittingEmptySubsequences: false)
-            let first = (0..<min(old.count, new.count)).first { old[$0] != new[$0] } ?? min(old.count, new.count)
-            XCTFail("""
-                \(url.lastPathComponent) differs from line \(first + 1):
-                expected: \(first < old.count ? String(old[first]) : "<end>")
-                actual:   \(first < new.count ? String(new[first]) : "<end>")
-                (WORKBENCH_RECORD=1 re-records after a deliberate change)
-                """, file: file, line: line)
-        }
+        if let mismatch = Snapshot.mismatch(text, snapshot: url) { XCTFail(mismatch, file: file, line: line) }
     }
 
     func testDataScreen() {
@@ -92,7 +75,7 @@ final class GoldenScreenTests: XCTestCase {
     func testRunsScreen() {
         for size in Self.sizes {
             var state = Fixtures.state(screen: .runs)
-            state.runsScreen.selected = [state.runs[0].path, state.runs[1].path]
+            state.runsScreen.selected = [state.runs[0].id, state.runs[1].id]
             assertSnapshot(state, "runs", size: size)
         }
     }
@@ -100,7 +83,7 @@ final class GoldenScreenTests: XCTestCase {
     func testChartsScreen() {
         for size in Self.sizes {
             var state = Fixtures.state(screen: .charts)
-            state.runsScreen.selected = [state.runs[0].path, state.runs[1].path]
+            state.runsScreen.selected = [state.runs[0].id, state.runs[1].id]
             assertSnapshot(state, "charts", size: size)
         }
     }
@@ -116,7 +99,7 @@ final class GoldenScreenTests: XCTestCase {
 
     func testChartsInBlocksAndASCIIWithoutColour() {
         var state = Fixtures.state(screen: .charts)
-        state.runsScreen.selected = [state.runs[0].path, state.runs[1].path]
+        state.runsScreen.selected = [state.runs[0].id, state.runs[1].id]
         assertSnapshot(state, "charts-blocks", size: Self.sizes[0], options: RenderOptions(charset: .blocks, colors: true))
         assertSnapshot(state, "charts-ascii-mono", size: Self.sizes[0], options: RenderOptions(charset: .ascii, colors: false))
     }

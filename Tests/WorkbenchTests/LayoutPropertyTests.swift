@@ -22,7 +22,7 @@ final class LayoutPropertyTests: XCTestCase {
         zoomed.charts.zoomed = true
         result.append(("zoom", zoomed))
         var overlay = Fixtures.state(screen: .charts)
-        overlay.runsScreen.selected = overlay.runs.map(\.path)
+        overlay.runsScreen.selected = overlay.runs.map(\.id)
         overlay.charts.cursor = 10
         result.append(("three runs, last page", overlay))
         var empty = Fixtures.state(screen: .runs)

@@ -44,7 +44,7 @@ final class RunStoreTests: XCTestCase {
         let run = try RunDirectory.create(in: folder, name: "sigmoid-beta0.3")
         try run.writeConfig(experiment)
         let now = Date().timeIntervalSince1970
-        try run.writeStatus(RunStatus(state: .running, pid: getpid(), heartbeat: now, startedAt: now, stage: "dpo", step: 1, totalSteps: 10))
+        try run.writeStatus(RunStatus(state: .running, pid: getpid(), heartbeat: now, startedAt: now, stage: .dpo, step: 1, totalSteps: 10))
         try run.append(["step": 1, "loss": 0.69, "rewards/accuracies": 1, "time": now], to: RunDirectory.metricsFile)
         let store = RunStore(root: folder)
         XCTAssertTrue(store.poll(now: now, focus: nil))
@@ -70,7 +70,7 @@ final class RunStoreTests: XCTestCase {
         let dead = process.processIdentifier
         let run = try RunDirectory.create(in: folder, name: "orphan")
         let now = Date().timeIntervalSince1970
-        try run.writeStatus(RunStatus(state: .running, pid: dead, heartbeat: now - 120, startedAt: now - 200, stage: "dpo", step: 5, totalSteps: 10))
+        try run.writeStatus(RunStatus(state: .running, pid: dead, heartbeat: now - 120, startedAt: now - 200, stage: .dpo, step: 5, totalSteps: 10))
         let store = RunStore(root: folder)
         store.poll(now: now, focus: nil)
         let info = try XCTUnwrap(store.runs.values.first)
@@ -105,7 +105,7 @@ final class RunStoreTests: XCTestCase {
         var sawLiveStep = false
         while Date() < deadline {
             _ = app.tick(now: Date().timeIntervalSince1970)
-            if let run = app.state.runs.first, run.status?.stage == "dpo", run.metrics.count > 0, run.status?.state == .running { sawLiveStep = true }
+            if let run = app.state.runs.first, run.status?.stage == .dpo, run.metrics.count > 0, run.status?.state == .running { sawLiveStep = true }
             if app.state.runs.first?.status?.state == .finished, app.launcher.active.isEmpty { break }
             Thread.sleep(forTimeInterval: 0.05)
         }

@@ -121,14 +121,14 @@ final class UpdateTests: XCTestCase {
 
     func testRunKeys() {
         var state = Fixtures.state(screen: .runs)
-        XCTAssertEqual(Update.handle(.char("p"), &state, size: size), [.pause(path: state.runs[0].path, true)])
-        XCTAssertEqual(Update.handle(.char("x"), &state, size: size), [.stop(path: state.runs[0].path)])
+        XCTAssertEqual(Update.handle(.char("p"), &state, size: size), [.pause(state.runs[0].id, true)])
+        XCTAssertEqual(Update.handle(.char("x"), &state, size: size), [.stop(state.runs[0].id)])
         _ = Update.handle(.char(" "), &state, size: size)
-        XCTAssertEqual(state.runsScreen.selected, [state.runs[0].path])
+        XCTAssertEqual(state.runsScreen.selected, [state.runs[0].id])
         XCTAssertEqual(state.runsScreen.cursor, 1)
         XCTAssertEqual(Update.handle(.char("r"), &state, size: size), [], "a finished run does not resume")
         _ = Update.handle(.char("j"), &state, size: size)
-        XCTAssertEqual(Update.handle(.char("r"), &state, size: size), [.resume(path: state.runs[2].path)])
+        XCTAssertEqual(Update.handle(.char("r"), &state, size: size), [.resume(path: state.runs[2].path!)])
         XCTAssertEqual(Update.handle(.char("s"), &state, size: size), [.start([state.experiment])])
     }
 

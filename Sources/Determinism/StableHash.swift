@@ -6,13 +6,19 @@ public struct StableHash: Sendable {
     public init() {}
 
     public mutating func combine(bytes: UnsafeRawBufferPointer) {
-        var hash = value
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01B3
-        }
-        value = hash
+        value = Self.fnv1a(bytes, from: value)
     }
+
+    /// FNV-1a of `bytes` continuing from `hash`; inlinable so a hash table's probe loop stays a plain byte loop.
+    @inlinable
+    public static func fnv1a(_ bytes: some Sequence<UInt8>, from hash: UInt64 = 0xCBF2_9CE4_8422_2325) -> UInt64 {
+        var hash = hash
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return hash
+    }
+
+    /// The hash of a text's UTF-8 bytes alone (no length mixed in, unlike `combine(_:)`).
+    public static func of(_ text: String) -> UInt64 { fnv1a(text.utf8) }
 
     public mutating func combine(_ text: String) {
         var copy = text
