@@ -39,8 +39,6 @@ public struct Experiment: Sendable, Equatable {
     public var outputDir = "experiments/runs"
     public var runName: String?
     public var optimizer = OptimizerSettings()
-    /// Reference log-probs computed once before training and cached on disk (TRL's `precompute_ref_log_probs`).
-    public var precomputeReferenceLogProbs = true
     public var sft = SFTSettings()
     /// Low-rank adapters instead of full fine-tuning when `lora.enabled`; `loraSettings` keeps the `lora.*` values.
     public var loraEnabled = false

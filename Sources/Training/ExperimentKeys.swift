@@ -9,6 +9,23 @@ public struct ExperimentKey: Sendable {
     public let help: String
     public let value: @Sendable (Experiment) -> String
     let assign: @Sendable (inout Experiment, Any) throws -> Void
+    /// Whether a new value changes the tokenized pairs (so the Data screen loads them again).
+    public private(set) var changesData = false
+
+    init(name: String, range: String, help: String, value: @escaping @Sendable (Experiment) -> String,
+         assign: @escaping @Sendable (inout Experiment, Any) throws -> Void) {
+        self.name = name
+        self.range = range
+        self.help = help
+        self.value = value
+        self.assign = assign
+    }
+
+    func changingData() -> ExperimentKey {
+        var key = self
+        key.changesData = true
+        return key
+    }
 
     public func set(_ experiment: inout Experiment, to raw: Any) throws {
         do {
@@ -29,11 +46,11 @@ public enum ExperimentKeys {
     public static func named(_ name: String) -> ExperimentKey? { all.first { $0.name == name } }
 
     public static let all: [ExperimentKey] = [
-        text("model", "directory | file.gguf | builtin:tiny", "the starting policy: a Hugging Face model directory, a GGUF file, or a new tiny model", \.model),
-        text("dataset", "file | builtin:NAME", "preference data: JSONL/JSON file or a built-in task (sentiment, arithmetic)", \.dataset),
+        text("model", "directory | file.gguf | builtin:tiny", "the starting policy: a Hugging Face model directory, a GGUF file, or a new tiny model", \.model).changingData(),
+        text("dataset", "file | builtin:NAME", "preference data: JSONL/JSON file or a built-in task (sentiment, arithmetic)", \.dataset).changingData(),
         optionalText("eval_dataset", "file", "held-out pairs for eval_ metrics", \.evalDataset),
         number("eval_fraction", "0 ≤ x < 1", "share of a dataset file held out for evaluation when there is no eval_dataset", \.evalFraction) { $0 >= 0 && $0 < 1 },
-        integer("builtin.train_pairs", "≥ 1", "training pairs drawn from a built-in task", \.builtinTrainPairs) { $0 >= 1 },
+        integer("builtin.train_pairs", "≥ 1", "training pairs drawn from a built-in task", \.builtinTrainPairs) { $0 >= 1 }.changingData(),
         integer("builtin.eval_pairs", "≥ 0", "held-out pairs drawn from a built-in task", \.builtinEvalPairs) { $0 >= 0 },
         ExperimentKey(
             name: "loss_type", range: LossType.allCases.map(\.rawValue).joined(separator: "|") + " or a list",
@@ -48,26 +65,27 @@ public enum ExperimentKeys {
                 }
             }),
         ExperimentKey(
-            name: "loss_weights", range: "list of numbers > 0, one per loss_type", help: "weights of combined losses",
+            name: "loss_weights", range: "list of numbers \(LossSettings.Ranges.lossWeight.text()), one per loss_type",
+            help: "weights of combined losses",
             value: { $0.loss.lossWeights.map { $0.map { format($0) }.joined(separator: ",") } ?? "" },
             assign: { experiment, raw in
                 let weights = try (raw as? [Any] ?? [raw]).map { try double($0) }
-                guard weights.allSatisfy({ $0 > 0 }) else { throw ValueError("weights must be positive") }
+                guard weights.allSatisfy(LossSettings.Ranges.lossWeight.contains) else { throw ValueError("a weight is out of range") }
                 experiment.loss.lossWeights = weights
             }),
-        number("beta", "> 0", "β: strength of the KL constraint to the reference (DPO paper: 0.1–0.5)", \.loss.beta) { $0 > 0 },
-        number("label_smoothing", "0 ≤ ε < 0.5", "ε: assumed share of flipped preference labels (cDPO, robust, exo_pair)", \.loss.labelSmoothing) { $0 >= 0 && $0 < 0.5 },
-        number("simpo_gamma", "≥ 0", "SimPO's target reward margin γ", \.loss.simpoGamma) { $0 >= 0 },
-        optionalNumber("rpo_alpha", "≥ 0", "weight of an NLL term on chosen completions (RPO)", \.loss.rpoAlpha) { $0 >= 0 },
+        number("beta", LossSettings.Ranges.beta, "β: strength of the KL constraint to the reference (DPO paper: 0.1–0.5)", \.loss.beta),
+        number("label_smoothing", LossSettings.Ranges.labelSmoothing, "ε: assumed share of flipped preference labels (cDPO, robust, exo_pair)", \.loss.labelSmoothing, symbol: "ε"),
+        number("simpo_gamma", LossSettings.Ranges.simpoGamma, "SimPO's target reward margin γ", \.loss.simpoGamma),
+        optionalNumber("rpo_alpha", LossSettings.Ranges.rpoAlpha.text(), "weight of an NLL term on chosen completions (RPO)", \.loss.rpoAlpha, valid: LossSettings.Ranges.rpoAlpha.contains),
         number("learning_rate", "> 0", "peak learning rate of the preference stage", \.learningRate) { $0 > 0 },
         integer("per_device_train_batch_size", "≥ 1", "pairs per micro-batch", \.batchSize) { $0 >= 1 },
         integer("per_device_eval_batch_size", "≥ 1", "pairs per evaluation batch", \.evalBatchSize) { $0 >= 1 },
         integer("gradient_accumulation_steps", "≥ 1", "micro-batches per optimizer step", \.gradientAccumulationSteps) { $0 >= 1 },
         number("num_train_epochs", "> 0", "passes over the training pairs (unless max_steps is set)", \.epochs) { $0 > 0 },
         integer("max_steps", "-1 or ≥ 1", "optimizer steps; overrides num_train_epochs when positive", \.maxSteps) { $0 == -1 || $0 >= 1 },
-        integer("max_length", "≥ 2", "longest prompt + completion in tokens", \.maxLength) { $0 >= 2 },
-        integer("max_prompt_length", "≥ 1", "longest prompt in tokens", \.maxPromptLength) { $0 >= 1 },
-        choice("truncation_mode", ["keep_end", "keep_start"], "which end of a long prompt to keep", \.truncationMode),
+        integer("max_length", "≥ 2", "longest prompt + completion in tokens", \.maxLength) { $0 >= 2 }.changingData(),
+        integer("max_prompt_length", "≥ 1", "longest prompt in tokens", \.maxPromptLength) { $0 >= 1 }.changingData(),
+        choice("truncation_mode", ["keep_end", "keep_start"], "which end of a long prompt to keep", \.truncationMode).changingData(),
         integer("warmup_steps", "≥ 0", "steps of linear learning-rate warmup", \.warmupSteps) { $0 >= 0 },
         ExperimentKey(
             name: "lr_scheduler_type", range: LearningRateSchedule.allCases.map(\.rawValue).joined(separator: "|"),
@@ -77,7 +95,7 @@ public enum ExperimentKeys {
                 experiment.scheduler = schedule
             }),
         number("max_grad_norm", "≥ 0 (0 = off)", "clip gradients to this global norm", \.maxGradNorm) { $0 >= 0 },
-        integer("seed", "≥ 0", "seeds initialization, data order and sampling", \.seed) { $0 >= 0 },
+        integer("seed", "≥ 0", "seeds initialization, data order and sampling", \.seed) { $0 >= 0 }.changingData(),
         integer("eval_steps", "≥ 0 (0 = at the end only)", "evaluate every N steps", \.evalSteps) { $0 >= 0 },
         boolean("eval_on_start", "evaluate once before the first step too", \.evalOnStart),
         integer("save_steps", "≥ 1", "checkpoint every N steps", \.saveSteps) { $0 >= 1 },
@@ -98,12 +116,22 @@ public enum ExperimentKeys {
         number("adam_beta1", "0 ≤ x < 1", "AdamW β₁", \.optimizer.beta1) { $0 >= 0 && $0 < 1 },
         number("adam_beta2", "0 ≤ x < 1", "AdamW β₂", \.optimizer.beta2) { $0 >= 0 && $0 < 1 },
         number("adam_epsilon", "> 0", "AdamW and RMSprop ε", \.optimizer.epsilon) { $0 > 0 },
-        boolean("precompute_ref_log_probs", "compute reference log-probs once and cache them on disk", \.precomputeReferenceLogProbs),
+        ExperimentKey(
+            name: "precompute_ref_log_probs", range: "true",
+            help: "reference log-probs are computed once, in the training step's packing, and cached on disk",
+            value: { _ in "true" },
+            assign: { _, raw in
+                // TRL's false computes them batch by batch; here they are exactly the step's own either way, so
+                // false would change nothing but the time: it is refused rather than silently ignored.
+                guard try bool(raw) else {
+                    throw ValueError("false is not available: the reference pass always runs once, packed as the steps pack")
+                }
+            }),
         optionalBoolean("sft.enabled", "run supervised fine-tuning first (default: only for builtin:tiny)", \.sft.enabled),
         number("sft.learning_rate", "> 0", "SFT learning rate", \.sft.learningRate) { $0 > 0 },
         integer("sft.max_steps", "≥ 0", "SFT optimizer steps", \.sft.maxSteps) { $0 >= 0 },
         integer("sft.batch_size", "≥ 1", "SFT sequences per step", \.sft.batchSize) { $0 >= 1 },
-        integer("tiny.vocab_size", "300…131072", "BPE vocabulary of builtin:tiny (trained on the data)", \.tinyModel.vocabSize) { (300...131_072).contains($0) },
+        integer("tiny.vocab_size", "300…131072", "BPE vocabulary of builtin:tiny (trained on the data)", \.tinyModel.vocabSize) { (300...131_072).contains($0) }.changingData(),
         integer("tiny.hidden_size", "8…4096, even per head", "builtin:tiny width", \.tinyModel.hiddenSize) { (8...4096).contains($0) },
         integer("tiny.num_hidden_layers", "1…64", "builtin:tiny depth", \.tinyModel.layers) { (1...64).contains($0) },
         integer("tiny.num_attention_heads", "1…64", "builtin:tiny heads", \.tinyModel.heads) { (1...64).contains($0) },
@@ -139,6 +167,13 @@ private func number(
         guard valid(value) else { throw ValueError("\(format(value)) is out of range") }
         experiment[keyPath: path] = value
     }
+}
+
+private func number(
+    _ name: String, _ range: ValueRange, _ help: String, _ path: WritableKeyPath<Experiment, Double> & Sendable,
+    symbol: String = "x"
+) -> ExperimentKey {
+    number(name, range.text(symbol), help, path, valid: range.contains)
 }
 
 private func optionalNumber(

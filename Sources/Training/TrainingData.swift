@@ -15,14 +15,8 @@ struct TrainingData {
     let samplePrompts: [(tokens: [Int32], text: String)]
     let description: String
 
-    init(experiment: Experiment, tokenizer: BPETokenizer) throws {
-        let settings = DatasetSettings(truncation: TruncationSettings(
-            maxLength: experiment.maxLength, maxPromptLength: experiment.maxPromptLength,
-            mode: TruncationMode(rawValue: experiment.truncationMode) ?? .keepEnd))
-        if let name = Self.builtinName(experiment.dataset) {
-            guard let task = BuiltinTasks.named(name, seed: UInt64(experiment.seed)) else {
-                throw ExperimentError(key: "dataset", "no built-in task '\(name)' (there are \(BuiltinTasks.names.joined(separator: ", ")))")
-            }
+    init(experiment: Experiment, task: (any BuiltinTask)?, tokenizer: BPETokenizer, settings: DatasetSettings) throws {
+        if let task {
             let train = try PreferenceDataset.tokenize(task.records(.train, count: experiment.builtinTrainPairs),
                                                        file: experiment.dataset, format: nil, encoder: tokenizer, settings: settings)
             let eval = try PreferenceDataset.tokenize(task.records(.heldOut, count: experiment.builtinEvalPairs),
@@ -32,7 +26,7 @@ struct TrainingData {
             self.task = task
             let texts = task.prompts(.heldOut, count: min(experiment.samples.prompts, eval.pairs.count))
             samplePrompts = zip(eval.pairs, texts).map { (tokens: $0.prompt, text: $1) }
-            description = "built-in task \(name): \(task.summary)"
+            description = "built-in task \(experiment.dataset.dropFirst("builtin:".count)): \(task.summary)"
         } else {
             let loaded = try PreferenceDataset.load(contentsOf: URL(fileURLWithPath: experiment.dataset), encoder: tokenizer,
                                                     settings: settings)
@@ -53,7 +47,7 @@ struct TrainingData {
             }
             self.train = train
             self.eval = eval
-            task = nil
+            self.task = nil
             samplePrompts = eval.prefix(experiment.samples.prompts).map { (tokens: $0.prompt, text: tokenizer.decode($0.prompt)) }
             self.description = description
         }
@@ -74,51 +68,6 @@ struct TrainingData {
         return train.map { pair in
             SFTStage.Example(tokens: pair.prompt + pair.chosen,
                              targetMask: Array(repeating: false, count: pair.prompt.count) + Array(repeating: true, count: pair.chosen.count))
-        }
-    }
-
-    /// Texts to train `builtin:tiny`'s vocabulary on: the task's SFT corpus and pairs, or a file's records.
-    static func tokenizerCorpus(experiment: Experiment) throws -> [String] {
-        if let name = builtinName(experiment.dataset), let task = BuiltinTasks.named(name, seed: UInt64(experiment.seed)) {
-            return task.sftCorpus(count: 4000) + task.pairs(.train, count: min(1000, experiment.builtinTrainPairs)).flatMap(\.texts)
-        }
-        let file = try RecordLoader.load(contentsOf: URL(fileURLWithPath: experiment.dataset), format: nil, layout: nil)
-        return file.records.flatMap { record -> [String] in
-            switch record {
-            case .pair(let pair): return pair.texts
-            case .unpaired(let example): return [example.prompt.plainText, example.completion.plainText]
-            }
-        }
-    }
-
-    static func builtinName(_ dataset: String) -> String? {
-        dataset.hasPrefix("builtin:") ? String(dataset.dropFirst("builtin:".count)) : nil
-    }
-}
-
-extension PreferencePair {
-    var texts: [String] { [prompt.plainText, chosen.plainText, rejected.plainText] }
-}
-
-extension Segment {
-    /// The words of a segment, for training a vocabulary.
-    var plainText: String {
-        switch self {
-        case .text(let text): text
-        case .messages(let messages): messages.map(\.content).joined(separator: "\n")
-        }
-    }
-}
-
-extension TrainingData {
-    /// Fails before any work when a data file the experiment names is missing, naming the key.
-    static func checkFiles(_ experiment: Experiment) throws {
-        let files = [("dataset", experiment.dataset.hasPrefix("builtin:") ? nil : experiment.dataset), ("eval_dataset", experiment.evalDataset)]
-        for case let (key, path?) in files {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-                throw ExperimentError(key: key, "no such file \(URL(fileURLWithPath: path).path)")
-            }
         }
     }
 }

@@ -89,12 +89,13 @@ public final class TrainingSession {
 
     private func stages() throws -> RunState {
         try status.report(.running, stage: .prepare, step: 0, total: 0, force: true)
-        try TrainingData.checkFiles(experiment)
-        let tokenizer = try resolveTokenizer()
+        let resolution = ExperimentResolution(experiment)
+        try resolution.checkFiles()
+        let tokenizer = try resolveTokenizer(resolution)
         FaultPoint.prepare.reached()
-        let data = try TrainingData(experiment: experiment, tokenizer: tokenizer)
+        let data = try resolution.data(tokenizer: tokenizer)
         say("data: \(data.train.count) training pairs, \(data.eval.count) held-out pairs (\(data.description))")
-        var model = try resolveModel(vocabularySize: tokenizer.vocabularySize, tokenizer: tokenizer)
+        var model = try resolveModel(resolution, tokenizer: tokenizer)
         try ContextFit.check(data.train + data.eval, maxPositions: model.config.maxPositions)
         say("model: \(model.parameterCount) parameters (\(model.config.layers) layers, hidden \(model.config.hiddenSize), vocab \(model.config.vocabSize))")
         if experiment.sftEnabled, !FileManager.default.fileExists(atPath: run.sftURL.path) {
@@ -186,37 +187,24 @@ public final class TrainingSession {
 
     // MARK: resolution
 
-    private func resolveTokenizer() throws -> BPETokenizer {
-        if experiment.model == "builtin:tiny" {
-            let saved = run.tokenizerURL.appendingPathComponent("tokenizer.json")
-            if FileManager.default.fileExists(atPath: saved.path) { return try BPETokenizer(contentsOf: saved) }
-            let corpus = try TrainingData.tokenizerCorpus(experiment: experiment)
-            let started = Date()
-            let tokenizer = BPETokenizer.train(corpus: corpus, vocabularySize: experiment.tinyModel.vocabSize,
-                                               specialTokens: ["<|endoftext|>"])
-            try FileManager.default.createDirectory(at: run.tokenizerURL, withIntermediateDirectories: true)
-            try tokenizer.save(to: saved)
-            say(String(format: "tokenizer: BPE with %d tokens trained on %d texts in %.1f s", tokenizer.vocabularySize, corpus.count,
-                       Date().timeIntervalSince(started)))
-            return tokenizer
-        }
-        return try BPETokenizer.load(directory: try experiment.modelDirectory())
+    /// The run's own copy of its tokenizer when it has one (a resumed run), else the experiment's, saved into the run.
+    private func resolveTokenizer(_ resolution: ExperimentResolution) throws -> BPETokenizer {
+        guard experiment.model == "builtin:tiny" else { return try resolution.tokenizer().tokenizer }
+        let saved = run.tokenizerURL.appendingPathComponent("tokenizer.json")
+        if FileManager.default.fileExists(atPath: saved.path) { return try BPETokenizer(contentsOf: saved) }
+        let resolved = try resolution.tokenizer()
+        try FileManager.default.createDirectory(at: run.tokenizerURL, withIntermediateDirectories: true)
+        try resolved.tokenizer.save(to: saved)
+        say("tokenizer: \(resolved.origin)")
+        return resolved.tokenizer
     }
 
-    private func resolveModel(vocabularySize: Int, tokenizer: BPETokenizer) throws -> Transformer {
+    /// The SFT model of a resumed run, else the experiment's starting model.
+    private func resolveModel(_ resolution: ExperimentResolution, tokenizer: BPETokenizer) throws -> Transformer {
         if FileManager.default.fileExists(atPath: run.sftURL.appendingPathComponent("config.json").path) {
             return try Transformer.load(directory: run.sftURL)
         }
-        guard experiment.model == "builtin:tiny" else { return try Transformer.load(directory: try experiment.modelDirectory()) }
-        let tiny = experiment.tinyModel
-        let config = TransformerConfig(
-            vocabSize: vocabularySize, hiddenSize: tiny.hiddenSize, intermediateSize: tiny.intermediateSize, layers: tiny.layers,
-            heads: tiny.heads, rmsNormEps: 1e-5, ropeTheta: 10_000, tieWordEmbeddings: true,
-            maxPositions: max(experiment.maxLength, experiment.maxPromptLength + experiment.samples.maxNewTokens) + 1,
-            bosTokenId: nil, eosTokenId: tokenizer.eosTokenId.map(Int.init))
-        let model = try Transformer(config: config)
-        model.initializeRandom(seed: UInt64(experiment.seed))
-        return model
+        return try resolution.startingModel(tokenizer: tokenizer)
     }
 
     private func referenceLogProbs(model: Transformer, data: TrainingData, stage: PreferenceStage) throws -> ReferenceLogProbs? {

@@ -1,6 +1,5 @@
 import Foundation
 import Preference
-import Tokenizer
 import Training
 
 /// One pair as the Data screen shows it: texts, token counts before and after the experiment's truncation.
@@ -151,43 +150,24 @@ public enum DataLoader {
         thread.start()
     }
 
+    /// The Data screen's view of `experiment`, through the same `ExperimentResolution` a run uses: its records,
+    /// its tokenizer (for `builtin:tiny` the cached vocabulary the run will share), its truncation. A model
+    /// directory without a tokenizer is counted in UTF-8 bytes.
     public static func snapshot(_ experiment: Experiment, progress: (String) -> Void) throws -> DataSnapshot {
-        let truncation = TruncationSettings(maxLength: experiment.maxLength, maxPromptLength: experiment.maxPromptLength,
-                                            mode: TruncationMode(rawValue: experiment.truncationMode) ?? .keepEnd)
-        let records: [PreferenceRecord]
-        var format: RecordFormat?
-        var problems: [DataProblem] = []
-        if experiment.dataset.hasPrefix("builtin:") {
-            let name = String(experiment.dataset.dropFirst("builtin:".count))
-            guard let task = BuiltinTasks.named(name, seed: UInt64(experiment.seed)) else {
-                throw ExperimentError(key: "dataset", "no built-in task '\(name)' (there are \(BuiltinTasks.names.joined(separator: ", ")))")
-            }
-            progress("generating \(experiment.builtinTrainPairs) pairs of \(experiment.dataset)…")
-            records = task.records(.train, count: experiment.builtinTrainPairs)
-        } else {
-            progress("reading \(experiment.dataset)…")
-            let file = try RecordLoader.load(contentsOf: URL(fileURLWithPath: experiment.dataset), format: nil, layout: nil)
-            records = file.records
-            format = file.format
-            problems = file.problems
+        let resolution = ExperimentResolution(experiment)
+        progress(experiment.dataset.hasPrefix("builtin:")
+            ? "generating \(experiment.builtinTrainPairs) pairs of \(experiment.dataset)…" : "reading \(experiment.dataset)…")
+        let read = try resolution.trainingRecords()
+        func make(_ encoder: some TokenEncoder, decode: @escaping ([Int32]) -> String, unit: String, tokenizer: String) -> DataSnapshot {
+            DataSnapshot.make(name: experiment.dataset, records: read.records, format: read.format, problems: read.problems,
+                              encoder: encoder, decode: decode, unit: unit, tokenizer: tokenizer, truncation: resolution.truncation)
         }
-        if experiment.model == "builtin:tiny" {
-            progress("training the \(experiment.tinyModel.vocabSize)-token BPE vocabulary builtin:tiny will use…")
-            let tokenizer = BPETokenizer.train(corpus: try experiment.tokenizerCorpus(), vocabularySize: experiment.tinyModel.vocabSize,
-                                               specialTokens: ["<|endoftext|>"])
+        if let resolved = experiment.model == "builtin:tiny" ? try resolution.tokenizer(progress: progress) : try? resolution.tokenizer() {
             progress("counting tokens…")
-            return DataSnapshot.make(name: experiment.dataset, records: records, format: format, problems: problems, encoder: tokenizer,
-                                     decode: { tokenizer.decode($0, skipSpecialTokens: true) }, unit: "tokens",
-                                     tokenizer: "builtin:tiny's \(tokenizer.vocabularySize)-token BPE", truncation: truncation)
+            let tokenizer = resolved.tokenizer
+            return make(tokenizer, decode: { tokenizer.decode($0, skipSpecialTokens: true) }, unit: "tokens", tokenizer: resolved.origin)
         }
-        if let tokenizer = try? BPETokenizer.load(directory: URL(fileURLWithPath: experiment.model)) {
-            progress("counting tokens…")
-            return DataSnapshot.make(name: experiment.dataset, records: records, format: format, problems: problems, encoder: tokenizer,
-                                     decode: { tokenizer.decode($0, skipSpecialTokens: true) }, unit: "tokens",
-                                     tokenizer: "the tokenizer of \(experiment.model)", truncation: truncation)
-        }
-        return DataSnapshot.make(name: experiment.dataset, records: records, format: format, problems: problems, encoder: ByteEncoder(),
-                                 decode: { String(decoding: $0.filter { $0 < 256 }.map { UInt8($0) }, as: UTF8.self) }, unit: "bytes",
-                                 tokenizer: "UTF-8 bytes: no tokenizer found in \(experiment.model)", truncation: truncation)
+        return make(ByteEncoder(), decode: { String(decoding: $0.filter { $0 < 256 }.map { UInt8($0) }, as: UTF8.self) }, unit: "bytes",
+                    tokenizer: "UTF-8 bytes: no tokenizer found in \(experiment.model)")
     }
 }

@@ -56,19 +56,49 @@ public enum Action: Sendable, Hashable {
     case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts
     case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis
     case earlierStep, laterStep
+    case detach, stopAndQuit
 }
 
 /// Where a binding applies: everywhere, or on one screen (screen bindings win over global ones).
 public enum BindingContext: Sendable, Hashable {
     case global
     case screen(ScreenID)
+    /// The dialog `q` opens while runs of this workbench are active.
+    case quitDialog
 
     public var title: String {
         switch self {
         case .global: "Everywhere"
         case .screen(let screen): screen.title
+        case .quitDialog: "Quit dialog"
         }
     }
+}
+
+/// What a `:` command does; `Update.command` carries it out.
+public enum Command: Sendable, Hashable {
+    case set, reset, save, open, start, sweep, smooth, xAxis, help, quit
+}
+
+/// One `:` command: the names that call it (help shows the first), its arguments and a line of help.
+public struct CommandBinding: Sendable {
+    public let command: Command
+    public let names: [String]
+    public let arguments: String
+    public let help: String
+    /// Changes the experiment, runs or files: not offered by `dpo watch`.
+    public let mutates: Bool
+
+    public init(_ command: Command, _ names: [String], _ arguments: String, _ help: String, mutates: Bool = false) {
+        self.command = command
+        self.names = names
+        self.arguments = arguments
+        self.help = help
+        self.mutates = mutates
+    }
+
+    /// `:sweep [KEY v1,v2 | KEY | clear]`, as help writes it.
+    public var usage: String { ":" + names[0] + (arguments.isEmpty ? "" : " " + arguments) }
 }
 
 /// One row of the key-binding table. The help screen and the hint bar are generated from these rows, so the keys
@@ -148,12 +178,37 @@ public enum KeyBindings {
         // Samples
         KeyBinding([.char("["), .char("h"), .left], .earlierStep, .screen(.samples), "samples of the previous evaluation", hint: "step"),
         KeyBinding([.char("]"), .char("l"), .right], .laterStep, .screen(.samples), "samples of the next evaluation"),
+        // Quit dialog
+        KeyBinding([.char("d"), .char("k")], .detach, .quitDialog, "keep them running detached (reopen dpo to watch them)"),
+        KeyBinding([.char("s"), .char("x")], .stopAndQuit, .quitDialog, "stop them now, each with a checkpoint (r resumes later)"),
+        KeyBinding([.escape, .char("n"), .char("c"), .char("q")], .cancel, .quitDialog, "back to the workbench"),
     ]
+
+    /// The `:` commands, in the order help lists them.
+    public static let commands: [CommandBinding] = [
+        CommandBinding(.set, ["set"], "KEY=VALUE", "set a key (also :KEY VALUE and :KEY=VALUE)", mutates: true),
+        CommandBinding(.reset, ["reset"], "KEY", "back to the key's default", mutates: true),
+        CommandBinding(.save, ["w", "save", "write"], "[FILE]", "save the experiment as YAML (default: the file it came from)", mutates: true),
+        CommandBinding(.open, ["e", "open", "edit"], "FILE", "load an experiment file (and follow its output_dir)"),
+        CommandBinding(.start, ["start", "run"], "", "start a run of the experiment", mutates: true),
+        CommandBinding(.sweep, ["sweep"], "[KEY v1,v2 | KEY | clear]", "queue the sweep; set, remove or clear its axes", mutates: true),
+        CommandBinding(.smooth, ["smooth", "smoothing"], "W", "chart smoothing weight in [0, 1)"),
+        CommandBinding(.xAxis, ["x", "xaxis"], "step|time", "charts' x axis"),
+        CommandBinding(.help, ["help", "h"], "", "this help"),
+        CommandBinding(.quit, ["q", "quit", "q!"], "", "quit (asks first when runs started here are active)"),
+    ]
+
+    public static func command(named name: String) -> CommandBinding? { commands.first { $0.names.contains(name) } }
 
     /// The action of `key` on `screen`: the screen's own binding first, then a global one.
     public static func action(for key: Key, on screen: ScreenID, readOnly: Bool) -> Action? {
         let candidates = table.filter { $0.keys.contains(key) && (!readOnly || !$0.mutates) }
         return (candidates.first { $0.context == .screen(screen) } ?? candidates.first { $0.context == .global })?.action
+    }
+
+    /// The action of `key` in a dialog: only the dialog's own bindings count.
+    public static func action(for key: Key, in context: BindingContext) -> Action? {
+        table.first { $0.context == context && $0.keys.contains(key) }?.action
     }
 
     /// Hints for the bar: the screen's, then the global ones, in table order.
@@ -175,6 +230,13 @@ public enum KeyBindings {
             guard !rows.isEmpty else { continue }
             lines.append((context.title, "", ""))
             for row in rows { lines.append((nil, row.keyLabel, row.help)) }
+        }
+        let commands = self.commands.filter { !readOnly || !$0.mutates }
+        lines.append(("Commands (: then Enter)", "", ""))
+        for command in commands { lines.append((nil, command.usage, command.help)) }
+        if !readOnly {
+            lines.append((BindingContext.quitDialog.title, "", ""))
+            for row in table where row.context == .quitDialog { lines.append((nil, row.keyLabel, row.help)) }
         }
         return lines
     }

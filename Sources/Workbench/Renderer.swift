@@ -156,12 +156,8 @@ public enum Renderer {
         var what = "\(training) run\(training == 1 ? " is" : "s are") training here"
         if queued > 0 { what += ", \(queued) queued" }
         let inside = overlay(&canvas, width: 64, height: 8, title: "Quit?", glyphs)
-        let lines: [(String, String)] = [
-            ("", what + "."),
-            ("d", "keep them running detached (reopen dpo to watch them)"),
-            ("s", "stop them now, each with a checkpoint (r resumes later)"),
-            ("Esc", "back to the workbench"),
-        ]
+        let lines = [("", what + ".")]
+            + KeyBindings.table.filter { $0.context == .quitDialog }.map { ($0.keys[0].label, $0.help) }
         for (row, (key, text)) in lines.enumerated() where row < inside.height {
             let y = inside.y + row + (row > 0 ? 1 : 0)
             let x = canvas.text(TextWidth.pad(key, to: 4), x: inside.x + 1, y: y, style: Style(Theme.accent, .bold), clip: inside)

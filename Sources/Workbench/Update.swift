@@ -40,10 +40,10 @@ public enum Update {
             if case .help(let s) = state.mode { state.mode = .help(scroll: min(s, max(0, count - (size.height - 4)))) }
             return []
         case .confirmQuit:
-            switch key {
-            case .char("d"), .char("k"): return [.detach]
-            case .char("s"), .char("x"): state.mode = .stopping; return [.stopAllAndQuit]
-            case .escape, .char("n"), .char("c"), .char("q"): state.mode = .normal
+            switch KeyBindings.action(for: key, in: .quitDialog) {
+            case .detach: return [.detach]
+            case .stopAndQuit: state.mode = .stopping; return [.stopAllAndQuit]
+            case .cancel: state.mode = .normal
             default: break
             }
             return []
@@ -225,194 +225,10 @@ public enum Update {
             let count = state.chartRuns.first.map { SamplesView.steps($0).count } ?? 0
             state.samples.stepsBack = max(0, min(count - 1, state.samples.stepsBack + (action == .earlierStep ? 1 : -1)))
             state.samples.cursor = 0
+        case .detach, .stopAndQuit:
+            break  // the quit dialog's own keys (`Update.handle`, mode .confirmQuit)
         }
         return []
-    }
-
-    static func currentConfigRow(_ state: AppState) -> ConfigRow? {
-        guard state.screen == .config else { return nil }
-        let rows = state.configRows
-        return rows.indices.contains(state.config.cursor) ? rows[state.config.cursor] : nil
-    }
-
-    /// Moves the cursor of the current screen.
-    static func move(_ action: Action, _ state: inout AppState, body: Rect) {
-        func moved(_ cursor: Int, count: Int, page: Int) -> Int {
-            guard count > 0 else { return 0 }
-            let next: Int
-            switch action {
-            case .up, .left: next = cursor - 1
-            case .down, .right: next = cursor + 1
-            case .pageUp: next = cursor - page
-            case .pageDown: next = cursor + page
-            case .top: next = 0
-            case .bottom: next = count - 1
-            default: next = cursor
-            }
-            return max(0, min(count - 1, next))
-        }
-        switch state.screen {
-        case .data:
-            let count = state.data.snapshot?.pairs.count ?? 0
-            state.data.cursor = moved(state.data.cursor, count: count, page: DataView.visibleRows(body))
-        case .config:
-            state.config.cursor = moved(state.config.cursor, count: state.configRows.count, page: ConfigView.visibleRows(body))
-            state.config.error = nil
-        case .runs:
-            state.runsScreen.cursor = moved(state.runsScreen.cursor, count: state.runs.count, page: RunsView.visibleRows(body))
-            state.samples.stepsBack = 0
-        case .charts:
-            let (columns, rows) = ChartsView.grid(body, runs: state.chartRuns.count)
-            let count = ChartsView.definitions.count
-            switch action {
-            case .up: state.charts.cursor = max(0, state.charts.cursor - columns)
-            case .down: state.charts.cursor = min(count - 1, state.charts.cursor + columns)
-            default: state.charts.cursor = moved(state.charts.cursor, count: count, page: columns * rows)
-            }
-        case .samples:
-            let count = SamplesView.current(state)?.samples.count ?? 0
-            state.samples.cursor = moved(state.samples.cursor, count: count, page: SamplesView.visibleRows(body))
-        }
-    }
-
-    /// Applies a search (Data) or filter (Config) as it is typed.
-    static func setQuery(_ query: String, _ state: inout AppState) {
-        if state.screen == .config {
-            state.config.filter = query
-            state.config.cursor = 0
-            state.config.scroll = 0
-            return
-        }
-        state.data.query = query
-        let needle = query.lowercased()
-        let pairs = state.data.snapshot?.pairs ?? []
-        state.data.matches = needle.isEmpty ? [] : pairs.indices.filter { pairs[$0].searchText.contains(needle) }
-        if let first = state.data.matches.first(where: { $0 >= state.data.cursor }) ?? state.data.matches.first {
-            state.data.cursor = first
-        }
-    }
-
-    /// Keys whose change means the Data screen must load again.
-    static let dataKeys = ["model", "dataset", "seed", "builtin.train_pairs", "tiny.vocab_size", "max_length", "max_prompt_length",
-                           "truncation_mode"]
-
-    /// Sets a key through its validating setter and the experiment's cross-key checks.
-    static func assign(_ name: String, _ value: String, _ state: inout AppState, keepEditing: Bool) -> [Effect] {
-        var experiment = state.experiment
-        do {
-            try experiment.apply(overrides: ["\(name)=\(value)"])
-        } catch {
-            state.config.error = "\(error)"
-            if !keepEditing { state.say("\(error)", error: true) }
-            return []
-        }
-        let old = ExperimentKeys.named(name)?.value(state.experiment) ?? ""
-        let new = ExperimentKeys.named(name)?.value(experiment) ?? value
-        return commit(experiment, &state, message: old == new ? "\(name) = \(new)" : "\(name) = \(new) (was \(old.isEmpty ? "unset" : old))")
-    }
-
-    static func commit(_ experiment: Experiment, _ state: inout AppState, message: String) -> [Effect] {
-        var effects: [Effect] = []
-        if dataKeys.contains(where: { ExperimentKeys.named($0)?.value(experiment) != ExperimentKeys.named($0)?.value(state.experiment) }) {
-            effects.append(.reloadData)
-        }
-        if experiment.outputDir != state.experiment.outputDir { effects.append(.followRuns(experiment.outputDir)) }
-        state.experiment = experiment
-        state.config.error = nil
-        state.mode = .normal
-        state.say(message)
-        return effects
-    }
-
-    /// A `:` command.
-    static func command(_ text: String, _ state: inout AppState) -> [Effect] {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty else { return [] }
-        let parts = trimmed.split(separator: " ", maxSplits: 1).map(String.init)
-        let verb = parts[0], argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
-        switch verb {
-        case "q", "quit", "q!":
-            return perform(.quit, &state, size: Layout.minimum)
-        case "w", "save", "write":
-            guard !state.readOnly else { state.say("dpo watch is read-only", error: true); return [] }
-            let path = argument.isEmpty ? (state.experimentFile ?? "experiments/experiment.yaml") : argument
-            return [.save(state.experiment, path: path)]
-        case "e", "open", "edit":
-            guard !argument.isEmpty else { state.say(":open FILE loads an experiment", error: true); return [] }
-            return [.open(path: argument)]
-        case "start", "run":
-            return perform(.startRun, &state, size: Layout.minimum)
-        case "help", "h":
-            state.mode = .help(scroll: 0)
-        case "smooth", "smoothing":
-            guard let value = Double(argument), value >= 0, value < 1 else { state.say(":smooth takes a weight in [0, 1)", error: true); return [] }
-            state.charts.smoothing = value
-            state.say("smoothing \(value)")
-        case "x", "xaxis":
-            guard let axis = XAxis(rawValue: argument) else { state.say(":x step or :x time", error: true); return [] }
-            state.charts.xAxis = axis
-        case "sweep":
-            return sweep(argument, &state)
-        case "set":
-            let assignment = argument.contains("=") ? argument : argument.replacingOccurrences(of: " ", with: "=", options: [], range: argument.range(of: " "))
-            return set(assignment, &state)
-        case "reset":
-            guard let key = ExperimentKeys.named(argument) else { state.say("unknown key '\(argument)'", error: true); return [] }
-            let value = key.value(Experiment())
-            return assign(argument, value.isEmpty ? "null" : value, &state, keepEditing: false)
-        default:
-            if trimmed.contains("=") { return set(trimmed, &state) }
-            if !argument.isEmpty, ExperimentKeys.named(verb) != nil { return set("\(verb)=\(argument)", &state) }
-            state.say("unknown command ':\(trimmed)' (? lists the keys; :KEY VALUE sets a key)", error: true)
-        }
-        return []
-    }
-
-    static func set(_ assignment: String, _ state: inout AppState) -> [Effect] {
-        guard !state.readOnly else { state.say("dpo watch is read-only", error: true); return [] }
-        guard let equals = assignment.firstIndex(of: "=") else { state.say(":set KEY=VALUE", error: true); return [] }
-        let name = assignment[..<equals].trimmingCharacters(in: .whitespaces)
-        let value = assignment[assignment.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-        guard ExperimentKeys.named(name) != nil else {
-            state.say("unknown key '\(name)'", error: true)
-            return []
-        }
-        if let row = state.configRows.firstIndex(of: .key(name)) { state.config.cursor = row }
-        return assign(name, value, &state, keepEditing: false)
-    }
-
-    /// `:sweep` queues the sweep; `:sweep KEY v1,v2` sets an axis; `:sweep KEY` removes it; `:sweep clear`.
-    static func sweep(_ argument: String, _ state: inout AppState) -> [Effect] {
-        if argument.isEmpty { return perform(.queueSweep, &state, size: Layout.minimum) }
-        var experiment = state.experiment
-        if argument == "clear" {
-            experiment.sweep = []
-            return commit(experiment, &state, message: "sweep cleared")
-        }
-        let parts = argument.split(separator: " ", maxSplits: 1).map(String.init)
-        let name = parts[0]
-        guard ExperimentKeys.named(name) != nil else { state.say("unknown key '\(name)'", error: true); return [] }
-        let values = parts.count > 1
-            ? parts[1].split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            : []
-        if values.isEmpty {
-            experiment.sweep.removeAll { $0.key == name }
-            return commit(experiment, &state, message: "sweep over \(name) removed")
-        }
-        for value in values {
-            var probe = experiment
-            do { try probe.apply(overrides: ["\(name)=\(value)"]) } catch {
-                state.say("sweep \(name): \(error)", error: true)
-                return []
-            }
-        }
-        if let index = experiment.sweep.firstIndex(where: { $0.key == name }) {
-            experiment.sweep[index].values = values
-        } else {
-            experiment.sweep.append(SweepAxis(key: name, values: values))
-        }
-        let count = (try? experiment.sweepRuns().count) ?? values.count
-        return commit(experiment, &state, message: "sweep \(name) over \(values.joined(separator: ", ")): \(count) runs; S queues them")
     }
 
     /// Keeps every cursor inside its list and every list scrolled to its cursor, for this size.

@@ -71,9 +71,11 @@ final class ExperimentTests: XCTestCase {
 
     func testOverridesParseAsYAMLScalars() throws {
         var experiment = Experiment()
-        try experiment.apply(overrides: ["beta=0.25", "precompute_ref_log_probs=false", "loss_type=[sigmoid, sft]", "eval_dataset=held.jsonl"])
+        try experiment.apply(overrides: ["beta=0.25", "precompute_ref_log_probs=true", "loss_type=[sigmoid, sft]", "eval_dataset=held.jsonl"])
         XCTAssertEqual(experiment.loss.beta, 0.25)
-        XCTAssertFalse(experiment.precomputeReferenceLogProbs)
+        XCTAssertThrowsError(try experiment.apply(overrides: ["precompute_ref_log_probs=false"]), "accepted but never read") {
+            XCTAssertTrue("\($0)".contains("precompute_ref_log_probs: false is not available"), "\($0)")
+        }
         XCTAssertEqual(experiment.loss.lossTypes, [.sigmoid, .sft])
         XCTAssertEqual(experiment.evalDataset, "held.jsonl")
         XCTAssertThrowsError(try experiment.apply(overrides: ["beta"])) { XCTAssertTrue("\($0)".contains("key=value")) }

@@ -150,4 +150,24 @@ final class RunStoreTests: XCTestCase {
         XCTAssertEqual(session.run.readStatus()?.state, .stopped)
         XCTAssertEqual(try? Data(contentsOf: session.run.url.appendingPathComponent(RunDirectory.metricsFile)), metricsBefore)
     }
+
+    /// The Data screen and the run it starts resolve the experiment the same way: builtin:tiny's vocabulary is
+    /// trained once, by whichever comes first, and the other reads it from output_dir's tokenizer cache.
+    func testTheDataScreenAndItsRunShareOneTrainedTokenizer() throws {
+        var experiment = try Experiment(yaml: EndToEndTests.tinyExperiment(outputDir: folder.path))
+        experiment.maxSteps = 2
+        var messages: [String] = []
+        let snapshot = try DataLoader.snapshot(experiment) { messages.append($0) }
+        XCTAssertTrue(messages.contains { $0.hasPrefix("training the") }, "\(messages)")
+        XCTAssertTrue(snapshot.tokenizer.contains("trained on"), snapshot.tokenizer)
+        let session = try TrainingSession.create(experiment, control: RunControl(), emit: { _ in })
+        XCTAssertEqual(session.execute(), .finished)
+        let log = try String(contentsOf: session.run.url.appendingPathComponent(RunDirectory.logFile), encoding: .utf8)
+        XCTAssertTrue(log.contains("tokenizer: builtin:tiny's") && log.contains("(cache "), log)
+        XCTAssertFalse(log.contains("trained on"), "the run trained the vocabulary again: \(log)")
+        messages = []
+        let again = try DataLoader.snapshot(experiment) { messages.append($0) }
+        XCTAssertFalse(messages.contains { $0.hasPrefix("training the") }, "\(messages)")
+        XCTAssertEqual(again.pairs, snapshot.pairs, "the same tokens either way")
+    }
 }

@@ -158,10 +158,35 @@ final class UpdateTests: XCTestCase {
             XCTAssertEqual(Set(hints.map(\.label)), Set(expected.map { $0.hint! }))
         }
         // No two bindings of one context share a key.
-        for context in [BindingContext.global] + ScreenID.allCases.map(BindingContext.screen) {
+        for context in [BindingContext.global, .quitDialog] + ScreenID.allCases.map(BindingContext.screen) {
             let keys = KeyBindings.table.filter { $0.context == context }.flatMap(\.keys)
             XCTAssertEqual(keys.count, Set(keys).count, "\(context)")
         }
+        // The `:` commands are listed too, each name calling one command.
+        for command in KeyBindings.commands {
+            XCTAssertTrue(help.contains { $0.keys == command.usage && $0.help == command.help }, command.usage)
+        }
+        let names = KeyBindings.commands.flatMap(\.names)
+        XCTAssertEqual(names.count, Set(names).count)
+    }
+
+    func testColonCommandsComeFromTheTableAndWatchRefusesTheMutatingOnes() {
+        var state = Fixtures.state(screen: .charts)
+        XCTAssertEqual(Update.command("xaxis time", &state), [])
+        XCTAssertEqual(state.charts.xAxis, .time)
+        XCTAssertEqual(Update.command("h", &state), [])
+        XCTAssertEqual(state.mode, .help(scroll: 0))
+        XCTAssertEqual(Update.command("nonsense", &state), [])
+        XCTAssertEqual(state.message?.isError, true)
+        var watch = Fixtures.state(screen: .runs)
+        watch.readOnly = true
+        for command in KeyBindings.commands where command.mutates {
+            XCTAssertEqual(Update.command(command.names[0] + " beta=0.3", &watch), [], command.usage)
+            XCTAssertEqual(watch.message?.text, "dpo watch is read-only", command.usage)
+        }
+        let helpInWatch = KeyBindings.helpLines(screens: watch.screens, readOnly: true)
+        XCTAssertFalse(helpInWatch.contains { $0.keys.hasPrefix(":w") }, "watch lists no command it refuses")
+        XCTAssertFalse(helpInWatch.contains { $0.section == BindingContext.quitDialog.title })
     }
 
     func testChartKeys() {

@@ -12,6 +12,20 @@ public struct LossSettingsError: Error, Sendable, Equatable, CustomStringConvert
 }
 
 extension LossSettings {
+    /// Each setting's own range, shared with the key table (`ExperimentKeys`). TRL's where TRL checks (ε ≤ 0.5;
+    /// weights ≥ 0, so a loss can be switched off), otherwise what keeps the formulas finite and meaningful.
+    public enum Ranges {
+        public static let beta = ValueRange.above(0)
+        public static let labelSmoothing = ValueRange.between(0, 0.5)
+        public static let lossWeight = ValueRange.atLeast(0)
+        public static let simpoGamma = ValueRange.atLeast(0)
+        public static let rpoAlpha = ValueRange.atLeast(0)
+        public static let orpoLambda = ValueRange.atLeast(0)
+        public static let discopopTau = ValueRange.above(0)
+        public static let desirableWeight = ValueRange.above(0)
+        public static let undesirableWeight = ValueRange.above(0)
+    }
+
     /// Checks every value the loss functions rely on; throws a `LossSettingsError` naming the first bad key.
     ///
     /// The ranges are TRL's where TRL checks (`robust` needs 0 ≤ ε < 0.5, `exo_pair` needs ε > 0,
@@ -32,37 +46,27 @@ extension LossSettings {
                     "loss_weights",
                     "has \(weights.count) weights for \(lossTypes.count) loss types; give one per loss type")
             }
-            if let bad = weights.first(where: { !($0.isFinite && $0 >= 0) }) {
-                throw fail("loss_weights", "weights must be finite and ≥ 0 (got \(bad))")
+            if let bad = weights.first(where: { !Ranges.lossWeight.contains($0) }) {
+                throw fail("loss_weights", "weights must be \(Ranges.lossWeight.text()) (got \(bad))")
             }
         }
-        if !(beta.isFinite && beta > 0) { throw fail("beta", "must be finite and > 0 (got \(beta))") }
-        if !(labelSmoothing >= 0 && labelSmoothing <= 0.5) {
-            throw fail("label_smoothing", "must lie in [0, 0.5] (got \(labelSmoothing))")
-        }
+        try check("beta", beta, Ranges.beta)
+        try check("label_smoothing", labelSmoothing, Ranges.labelSmoothing)
         if lossTypes.contains(.robust) && labelSmoothing >= 0.5 {
             throw fail("label_smoothing", "must lie in [0, 0.5) for the robust loss, which divides by 1 − 2ε")
         }
         if lossTypes.contains(.exoPair) && labelSmoothing == 0 {
             throw fail("label_smoothing", "must be > 0 for exo_pair, which takes log ε (the EXO paper uses 1e-3)")
         }
-        if !(simpoGamma.isFinite && simpoGamma >= 0) {
-            throw fail("simpo_gamma", "must be finite and ≥ 0 (got \(simpoGamma))")
-        }
-        if let alpha = rpoAlpha, !(alpha.isFinite && alpha >= 0) {
-            throw fail("rpo_alpha", "must be finite and ≥ 0 (got \(alpha))")
-        }
-        if let lambda = orpoLambda, !(lambda.isFinite && lambda >= 0) {
-            throw fail("orpo_lambda", "must be finite and ≥ 0 (got \(lambda))")
-        }
-        if !(discopopTau.isFinite && discopopTau > 0) {
-            throw fail("discopop_tau", "must be finite and > 0 (got \(discopopTau))")
-        }
-        if !(desirableWeight.isFinite && desirableWeight > 0) {
-            throw fail("desirable_weight", "must be finite and > 0 (got \(desirableWeight))")
-        }
-        if !(undesirableWeight.isFinite && undesirableWeight > 0) {
-            throw fail("undesirable_weight", "must be finite and > 0 (got \(undesirableWeight))")
-        }
+        try check("simpo_gamma", simpoGamma, Ranges.simpoGamma)
+        if let rpoAlpha { try check("rpo_alpha", rpoAlpha, Ranges.rpoAlpha) }
+        if let orpoLambda { try check("orpo_lambda", orpoLambda, Ranges.orpoLambda) }
+        try check("discopop_tau", discopopTau, Ranges.discopopTau)
+        try check("desirable_weight", desirableWeight, Ranges.desirableWeight)
+        try check("undesirable_weight", undesirableWeight, Ranges.undesirableWeight)
+    }
+
+    private func check(_ key: String, _ value: Double, _ range: ValueRange) throws {
+        guard range.contains(value) else { throw LossSettingsError(key: key, "must be \(range.text()) (got \(value))") }
     }
 }
