@@ -95,3 +95,14 @@ public struct FileProblem: Error, CustomStringConvertible, Sendable {
         }
     }
 }
+
+/// A file's bytes mapped into memory (so a multi-gigabyte checkpoint costs no copy), or a `FileProblem` naming it.
+public enum MappedFile {
+    public static func read(_ url: URL) throws -> Data {
+        do {
+            return try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw FileProblem("cannot read", url.path, error)
+        }
+    }
+}

@@ -28,13 +28,7 @@ public struct SafetensorsFile: Sendable {
     private let dataStart: Int
 
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do {
-            data = try Data(contentsOf: url, options: .alwaysMapped)
-        } catch {
-            throw FileProblem("cannot read", url.path, error)
-        }
-        try self.init(data: data, path: url.path)
+        try self.init(data: MappedFile.read(url), path: url.path)
     }
 
     public init(data: Data, path: String = "<memory>") throws {

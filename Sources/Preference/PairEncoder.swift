@@ -18,29 +18,32 @@ public struct PairEncoder<Encoder: TokenEncoder> {
     }
 
     public func encode(_ pair: PreferencePair) throws(DataProblem) -> TokenizedPair {
-        do {
-            let prompt = withSystem(pair.prompt, pair.system)
-            let rendered = promptText(prompt)
-            return TokenizedPair(
-                prompt: encoder.encode(rendered),
-                chosen: try completion(pair.chosen, after: prompt, renderedPrompt: rendered, field: "chosen"),
-                rejected: try completion(pair.rejected, after: prompt, renderedPrompt: rendered, field: "rejected"),
-                source: pair.source)
-        } catch {
-            throw error.located(at: pair.source)
-        }
+        let ids = try encode(prompt: pair.prompt, system: pair.system,
+                             completions: [(pair.chosen, "chosen"), (pair.rejected, "rejected")], source: pair.source)
+        return TokenizedPair(prompt: ids.prompt, chosen: ids.completions[0], rejected: ids.completions[1], source: pair.source)
     }
 
     public func encode(_ example: UnpairedExample) throws(DataProblem) -> TokenizedExample {
+        let ids = try encode(prompt: example.prompt, system: example.system,
+                             completions: [(example.completion, "completion")], source: example.source)
+        return TokenizedExample(prompt: ids.prompt, completion: ids.completions[0], isDesirable: example.isDesirable,
+                                source: example.source)
+    }
+
+    /// A prompt and the completions that follow it, each named by its record field for messages.
+    private func encode(
+        prompt: Segment, system: String?, completions: [(segment: Segment, field: String)], source: SourceLocation
+    ) throws(DataProblem) -> (prompt: [Int32], completions: [[Int32]]) {
         do {
-            let prompt = withSystem(example.prompt, example.system)
+            let prompt = withSystem(prompt, system)
             let rendered = promptText(prompt)
-            return TokenizedExample(
-                prompt: encoder.encode(rendered),
-                completion: try completion(example.completion, after: prompt, renderedPrompt: rendered, field: "completion"),
-                isDesirable: example.isDesirable, source: example.source)
+            var ids: [[Int32]] = []
+            for completion in completions {
+                ids.append(try self.completion(completion.segment, after: prompt, renderedPrompt: rendered, field: completion.field))
+            }
+            return (encoder.encode(rendered), ids)
         } catch {
-            throw error.located(at: example.source)
+            throw error.located(at: source)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Preference
 
 /// Every experiment key: its TRL name, the values it accepts, a one-line help, how to read it and how to set it.
 /// Experiment files, `--set key=value`, sweeps and the workbench's Config screen all go through this one table,
@@ -11,6 +12,9 @@ public struct ExperimentKey: Sendable {
     let assign: @Sendable (inout Experiment, Any) throws -> Void
     /// Whether a new value changes the tokenized pairs (so the Data screen loads them again).
     public private(set) var changesData = false
+    /// The values the Config screen's ←/→ cycle through, for keys with a fixed set (some depend on the experiment:
+    /// the dataset's list keeps the current file); nil for free values.
+    public private(set) var choices: (@Sendable (Experiment) -> [String])?
 
     init(name: String, range: String, help: String, value: @escaping @Sendable (Experiment) -> String,
          assign: @escaping @Sendable (inout Experiment, Any) throws -> Void) {
@@ -24,6 +28,12 @@ public struct ExperimentKey: Sendable {
     func changingData() -> ExperimentKey {
         var key = self
         key.changesData = true
+        return key
+    }
+
+    func choosing(_ choices: @escaping @Sendable (Experiment) -> [String]) -> ExperimentKey {
+        var key = self
+        key.choices = choices
         return key
     }
 
@@ -46,8 +56,13 @@ public enum ExperimentKeys {
     public static func named(_ name: String) -> ExperimentKey? { all.first { $0.name == name } }
 
     public static let all: [ExperimentKey] = [
-        text("model", "directory | file.gguf | builtin:tiny", "the starting policy: a Hugging Face model directory, a GGUF file, or a new tiny model", \.model).changingData(),
-        text("dataset", "file | builtin:NAME", "preference data: JSONL/JSON file or a built-in task (sentiment, arithmetic)", \.dataset).changingData(),
+        text("model", "directory | file.gguf | builtin:tiny", "the starting policy: a Hugging Face model directory, a GGUF file, or a new tiny model", \.model).changingData()
+            .choosing { $0.model == "builtin:tiny" ? ["builtin:tiny"] : ["builtin:tiny", $0.model] },
+        text("dataset", "file | builtin:NAME", "preference data: JSONL/JSON file or a built-in task (sentiment, arithmetic)", \.dataset).changingData()
+            .choosing { experiment in
+                let builtins = BuiltinTasks.names.map { "builtin:\($0)" }
+                return builtins.contains(experiment.dataset) ? builtins : builtins + [experiment.dataset]
+            },
         optionalText("eval_dataset", "file", "held-out pairs for eval_ metrics", \.evalDataset),
         number("eval_fraction", "0 ≤ x < 1", "share of a dataset file held out for evaluation when there is no eval_dataset", \.evalFraction) { $0 >= 0 && $0 < 1 },
         integer("builtin.train_pairs", "≥ 1", "training pairs drawn from a built-in task", \.builtinTrainPairs) { $0 >= 1 }.changingData(),
@@ -63,7 +78,7 @@ public enum ExperimentKeys {
                     guard let type = LossType(rawValue: name) else { throw ValueError("unknown loss '\(name)'") }
                     return type
                 }
-            }),
+            }).choosing { _ in LossType.allCases.map(\.rawValue) },
         ExperimentKey(
             name: "loss_weights", range: "list of numbers \(LossSettings.Ranges.lossWeight.text()), one per loss_type",
             help: "weights of combined losses",
@@ -93,7 +108,7 @@ public enum ExperimentKeys {
             assign: { experiment, raw in
                 guard let schedule = LearningRateSchedule(rawValue: try string(raw)) else { throw ValueError("unknown schedule") }
                 experiment.scheduler = schedule
-            }),
+            }).choosing { _ in LearningRateSchedule.allCases.map(\.rawValue) },
         number("max_grad_norm", "≥ 0 (0 = off)", "clip gradients to this global norm", \.maxGradNorm) { $0 >= 0 },
         integer("seed", "≥ 0", "seeds initialization, data order and sampling", \.seed) { $0 >= 0 }.changingData(),
         integer("eval_steps", "≥ 0 (0 = at the end only)", "evaluate every N steps", \.evalSteps) { $0 >= 0 },
@@ -111,7 +126,7 @@ public enum ExperimentKeys {
                 case "rmsprop": experiment.optimizer.kind = .rmsprop
                 default: throw ValueError("unknown optimizer")
                 }
-            }),
+            }).choosing { _ in ["adamw_torch", "rmsprop"] },
         number("weight_decay", "≥ 0", "decoupled weight decay (not applied to norm gains)", \.optimizer.weightDecay) { $0 >= 0 },
         number("adam_beta1", "0 ≤ x < 1", "AdamW β₁", \.optimizer.beta1) { $0 >= 0 && $0 < 1 },
         number("adam_beta2", "0 ≤ x < 1", "AdamW β₂", \.optimizer.beta2) { $0 >= 0 && $0 < 1 },
@@ -158,15 +173,36 @@ public enum ExperimentKeys {
 
 // MARK: - Key builders
 
+/// A key holding one value of `T`, read by `parse`, shown by `show`, accepted when `valid`.
+private func scalar<T: Sendable>(
+    _ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, T> & Sendable,
+    parse: @escaping @Sendable (Any) throws -> T, show: @escaping @Sendable (T) -> String, valid: @escaping @Sendable (T) -> Bool
+) -> ExperimentKey {
+    ExperimentKey(name: name, range: range, help: help, value: { show($0[keyPath: path]) }) { experiment, raw in
+        let value = try parse(raw)
+        guard valid(value) else { throw ValueError("\(show(value)) is out of range") }
+        experiment[keyPath: path] = value
+    }
+}
+
+/// The same for an optional value: `null` (or `~`) unsets it.
+private func optionalScalar<T: Sendable>(
+    _ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, T?> & Sendable,
+    parse: @escaping @Sendable (Any) throws -> T, show: @escaping @Sendable (T) -> String, valid: @escaping @Sendable (T) -> Bool
+) -> ExperimentKey {
+    ExperimentKey(name: name, range: range, help: help, value: { $0[keyPath: path].map(show) ?? "" }) { experiment, raw in
+        if isNull(raw) { experiment[keyPath: path] = nil; return }
+        let value = try parse(raw)
+        guard valid(value) else { throw ValueError("\(show(value)) is out of range") }
+        experiment[keyPath: path] = value
+    }
+}
+
 private func number(
     _ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, Double> & Sendable,
     valid: @escaping @Sendable (Double) -> Bool
 ) -> ExperimentKey {
-    ExperimentKey(name: name, range: range, help: help, value: { format($0[keyPath: path]) }) { experiment, raw in
-        let value = try double(raw)
-        guard valid(value) else { throw ValueError("\(format(value)) is out of range") }
-        experiment[keyPath: path] = value
-    }
+    scalar(name, range, help, path, parse: double, show: format, valid: valid)
 }
 
 private func number(
@@ -180,35 +216,21 @@ private func optionalNumber(
     _ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, Double?> & Sendable,
     valid: @escaping @Sendable (Double) -> Bool
 ) -> ExperimentKey {
-    ExperimentKey(name: name, range: range, help: help, value: { $0[keyPath: path].map(format) ?? "" }) { experiment, raw in
-        if isNull(raw) { experiment[keyPath: path] = nil; return }
-        let value = try double(raw)
-        guard valid(value) else { throw ValueError("\(format(value)) is out of range") }
-        experiment[keyPath: path] = value
-    }
+    optionalScalar(name, range, help, path, parse: double, show: format, valid: valid)
 }
 
 private func integer(
     _ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, Int> & Sendable,
     valid: @escaping @Sendable (Int) -> Bool
 ) -> ExperimentKey {
-    ExperimentKey(name: name, range: range, help: help, value: { String($0[keyPath: path]) }) { experiment, raw in
-        let value = try int(raw)
-        guard valid(value) else { throw ValueError("\(value) is out of range") }
-        experiment[keyPath: path] = value
-    }
+    scalar(name, range, help, path, parse: int, show: { String($0) }, valid: valid)
 }
 
 private func optionalInteger(
     _ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, Int?> & Sendable,
     valid: @escaping @Sendable (Int) -> Bool
 ) -> ExperimentKey {
-    ExperimentKey(name: name, range: range, help: help, value: { $0[keyPath: path].map(String.init) ?? "" }) { experiment, raw in
-        if isNull(raw) { experiment[keyPath: path] = nil; return }
-        let value = try int(raw)
-        guard valid(value) else { throw ValueError("\(value) is out of range") }
-        experiment[keyPath: path] = value
-    }
+    optionalScalar(name, range, help, path, parse: int, show: { String($0) }, valid: valid)
 }
 
 private func text(_ name: String, _ range: String, _ help: String, _ path: WritableKeyPath<Experiment, String> & Sendable) -> ExperimentKey {
@@ -230,19 +252,19 @@ private func choice(_ name: String, _ options: [String], _ help: String, _ path:
         let value = try string(raw)
         guard options.contains(value) else { throw ValueError("'\(value)' is not one of them") }
         experiment[keyPath: path] = value
-    }
+    }.choosing { _ in options }
 }
 
 private func boolean(_ name: String, _ help: String, _ path: WritableKeyPath<Experiment, Bool> & Sendable) -> ExperimentKey {
     ExperimentKey(name: name, range: "true|false", help: help, value: { String($0[keyPath: path]) }) { experiment, raw in
         experiment[keyPath: path] = try bool(raw)
-    }
+    }.choosing { _ in ["true", "false"] }
 }
 
 private func optionalBoolean(_ name: String, _ help: String, _ path: WritableKeyPath<Experiment, Bool?> & Sendable) -> ExperimentKey {
     ExperimentKey(name: name, range: "true|false", help: help, value: { $0[keyPath: path].map(String.init) ?? "" }) { experiment, raw in
         experiment[keyPath: path] = isNull(raw) ? nil : try bool(raw)
-    }
+    }.choosing { _ in ["true", "false"] }
 }
 
 // MARK: - Values from YAML (already typed) or from `--set` text

@@ -42,28 +42,23 @@ public struct Rect: Sendable, Hashable, CustomStringConvertible {
 
     /// `count` rows of near-equal heights (the first ones get the remainder).
     public func rows(_ count: Int) -> [Rect] {
-        guard count > 0 else { return [] }
-        var result: [Rect] = []
-        var top = y
-        for index in 0..<count {
-            let h = height / count + (index < height % count ? 1 : 0)
-            result.append(Rect(x: x, y: top, width: width, height: h))
-            top += h
-        }
-        return result
+        Self.evenSplit(height, count).map { Rect(x: x, y: y + $0.offset, width: width, height: $0.length) }
     }
 
     /// `count` columns of near-equal widths.
     public func columns(_ count: Int) -> [Rect] {
+        Self.evenSplit(width, count).map { Rect(x: x + $0.offset, y: y, width: $0.length, height: height) }
+    }
+
+    /// `total` cells cut into `count` near-equal runs, the first ones one longer when it does not divide.
+    private static func evenSplit(_ total: Int, _ count: Int) -> [(offset: Int, length: Int)] {
         guard count > 0 else { return [] }
-        var result: [Rect] = []
-        var left = x
-        for index in 0..<count {
-            let w = width / count + (index < width % count ? 1 : 0)
-            result.append(Rect(x: left, y: y, width: w, height: height))
-            left += w
+        var offset = 0
+        return (0..<count).map { index in
+            let length = total / count + (index < total % count ? 1 : 0)
+            defer { offset += length }
+            return (offset, length)
         }
-        return result
     }
 }
 

@@ -22,20 +22,8 @@ enum ConfigView {
         Widgets.Column("help", 0),
     ]
 
-    /// The values ←/→ cycle through, for keys with a fixed set.
-    static func choices(_ key: ExperimentKey, _ experiment: Experiment) -> [String]? {
-        switch key.name {
-        case "loss_type": return LossType.allCases.map(\.rawValue)
-        case "dataset":
-            let builtins = BuiltinTasks.names.map { "builtin:\($0)" }
-            return builtins.contains(experiment.dataset) ? builtins : builtins + [experiment.dataset]
-        case "model": return experiment.model == "builtin:tiny" ? ["builtin:tiny"] : ["builtin:tiny", experiment.model]
-        default:
-            let range = key.range
-            guard range.contains("|"), !range.contains(" ") else { return nil }
-            return range.split(separator: "|").map(String.init)
-        }
-    }
+    /// The values ←/→ cycle through (the key table's choices).
+    static func choices(_ key: ExperimentKey, _ experiment: Experiment) -> [String]? { key.choices?(experiment) }
 
     static func render(_ state: AppState, _ panes: [Pane], _ canvas: inout Canvas, _ glyphs: Glyphs) {
         let rows = state.configRows

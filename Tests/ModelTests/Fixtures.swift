@@ -1,9 +1,9 @@
 import Foundation
 import Kernels
+import TestSupport
 
-/// The repository's `Tests/Fixtures` folder, found from this file's path (tests never read outside the repository).
-let fixturesDirectory = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
+/// The repository's `Tests/Fixtures` folder (tests never read outside the repository).
+let fixturesDirectory = RepositoryPaths.fixtures
 
 /// d loss / d values[i] by central differences with Richardson extrapolation over steps h and 2h, which cancels
 /// the O(h²) term so that h can be large enough for fp32 rounding in the forward pass (~1e-6 of the loss) to stay

@@ -1,10 +1,10 @@
 import Foundation
+import TestSupport
 import Tokenizer
 
 /// The committed fixtures of `Tests/Fixtures/tokenizer/` (written by `make_tokenizer_golden.py`; see its docstring).
 enum Fixtures {
-    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appending(path: "Fixtures/tokenizer")
+    static let directory = RepositoryPaths.fixture("tokenizer")
 
     /// Tokenizers built by the Python script with `tokenizers`, then the one the Swift trainer recorded.
     static let pythonVariants = ["gpt2", "llama3", "smollm", "ignore_merges", "gpt2_extras"]

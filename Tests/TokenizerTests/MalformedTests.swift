@@ -1,7 +1,7 @@
 import Determinism
 import Foundation
-import Tokenizer
 import TestSupport
+import Tokenizer
 import XCTest
 
 /// Bad tokenizer.json files give a `TokenizerError` that says what is wrong, never a crash.

@@ -6,8 +6,7 @@ import XCTest
 /// Bad input given to the real `dpo train`: each case exits non-zero with a message that names the file and the
 /// field, and never with a trap or a Foundation error domain.
 final class BadInputCLITests: XCTestCase {
-    private static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Fixtures/golden/eval_model")
+    private static let fixture = RepositoryPaths.fixture("golden/eval_model")
     private var directory: URL!
     private var model: URL { directory.appendingPathComponent("model") }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Model
 import Preference
+import TestSupport
 import Tokenizer
 import XCTest
 @testable import Training
@@ -10,8 +11,7 @@ import XCTest
 /// and each pair's summed chosen/rejected log-probs (prefix-shared packed batches) within 1e-3 of PyTorch's.
 /// Fixture: `Tests/Fixtures/golden/eval_model/`, written by `Tests/Fixtures/make_eval_golden.py`.
 final class EvalGoldenTests: XCTestCase {
-    private static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/golden/eval_model")
+    private static let directory = RepositoryPaths.fixture("golden/eval_model")
 
     /// One record of expected.json.
     private struct Expected: Decodable {

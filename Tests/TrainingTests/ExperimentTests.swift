@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import Training
 
@@ -82,8 +83,7 @@ final class ExperimentTests: XCTestCase {
     }
 
     func testEveryCommittedExperimentLoads() throws {
-        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("experiments")
+        let directory = RepositoryPaths.root.appendingPathComponent("experiments")
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }
         XCTAssertFalse(files.isEmpty)
         for file in files { XCTAssertNoThrow(try Experiment(contentsOf: directory.appendingPathComponent(file)), file) }

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import TestSupport
 import Tokenizer
 import XCTest
 @testable import Training
@@ -17,8 +18,7 @@ final class GGUFSmolLM2ImportTests: XCTestCase {
         let greedy: [Greedy]
     }
 
-    private static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    private static let root = RepositoryPaths.root
 
     private var gguf: URL {
         get throws {
