@@ -185,20 +185,3 @@ private func attentionProbabilities(
         (row + visible).update(repeating: 0, count: width - visible)
     }
 }
-
-/// Σ a ⊙ b over `count` floats, eight lanes of fused multiply-adds at a time.
-@inline(__always)
-public func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-    var lanes = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= count {
-        lanes.addProduct(load8(a, i), load8(b, i))
-        i += 8
-    }
-    var total = lanes.sum()
-    while i < count {
-        total += a[i] * b[i]
-        i += 1
-    }
-    return total
-}

@@ -13,7 +13,7 @@ public func rmsNormForward(
         for t in range {
             let x = inp + t * channels
             let y = out + t * channels
-            let r = 1 / (sumOfSquares(x, channels) / Float(channels) + eps).squareRoot()
+            let r = 1 / (dotProduct(x, x, channels) / Float(channels) + eps).squareRoot()
             rstd[t] = r
             var i = 0
             while i + 8 <= channels {
@@ -88,22 +88,4 @@ public func rmsNormBackward(
             i += 1
         }
     }
-}
-
-/// Σ x², eight lanes at a time.
-@inline(__always)
-func sumOfSquares(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
-    var lanes = SIMD8<Float>()
-    var i = 0
-    while i + 8 <= count {
-        let v = load8(x, i)
-        lanes.addProduct(v, v)
-        i += 8
-    }
-    var total = lanes.sum()
-    while i < count {
-        total += x[i] * x[i]
-        i += 1
-    }
-    return total
 }
