@@ -70,9 +70,6 @@ extension Experiment {
 
     /// Checks what no single key can: relations between keys.
     public func validate() throws {
-        if loss.lossTypes.contains(.kto) {
-            throw ExperimentError(key: "loss_type", "kto is available as a loss function (ktoLoss) but the trainer does not yet build unpaired batches; use a paired loss")
-        }
         if maxPromptLength >= maxLength {
             throw ExperimentError(key: "max_prompt_length", "\(maxPromptLength) leaves no room for a completion within max_length \(maxLength)")
         }

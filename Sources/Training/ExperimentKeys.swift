@@ -92,6 +92,8 @@ public enum ExperimentKeys {
         number("label_smoothing", LossSettings.Ranges.labelSmoothing, "ε: assumed share of flipped preference labels (cDPO, robust, exo_pair)", \.loss.labelSmoothing, symbol: "ε"),
         number("simpo_gamma", LossSettings.Ranges.simpoGamma, "SimPO's target reward margin γ", \.loss.simpoGamma),
         optionalNumber("rpo_alpha", LossSettings.Ranges.rpoAlpha.text(), "weight of an NLL term on chosen completions (RPO)", \.loss.rpoAlpha, valid: LossSettings.Ranges.rpoAlpha.contains),
+        number("desirable_weight", LossSettings.Ranges.desirableWeight, "KTO: weight of the desirable examples' loss", \.loss.desirableWeight),
+        number("undesirable_weight", LossSettings.Ranges.undesirableWeight, "KTO: weight of the undesirable examples' loss", \.loss.undesirableWeight),
         number("learning_rate", "> 0", "peak learning rate of the preference stage", \.learningRate) { $0 > 0 },
         integer("per_device_train_batch_size", "≥ 1", "pairs per micro-batch", \.batchSize) { $0 >= 1 },
         integer("per_device_eval_batch_size", "≥ 1", "pairs per evaluation batch", \.evalBatchSize) { $0 >= 1 },

@@ -11,6 +11,9 @@ public final class PreferenceStage {
     public let optimizer: Optimizer
     public let train: [TokenizedPair]
     public let eval: [TokenizedPair]
+    /// For KTO, whether each row of `train` / `eval` is desirable (`KTOExamples`); nil for paired losses.
+    public var trainLabels: [Bool]?
+    public var evalLabels: [Bool]?
     /// Set before `run` for losses that need a reference (computed for `visitedPairs`).
     public var reference: ReferenceLogProbs?
     public let totalSteps: Int
@@ -122,7 +125,7 @@ public final class PreferenceStage {
             let inputs = try zip(indices, sums).map { index, policy in
                 try pairLogProbs(policy: policy, reference: reference?.train[index], pair: "training pair \(index)")
             }
-            let result = preferenceLoss(inputs, settings: experiment.loss)
+            let result = batchLoss(inputs, labels: trainLabels.map { labels in indices.map { labels[$0] } })
             model.backward(batch.targetGradients(dChosen: result.dPolicyChosen, dRejected: result.dPolicyRejected,
                                                  scale: 1 / Double(accumulation)))
             for (key, value) in result.metrics { metrics[key, default: 0] += value / Double(accumulation) }
@@ -153,7 +156,7 @@ public final class PreferenceStage {
             let referenceSums = reference.flatMap { index < $0.eval.count ? $0.eval[index] : nil }
             return try pairLogProbs(policy: policy, reference: referenceSums, pair: "held-out pair \(index)")
         }
-        var values = Dictionary(uniqueKeysWithValues: preferenceLoss(inputs, settings: experiment.loss).metrics.map { ("eval_" + $0.key, $0.value) })
+        var values = Dictionary(uniqueKeysWithValues: batchLoss(inputs, labels: evalLabels).metrics.map { ("eval_" + $0.key, $0.value) })
         values["step"] = Double(step)
         values["epoch"] = epoch(after: step)
         values["time"] = Date().timeIntervalSince1970
@@ -189,6 +192,21 @@ public final class PreferenceStage {
 
     private func epoch(after step: Int) -> Double {
         Double(step * experiment.batchSize * experiment.gradientAccumulationSteps) / Double(train.count)
+    }
+
+    /// The configured loss of a batch. For KTO each row's `chosen` is its completion and its `rejected` the
+    /// mismatched completion of the KL term, which gets no gradient (TRL computes it without one).
+    private func batchLoss(_ inputs: [PairLogProbs], labels: [Bool]?) -> LossResult {
+        guard let labels else { return preferenceLoss(inputs, settings: experiment.loss) }
+        let examples = zip(inputs, labels).map {
+            UnpairedLogProbs(policy: $0.policyChosen, reference: $0.referenceChosen, tokens: $0.chosenTokens, desirable: $1)
+        }
+        let mismatched = inputs.map {
+            UnpairedLogProbs(policy: $0.policyRejected, reference: $0.referenceRejected, tokens: $0.rejectedTokens, desirable: false)
+        }
+        let result = ktoLoss(examples, mismatched: mismatched, settings: experiment.loss)
+        return LossResult(loss: result.loss, dPolicyChosen: result.dPolicy,
+                          dPolicyRejected: Array(repeating: 0, count: inputs.count), metrics: result.metrics)
     }
 
     /// A loss that needs a reference never runs without one: a missing entry is an error, not a zero.

@@ -109,8 +109,11 @@ public final class TrainingSession {
             say("lora: rank \(lora.rank), alpha \(format(lora.alpha)) on \(lora.targetModules.joined(separator: ", ")): "
                 + "\(model.adapters!.count) trainable parameters; the base model is frozen and is the reference")
         }
+        if let warning = data.warning { say(warning) }
         let stage = PreferenceStage(experiment: experiment, model: model, train: data.train, eval: data.eval,
                                     reference: nil, run: run, control: control, emit: emit)
+        stage.trainLabels = data.trainLabels
+        stage.evalLabels = data.evalLabels
         do {
             stage.reference = try referenceLogProbs(model: model, data: data, stage: stage)
         } catch is StopDuringPreparation {

@@ -54,7 +54,7 @@ final class ExperimentTests: XCTestCase {
             ("beta: lots", "beta: 'lots' is not a number"),
             ("label_smoothing: 0.7", "label_smoothing"),
             ("loss_type: dpo", "loss_type: unknown loss 'dpo'"),
-            ("loss_type: kto", "loss_type: kto is available as a loss function"),
+            ("loss_type: [kto, sigmoid]", "loss_type: kto takes unpaired examples and cannot be combined"),
             ("per_device_train_batch_size: 2.5", "per_device_train_batch_size: '2.5' is not an integer"),
             ("max_length: 64\nmax_prompt_length: 64", "max_prompt_length: 64 leaves no room"),
             ("loss_type: [sigmoid, ipo]\nloss_weights: [1]", "loss_weights: has 1 values for 2 loss types"),
