@@ -30,8 +30,10 @@ final class ProgressPrinter: @unchecked Sendable {
             line("\(name): \(totalSteps) steps")
         case .metrics(let stage, let step, let values): progress(stage: stage, step: step, values: values)
         case .evaluation(let step, let values):
-            line(String(format: "eval @ step %d: loss %.4f, accuracy %.3f, margin %.3f", step, values["eval_loss"] ?? .nan,
-                        values["eval_rewards/accuracies"] ?? .nan, values["eval_rewards/margins"] ?? .nan))
+            // KTO has no accuracy: its KL reference point takes the place.
+            let (name, value) = values["eval_rewards/accuracies"].map { ("accuracy", $0) } ?? ("kl", values["eval_kl"] ?? .nan)
+            line(String(format: "eval @ step %d: loss %.4f, %@ %.3f, margin %.3f", step, values["eval_loss"] ?? .nan, name, value,
+                        values["eval_rewards/margins"] ?? .nan))
         case .samples(let step, let count): line("samples @ step \(step): \(count) prompts")
         case .checkpoint(let step, let path): line("checkpoint @ step \(step): \(path)")
         case .state(let state, let message): line("run \(state.rawValue)" + (message.map { ": \($0)" } ?? ""))
