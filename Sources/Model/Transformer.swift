@@ -44,6 +44,13 @@ public final class Transformer {
 
     public var parameterCount: Int { layout.count }
 
+    /// A model with the same configuration and weights (no adapters, no gradients): a frozen reference.
+    public func copy() throws -> Transformer {
+        let copy = try Transformer(config: config)
+        copy.parameters.pointer.update(from: parameters.pointer, count: layout.count)
+        return copy
+    }
+
     /// Normal(0, std) weights and unit RMSNorm gains, as `transformers` initializes a new Llama.
     public func initializeRandom(seed: UInt64, std: Float = 0.02) {
         var generator = SeededGenerator(seed: seed)

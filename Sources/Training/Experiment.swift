@@ -46,6 +46,7 @@ public struct Experiment: Sendable, Equatable {
     public var lora: LoRASettings? { loraEnabled ? loraSettings : nil }
     public var tinyModel = TinyModelSettings()
     public var samples = SampleSettings()
+    public var online = OnlineSettings()
     /// Grid for `dpo sweep`: key name to the values it takes, in file order.
     public var sweep: [SweepAxis] = []
 
@@ -88,6 +89,21 @@ public struct SampleSettings: Sendable, Equatable {
     public var temperature = 1.0
     public var topK: Int?
     public var topP: Double?
+    public init() {}
+}
+
+/// Online DPO (Guo et al. 2024, as TRL's `OnlineDPOTrainer`): each step samples two completions per prompt from
+/// the current policy, a judge scores them, and the higher-scored one is chosen.
+public struct OnlineSettings: Sendable, Equatable {
+    public var enabled = false
+    /// The scorer: `ground_truth` is a built-in task's own reward.
+    public var judge = "ground_truth"
+    public var maxNewTokens = 32
+    /// TRL's default.
+    public var temperature = 0.9
+    public var topP: Double?
+    /// Subtracted from the score of a completion that never reaches EOS (TRL's `missing_eos_penalty`).
+    public var missingEOSPenalty: Double?
     public init() {}
 }
 

@@ -70,6 +70,12 @@ extension Experiment {
 
     /// Checks what no single key can: relations between keys.
     public func validate() throws {
+        if online.enabled, loss.lossTypes.contains(.kto) {
+            throw ExperimentError(key: "online.enabled", "online DPO makes pairs: it takes a paired loss, not kto")
+        }
+        if online.enabled, loraEnabled {
+            throw ExperimentError(key: "online.enabled", "online DPO keeps a reference model in memory; with lora.enabled it is not available yet")
+        }
         if maxPromptLength >= maxLength {
             throw ExperimentError(key: "max_prompt_length", "\(maxPromptLength) leaves no room for a completion within max_length \(maxLength)")
         }

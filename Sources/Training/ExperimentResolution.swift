@@ -116,10 +116,11 @@ public struct ExperimentResolution: Sendable {
     func startingModel(tokenizer: BPETokenizer) throws -> Transformer {
         guard experiment.model == "builtin:tiny" else { return try Transformer.load(directory: try experiment.modelDirectory()) }
         let tiny = experiment.tinyModel
+        let generated = max(experiment.samples.maxNewTokens, experiment.online.enabled ? experiment.online.maxNewTokens : 0)
         let config = TransformerConfig(
             vocabSize: tokenizer.vocabularySize, hiddenSize: tiny.hiddenSize, intermediateSize: tiny.intermediateSize,
             layers: tiny.layers, heads: tiny.heads, rmsNormEps: 1e-5, ropeTheta: 10_000, tieWordEmbeddings: true,
-            maxPositions: max(experiment.maxLength, experiment.maxPromptLength + experiment.samples.maxNewTokens) + 1,
+            maxPositions: max(experiment.maxLength, experiment.maxPromptLength + generated) + 1,
             bosTokenId: nil, eosTokenId: tokenizer.eosTokenId.map(Int.init))
         let model = try Transformer(config: config)
         model.initializeRandom(seed: UInt64(experiment.seed))

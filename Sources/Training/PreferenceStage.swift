@@ -14,6 +14,10 @@ public final class PreferenceStage {
     /// For KTO, whether each row of `train` / `eval` is desirable (`KTOExamples`); nil for paired losses.
     public var trainLabels: [Bool]?
     public var evalLabels: [Bool]?
+    /// Online DPO: each micro-batch's pairs are sampled from the policy and judged (the rows of `train` only
+    /// give their prompts), and `referenceModel` gives their reference log-probs on the same packed batch.
+    var online: OnlinePairs?
+    var referenceModel: Transformer?
     /// Set before `run` for losses that need a reference (computed for `visitedPairs`).
     public var reference: ReferenceLogProbs?
     public let totalSteps: Int
@@ -118,14 +122,23 @@ public final class PreferenceStage {
         var metrics: [String: Double] = [:]
         var tokens = 0
         for micro in 0..<accumulation {
-            let indices = microBatch((step - 1) * accumulation + micro)
-            let pairs = indices.map { train[$0] }
+            let number = (step - 1) * accumulation + micro
+            let indices = microBatch(number)
+            var pairs = indices.map { train[$0] }
+            let judged = try online?.pairs(policy: model, prompts: pairs, microBatch: number)
+            if let judged { pairs = judged.map(\.pair) }
             let batch = PairBatch(pairs)
             let sums = batch.sums(try model.forward(batch.packed))
-            let inputs = try zip(indices, sums).map { index, policy in
-                try pairLogProbs(policy: policy, reference: reference?.train[index], pair: "training pair \(index)")
+            let referenceSums = try referenceModel.map { batch.sums(try $0.forward(batch.packed)) }
+            let inputs = try zip(indices, sums).enumerated().map { row, indexed in
+                try pairLogProbs(policy: indexed.1, reference: referenceSums?[row] ?? reference?.train[indexed.0],
+                                 pair: "training pair \(indexed.0)")
             }
-            let result = batchLoss(inputs, labels: trainLabels.map { labels in indices.map { labels[$0] } })
+            var result = batchLoss(inputs, labels: trainLabels.map { labels in indices.map { labels[$0] } })
+            if let judged {
+                result.metrics.merge(OnlinePairs.metrics(judged, inputs, beta: experiment.loss.beta)) { $1 }
+                try record(judged, step: step)
+            }
             model.backward(batch.targetGradients(dChosen: result.dPolicyChosen, dRejected: result.dPolicyRejected,
                                                  scale: 1 / Double(accumulation)))
             for (key, value) in result.metrics { metrics[key, default: 0] += value / Double(accumulation) }
@@ -152,8 +165,9 @@ public final class PreferenceStage {
     func evaluate(step: Int) throws {
         guard !eval.isEmpty else { return }
         let sums = try completionSums(model: model, pairs: eval, batchSize: experiment.evalBatchSize)
+        let onTheFly = try referenceModel.map { try completionSums(model: $0, pairs: eval, batchSize: experiment.evalBatchSize) }
         let inputs = try sums.enumerated().map { index, policy in
-            let referenceSums = reference.flatMap { index < $0.eval.count ? $0.eval[index] : nil }
+            let referenceSums = onTheFly?[index] ?? reference.flatMap { index < $0.eval.count ? $0.eval[index] : nil }
             return try pairLogProbs(policy: policy, reference: referenceSums, pair: "held-out pair \(index)")
         }
         var values = Dictionary(uniqueKeysWithValues: batchLoss(inputs, labels: evalLabels).metrics.map { ("eval_" + $0.key, $0.value) })
@@ -192,6 +206,16 @@ public final class PreferenceStage {
 
     private func epoch(after step: Int) -> Double {
         Double(step * experiment.batchSize * experiment.gradientAccumulationSteps) / Double(train.count)
+    }
+
+    /// The pairs an online step generated, as a TRL-format preference file any run can train on.
+    private func record(_ judged: [OnlinePairs.Judged], step: Int) throws {
+        for pair in judged {
+            try runDirectory.append([
+                "step": step, "prompt": pair.prompt, "chosen": pair.chosen, "rejected": pair.rejected,
+                "score_chosen": pair.chosenScore, "score_rejected": pair.rejectedScore, "judge": online?.judge.name ?? "",
+            ], to: RunDirectory.generatedPairsFile)
+        }
     }
 
     /// The configured loss of a batch. For KTO each row's `chosen` is its completion and its `rejected` the

@@ -9,6 +9,8 @@ import Model
 /// checkpoint's lines durable.
 extension RunDirectory {
     public static let metricsFile = "metrics.jsonl"
+    /// Pairs the online methods generated and judged (TRL's prompt/chosen/rejected, with scores and the judge).
+    public static let generatedPairsFile = "generated_pairs.jsonl"
     /// The SFT stage's journal (`SFTStage`).
     public static let sftMetricsFile = "sft_metrics.jsonl"
     public static let evalFile = "eval.jsonl"
@@ -46,7 +48,7 @@ extension RunDirectory {
 
     /// Keeps the records of `step` and before in each of `files` (their later steps will be run again on
     /// resume), and drops a torn last line. Each file is replaced atomically and appended to afresh.
-    public func truncateJournals(after step: Int, files: [String] = [metricsFile, evalFile, samplesFile]) throws {
+    public func truncateJournals(after step: Int, files: [String] = [metricsFile, evalFile, samplesFile, generatedPairsFile]) throws {
         for file in files {
             let (records, torn) = try read(file)
             let kept = records.filter { ($0["step"] as? NSNumber).map { $0.intValue <= step } ?? true }

@@ -114,8 +114,17 @@ public final class TrainingSession {
                                     reference: nil, run: run, control: control, emit: emit)
         stage.trainLabels = data.trainLabels
         stage.evalLabels = data.evalLabels
+        if experiment.online.enabled {
+            guard let task = data.task else {
+                throw ExperimentError(key: "online.judge", "ground_truth needs a built-in task as dataset (builtin:sentiment, builtin:arithmetic)")
+            }
+            stage.online = OnlinePairs(settings: experiment.online, seed: experiment.seed, tokenizer: tokenizer, judge: GroundTruthJudge(task: task))
+            stage.referenceModel = try model.copy()
+            say("online dpo: 2 completions per prompt from the policy each step, judged by \(stage.online!.judge.name); "
+                + "the reference model stays in memory")
+        }
         do {
-            stage.reference = try referenceLogProbs(model: model, data: data, stage: stage)
+            stage.reference = experiment.online.enabled ? nil : try referenceLogProbs(model: model, data: data, stage: stage)
         } catch is StopDuringPreparation {
             say("stopped while computing reference log-probs (progress kept in the cache); resume with: dpo train --resume \(run.url.path)")
             return .stopped
@@ -290,8 +299,8 @@ extension Experiment {
         return url.pathExtension == "gguf" ? try importedGGUFDirectory(file: url) : url
     }
 
-    /// `run_name`, or the loss and β (`sigmoid-beta0.1`).
+    /// `run_name`, or the loss and β (`sigmoid-beta0.1`; `online-sigmoid-beta0.1` for Online DPO).
     public var defaultRunName: String {
-        runName ?? "\(loss.lossTypes.map(\.rawValue).joined(separator: "+"))-beta\(format(loss.beta))"
+        runName ?? (online.enabled ? "online-" : "") + "\(loss.lossTypes.map(\.rawValue).joined(separator: "+"))-beta\(format(loss.beta))"
     }
 }

@@ -33,7 +33,8 @@ final class FaultInjectionTests: XCTestCase {
         """
 
     /// Journals whose lines must match, and the keys that measure time rather than training.
-    static let journals = [RunDirectory.sftMetricsFile, RunDirectory.metricsFile, RunDirectory.evalFile, RunDirectory.samplesFile]
+    static let journals = [RunDirectory.sftMetricsFile, RunDirectory.metricsFile, RunDirectory.evalFile, RunDirectory.samplesFile,
+                           RunDirectory.generatedPairsFile]
     static let timings: Set<String> = ["time", "tokens_per_s", "pairs_per_s"]
 
     /// A run of `experiment` in its own output folder (so no run shares another's SFT or reference cache).
@@ -120,6 +121,21 @@ final class FaultInjectionTests: XCTestCase {
         XCTAssertEqual(try run.records(RunDirectory.evalFile).last?["step"] as? Int, 12, "the evaluation of step 12 was logged")
         XCTAssertEqual(try resume(run).status, 0)
         try assertSameJournals(run, expected, "eval:12")
+    }
+
+    /// Online DPO killed mid-run (between checkpoints 8 and 16) resumes to the same pairs, metrics and evaluations:
+    /// its sampling is seeded by the micro-batch, and its reference model is rebuilt from the SFT model.
+    func testOnlineDPOKilledResumesToTheUninterruptedRun() throws {
+        let online = ["online.enabled=true", "online.max_new_tokens=8"]
+        let whole = try train("whole", online)
+        XCTAssertEqual(whole.status, 0)
+        let expected = try contents(try XCTUnwrap(whole.run))
+        XCTAssertEqual(expected[RunDirectory.generatedPairsFile]?.count, 20 * 4, "4 judged pairs a step")
+        let killed = try train("online-step-11", online, fault: "step:11")
+        XCTAssertEqual(killed.status, 128 + SIGKILL)
+        let run = try XCTUnwrap(killed.run)
+        XCTAssertEqual(try resume(run).status, 0)
+        try assertSameJournals(run, expected, "online step:11")
     }
 
     /// SIGKILL after a seeded random delay within the length of a whole run, three times over one run (each
