@@ -47,6 +47,7 @@ public struct Experiment: Sendable, Equatable {
     public var tinyModel = TinyModelSettings()
     public var samples = SampleSettings()
     public var online = OnlineSettings()
+    public var rso = RSOSettings()
     /// Grid for `dpo sweep`: key name to the values it takes, in file order.
     public var sweep: [SweepAxis] = []
 
@@ -104,6 +105,21 @@ public struct OnlineSettings: Sendable, Equatable {
     public var topP: Double?
     /// Subtracted from the score of a completion that never reaches EOS (TRL's `missing_eos_penalty`).
     public var missingEOSPenalty: Double?
+    public init() {}
+}
+
+/// RSO (Liu et al. 2024): before the preference stage, `candidates` completions of each of `prompts` training
+/// prompts are sampled from the SFT policy, judged, `samples` of them kept by statistical rejection sampling with
+/// β_RS = `beta` (in reward units), and paired by `ranking`; the run then trains on those pairs.
+public struct RSOSettings: Sendable, Equatable {
+    public var enabled = false
+    public var prompts = 256
+    public var candidates = 64
+    public var samples = 8
+    public var beta = 0.1
+    public var ranking = PairRanking.tournament
+    public var maxNewTokens = 32
+    public var temperature = 1.0
     public init() {}
 }
 

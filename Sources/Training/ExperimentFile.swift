@@ -73,6 +73,12 @@ extension Experiment {
         if online.enabled, loss.lossTypes.contains(.kto) {
             throw ExperimentError(key: "online.enabled", "online DPO makes pairs: it takes a paired loss, not kto")
         }
+        if rso.enabled, online.enabled || loss.lossTypes.contains(.kto) {
+            throw ExperimentError(key: "rso.enabled", "RSO makes offline pairs: it takes a paired loss and online.enabled false")
+        }
+        if rso.samples > rso.candidates {
+            throw ExperimentError(key: "rso.samples", "\(rso.samples) is more than rso.candidates \(rso.candidates)")
+        }
         if online.enabled, loraEnabled {
             throw ExperimentError(key: "online.enabled", "online DPO keeps a reference model in memory; with lora.enabled it is not available yet")
         }

@@ -164,6 +164,21 @@ public enum ExperimentKeys {
         number("online.temperature", "> 0", "sampling temperature of online completions", \.online.temperature) { $0 > 0 },
         optionalNumber("online.top_p", "0 < p ≤ 1", "nucleus sampling of online completions", \.online.topP) { $0 > 0 && $0 <= 1 },
         optionalNumber("online.missing_eos_penalty", "≥ 0", "score subtracted from a completion without EOS", \.online.missingEOSPenalty) { $0 >= 0 },
+        boolean("rso.enabled", "RSO: train on pairs made by statistical rejection sampling from the SFT policy", \.rso.enabled),
+        integer("rso.prompts", "≥ 1", "training prompts RSO samples for", \.rso.prompts) { $0 >= 1 },
+        integer("rso.candidates", "≥ 2", "completions sampled per prompt (the paper's 64)", \.rso.candidates) { $0 >= 2 },
+        integer("rso.samples", "≥ 2", "completions kept per prompt by rejection sampling (the paper's 8)", \.rso.samples) { $0 >= 2 },
+        number("rso.beta", "> 0", "β_RS in reward units: small keeps the best, large the SFT distribution", \.rso.beta) { $0 > 0 },
+        ExperimentKey(
+            name: "rso.ranking", range: PairRanking.allCases.map(\.rawValue).joined(separator: "|"),
+            help: "pairs from the kept samples: neighbours once, or a single-elimination tournament",
+            value: { $0.rso.ranking.rawValue },
+            assign: { experiment, raw in
+                guard let ranking = PairRanking(rawValue: try string(raw)) else { throw ValueError("unknown ranking") }
+                experiment.rso.ranking = ranking
+            }).choosing { _ in PairRanking.allCases.map(\.rawValue) },
+        integer("rso.max_new_tokens", "≥ 1", "tokens per RSO candidate", \.rso.maxNewTokens) { $0 >= 1 },
+        number("rso.temperature", "> 0", "sampling temperature of RSO candidates", \.rso.temperature) { $0 > 0 },
         boolean("lora.enabled", "train low-rank adapters instead of every weight", \.loraEnabled),
         integer("lora.r", "≥ 1", "adapter rank", \.loraSettings.rank) { $0 >= 1 },
         number("lora.lora_alpha", "> 0", "adapter scale numerator (update = alpha / r · B·A)", \.loraSettings.alpha) { $0 > 0 },

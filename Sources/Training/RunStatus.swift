@@ -14,6 +14,8 @@ public enum Stage: String, Sendable, Codable, CaseIterable {
     case sft
     /// The reference model's log-probs (steps are micro-batches).
     case reference
+    /// Sampling the pairs of an offline method that makes its own (RSO; steps are prompts).
+    case sample
     /// The preference stage, whatever its loss.
     case dpo
 }

@@ -110,7 +110,23 @@ public final class TrainingSession {
                 + "\(model.adapters!.count) trainable parameters; the base model is frozen and is the reference")
         }
         if let warning = data.warning { say(warning) }
-        let stage = PreferenceStage(experiment: experiment, model: model, train: data.train, eval: data.eval,
+        var train = data.train
+        if experiment.rso.enabled {
+            guard let task = data.task else {
+                throw ExperimentError(key: "rso.enabled", "RSO's judge is a built-in task's reward: the dataset must be builtin:sentiment or builtin:arithmetic")
+            }
+            let rso: RSOPairs
+            do {
+                rso = try rsoPairs(model: model, prompts: Array(data.train.prefix(experiment.rso.prompts)), tokenizer: tokenizer,
+                                   judge: GroundTruthJudge(task: task))
+            } catch is StopDuringPreparation {
+                say("stopped while sampling RSO pairs (they are sampled again, identically); resume with: dpo train --resume \(run.url.path)")
+                return .stopped
+            }
+            train = rso.tokenizedPairs
+            say(rso.report + String(format: ", β_RS %@", format(experiment.rso.beta)))
+        }
+        let stage = PreferenceStage(experiment: experiment, model: model, train: train, eval: data.eval,
                                     reference: nil, run: run, control: control, emit: emit)
         stage.trainLabels = data.trainLabels
         stage.evalLabels = data.evalLabels
@@ -124,7 +140,7 @@ public final class TrainingSession {
                 + "the reference model stays in memory")
         }
         do {
-            stage.reference = experiment.online.enabled ? nil : try referenceLogProbs(model: model, data: data, stage: stage)
+            stage.reference = experiment.online.enabled ? nil : try referenceLogProbs(model: model, stage: stage)
         } catch is StopDuringPreparation {
             say("stopped while computing reference log-probs (progress kept in the cache); resume with: dpo train --resume \(run.url.path)")
             return .stopped
@@ -219,31 +235,31 @@ public final class TrainingSession {
         return try resolution.startingModel(tokenizer: tokenizer)
     }
 
-    private func referenceLogProbs(model: Transformer, data: TrainingData, stage: PreferenceStage) throws -> ReferenceLogProbs? {
+    private func referenceLogProbs(model: Transformer, stage: PreferenceStage) throws -> ReferenceLogProbs? {
         guard experiment.loss.lossTypes.contains(where: \.needsReference) else { return nil }
         if let saved = try? JSONDecoder().decode(ReferenceLogProbs.self, from: Data(contentsOf: run.referenceURL)) {
             say("reference log-probs: loaded from this run (\(saved.key))")
             return saved
         }
         let needed = stage.visitedPairs
-        let key = ReferenceLogProbs.key(model: model, train: data.train, eval: data.eval, packing: stage.packing)
+        let key = ReferenceLogProbs.key(model: model, train: stage.train, eval: stage.eval, packing: stage.packing)
         let cache = ReferenceLogProbs.cacheURL(outputDir: URL(fileURLWithPath: experiment.outputDir), key: key)
         var reference = ReferenceLogProbs.load(from: cache, key: key) ?? ReferenceLogProbs(key: key, train: [:], eval: [])
         let started = Date()
         try status.report(.running, stage: .reference, step: 0, total: stage.microBatchCount, force: true)
         let computed = try reference.complete(
-            model: model, train: data.train, batches: stage.microBatchCount, batch: stage.microBatch, eval: data.eval,
+            model: model, train: stage.train, batches: stage.microBatchCount, batch: stage.microBatch, eval: stage.eval,
             evalBatchSize: experiment.evalBatchSize, shouldStop: { control.stopRequested },
             progress: { done, total in
                 try? self.status.report(.running, stage: .reference, step: done, total: total)
                 FaultPoint.reference.reached(done)
             })
-        guard reference.isComplete(needed: needed, evalCount: data.eval.count) else {
+        guard reference.isComplete(needed: needed, evalCount: stage.eval.count) else {
             try reference.save(to: cache)
             throw StopDuringPreparation()
         }
         if computed == 0 {
-            say("reference log-probs: reused from cache \(key) (\(needed.count + data.eval.count) pairs)")
+            say("reference log-probs: reused from cache \(key) (\(needed.count + stage.eval.count) pairs)")
         } else {
             try reference.save(to: cache)
             say(String(format: "reference log-probs: computed for %d pairs in %.1f s, cached as %@", computed,
@@ -251,6 +267,32 @@ public final class TrainingSession {
         }
         try reference.save(to: run.referenceURL)
         return reference
+    }
+
+    /// RSO's pairs from this run's file when it has one (a resume), else made from the SFT policy and kept: the
+    /// token ids in `rso_pairs.json`, the texts in `generated_pairs.jsonl`.
+    private func rsoPairs(model: Transformer, prompts: [TokenizedPair], tokenizer: BPETokenizer, judge: any Judge) throws -> RSOPairs {
+        let url = run.url.appendingPathComponent(RSOPairs.fileName)
+        if let saved = try? JSONDecoder().decode(RSOPairs.self, from: Data(contentsOf: url)) { return saved }
+        try status.report(.running, stage: .sample, step: 0, total: prompts.count, force: true)
+        let rso = try RSOPairs.make(policy: model, prompts: prompts, tokenizer: tokenizer, judge: judge, settings: experiment.rso,
+                                    seed: experiment.seed) { done, total in
+            try self.status.report(.running, stage: .sample, step: done, total: total)
+            if self.control.stopRequested { throw StopDuringPreparation() }
+        }
+        var lines = ""
+        for pair in rso.pairs {
+            // No "step": these pairs come before training, so no resume cuts them back.
+            let record: [String: Any] = [
+                "prompt": tokenizer.decode(pair.prompt, skipSpecialTokens: true),
+                "chosen": tokenizer.decode(pair.chosen, skipSpecialTokens: true),
+                "rejected": tokenizer.decode(pair.rejected, skipSpecialTokens: true), "judge": judge.name,
+            ]
+            lines += String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self) + "\n"
+        }
+        try AtomicFile.write(Data(lines.utf8), to: run.url.appendingPathComponent(RunDirectory.generatedPairsFile))
+        try AtomicFile.write(try JSONEncoder().encode(rso), to: url)
+        return rso
     }
 
     /// Copies a finished directory into a shared cache: into a hidden sibling first, then renamed, so a reader

@@ -145,6 +145,24 @@ final class TrainingRunTests: XCTestCase {
         }
     }
 
+    /// An RSO run samples its pairs from the SFT model once, writes them (token ids for resume, texts for people and
+    /// for offline training), reports the acceptance rate, and trains on them.
+    func testRSORunTrainsOnItsRejectionSampledPairs() throws {
+        let experiment = try tinyExperiment(["rso.enabled=true", "rso.prompts=3", "rso.candidates=4", "rso.samples=4",
+                                             "rso.ranking=tournament", "rso.max_new_tokens=4", "loss_type=sigmoid_norm", "max_steps=2"])
+        let session = try TrainingSession.create(experiment, control: RunControl(), emit: { _ in })
+        XCTAssertEqual(session.execute(), .finished)
+        let log = try String(contentsOf: session.run.url.appendingPathComponent(RunDirectory.logFile), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let generated = try session.run.records(RunDirectory.generatedPairsFile)
+        XCTAssertEqual(generated.count, 3 * 3, "a 4-sample tournament gives 3 pairs a prompt")
+        XCTAssertEqual(generated.first?["judge"] as? String, "ground_truth:sentiment")
+        let saved = try JSONDecoder().decode(RSOPairs.self, from: Data(contentsOf: session.run.url.appendingPathComponent(RSOPairs.fileName)))
+        XCTAssertEqual(saved.pairs.count, 9)
+        XCTAssertTrue(log.contains { $0.hasPrefix("rso: 9 pairs; acceptance rate") }, "\(log)")
+        XCTAssertEqual(try metrics(session.run).count, 2)
+    }
+
     func testLoRARunExportsPEFTAdaptersThatMatchTheMergedModel() throws {
         let session = try TrainingSession.create(try tinyExperiment(["lora.enabled=true", "lora.r=2", "learning_rate=0.01"]),
                                                  control: RunControl(), emit: { _ in })
