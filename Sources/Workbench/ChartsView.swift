@@ -23,8 +23,37 @@ enum ChartsView {
         Definition(title: "eval_loss", keys: ["eval_loss"], names: [""], source: .eval),
         Definition(title: "eval_rewards/accuracies", keys: ["eval_rewards/accuracies"], names: [""], source: .eval),
         Definition(title: "eval_rewards/margins", keys: ["eval_rewards/margins"], names: [""], source: .eval),
-        Definition(title: "sft loss", keys: ["loss"], names: [""], source: .sft),
+        sftLoss,
     ]
+
+    /// Before the first DPO step, the loss chart follows the SFT stage.
+    static let sftLoss = Definition(title: "sft loss", keys: ["loss"], names: [""], source: .sft)
+
+    /// Charts of one method's own metrics, after the common ones when a chart run logs them: KTO's KL reference
+    /// point, Online DPO's objective.
+    static let methodDefinitions: [Definition] = [
+        Definition(title: "kl (KTO's reference point)", keys: ["kl"], names: [""], source: .metrics),
+        Definition(title: "objective/scores · objective/rlhf_reward", keys: ["objective/scores", "objective/rlhf_reward"],
+                   names: ["scores", "rlhf_reward"], source: .metrics),
+        Definition(title: "objective/kl", keys: ["objective/kl"], names: [""], source: .metrics),
+        Definition(title: "objective/entropy", keys: ["objective/entropy"], names: [""], source: .metrics),
+        Definition(title: "eval_kl", keys: ["eval_kl"], names: [""], source: .eval),
+    ]
+
+    /// The charts for these runs, in page order.
+    static func definitions(for runs: [RunInfo]) -> [Definition] {
+        definitions + methodDefinitions.filter { definition in
+            runs.contains { run in definition.keys.contains { table(run, definition.source).column($0) != nil } }
+        }
+    }
+
+    static func table(_ run: RunInfo, _ source: Source) -> MetricTable {
+        switch source {
+        case .metrics: run.metrics
+        case .eval: run.eval
+        case .sft: run.sft
+        }
+    }
 
     /// Columns and rows of chart panels on one page.
     static func grid(_ body: Rect, runs: Int) -> (columns: Int, rows: Int) {
@@ -45,7 +74,7 @@ enum ChartsView {
         for (row, rowRect) in area.rows(rows).enumerated() {
             for (column, rect) in rowRect.columns(columns).enumerated() {
                 let index = page * perPage + row * columns + column
-                if index < definitions.count { panes.append(Pane("chart-\(index)", rect)) }
+                if index < definitions(for: state.chartRuns).count { panes.append(Pane("chart-\(index)", rect)) }
             }
         }
         return panes
@@ -55,12 +84,7 @@ enum ChartsView {
     static func series(_ definition: Definition, runs: [RunInfo], xAxis: XAxis) -> [ChartSeries] {
         var result: [ChartSeries] = []
         for (runIndex, run) in runs.enumerated() {
-            let table: MetricTable
-            switch definition.source {
-            case .metrics: table = run.metrics
-            case .eval: table = run.eval
-            case .sft: table = run.sft
-            }
+            let table = Self.table(run, definition.source)
             let x: [Double]
             switch xAxis {
             case .step: x = table.steps
@@ -88,13 +112,16 @@ enum ChartsView {
             canvas.text(message, x: max(0, (canvas.width - message.count) / 2), y: rect.y + rect.height / 2, style: .dim)
             return
         }
+        let shown = definitions(for: runs)
         for pane in panes where pane.name.hasPrefix("chart-") {
-            let index = pane.name == "chart-zoom" ? state.charts.cursor : Int(pane.name.dropFirst("chart-".count))!
-            var definition = definitions[index]
+            // The cursor may outlive a method's charts when the selection changes: it falls back to the first.
+            let wanted = pane.name == "chart-zoom" ? state.charts.cursor : Int(pane.name.dropFirst("chart-".count))!
+            let index = shown.indices.contains(wanted) ? wanted : 0
+            var definition = shown[index]
             var series = series(definition, runs: runs, xAxis: state.charts.xAxis)
             if index == 0, series.allSatisfy({ $0.y.isEmpty }), runs.contains(where: { $0.sft.count > 0 }) {
                 // Before the first DPO step, the loss chart follows the SFT stage, so a new run shows progress at once.
-                definition = definitions.last!
+                definition = sftLoss
                 series = Self.series(definition, runs: runs, xAxis: state.charts.xAxis)
             }
             let last = series.first.flatMap { $0.y.last(where: \.isFinite) }.map { LineChart.number($0) } ?? ""
@@ -109,7 +136,7 @@ enum ChartsView {
 
     private static func header(_ state: AppState, _ runs: [RunInfo], _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {
         let settings = "smoothing \(String(format: "%.2f", state.charts.smoothing)) · x \(state.charts.xAxis.rawValue)"
-            + (state.charts.zoomed ? " · zoom" : " · \(state.charts.cursor + 1)/\(definitions.count)")
+            + (state.charts.zoomed ? " · zoom" : " · \(state.charts.cursor + 1)/\(definitions(for: runs).count)")
         let shownRuns = runs.count > rect.height ? rect.height - 1 : runs.count
         var firstLineEnd = rect.x
         for (index, run) in runs.prefix(shownRuns).enumerated() {

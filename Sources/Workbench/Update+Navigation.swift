@@ -36,7 +36,7 @@ extension Update {
             state.samples.stepsBack = 0
         case .charts:
             let (columns, rows) = ChartsView.grid(body, runs: state.chartRuns.count)
-            let count = ChartsView.definitions.count
+            let count = ChartsView.definitions(for: state.chartRuns).count
             switch action {
             case .up: state.charts.cursor = max(0, state.charts.cursor - columns)
             case .down: state.charts.cursor = min(count - 1, state.charts.cursor + columns)
