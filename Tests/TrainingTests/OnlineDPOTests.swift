@@ -72,6 +72,11 @@ final class OnlineDPOTests: XCTestCase {
         XCTAssertEqual(written.count, prompts.count)
         XCTAssertEqual(written.map { $0["chosen"] as? String }, judged.map(\.chosen))
         XCTAssertEqual(written.first?["judge"] as? String, "ground_truth:sentiment")
+        // And it is a preference file like any other: TRL's standard format, every row a pair.
+        let file = try RecordLoader.load(contentsOf: onlineStage.runDirectory.url.appendingPathComponent(RunDirectory.generatedPairsFile))
+        XCTAssertEqual(file.format, .standard)
+        XCTAssertEqual(file.records.count, prompts.count)
+        XCTAssertTrue(file.problems.isEmpty, "\(file.problems)")
     }
 
     /// TRL's rules: the higher score is chosen, the first completion on a tie, and `missing_eos_penalty` comes
