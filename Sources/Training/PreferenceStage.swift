@@ -120,6 +120,7 @@ public final class PreferenceStage {
         let batchSize = experiment.batchSize
         model.zeroGradients()
         var metrics: [String: Double] = [:]
+        var parts: [[String: Double]] = []
         var tokens = 0
         for micro in 0..<accumulation {
             let number = (step - 1) * accumulation + micro
@@ -141,8 +142,13 @@ public final class PreferenceStage {
             }
             model.backward(batch.targetGradients(dChosen: result.dPolicyChosen, dRejected: result.dPolicyRejected,
                                                  scale: 1 / Double(accumulation)))
-            for (key, value) in result.metrics { metrics[key, default: 0] += value / Double(accumulation) }
+            parts.append(result.metrics)
             tokens += pairs.reduce(0) { $0 + $1.prompt.count + $1.chosen.count + $1.rejected.count }
+        }
+        if trainLabels != nil {
+            metrics = combinedKTOMetrics(parts)
+        } else {
+            for part in parts { for (key, value) in part { metrics[key, default: 0] += value / Double(accumulation) } }
         }
         let norm = clipGradients(optimizer.block.gradients, count: optimizer.block.count, maximum: experiment.maxGradNorm)
         let loss = metrics["loss"] ?? .nan
@@ -170,7 +176,9 @@ public final class PreferenceStage {
             let referenceSums = onTheFly?[index] ?? reference.flatMap { index < $0.eval.count ? $0.eval[index] : nil }
             return try pairLogProbs(policy: policy, reference: referenceSums, pair: "held-out pair \(index)")
         }
-        var values = Dictionary(uniqueKeysWithValues: batchLoss(inputs, labels: evalLabels).metrics.map { ("eval_" + $0.key, $0.value) })
+        let evaluated = batchLoss(inputs, labels: evalLabels).metrics
+        let shown = evalLabels == nil ? evaluated : combinedKTOMetrics([evaluated])
+        var values = Dictionary(uniqueKeysWithValues: shown.map { ("eval_" + $0.key, $0.value) })
         values["step"] = Double(step)
         values["epoch"] = epoch(after: step)
         values["time"] = Date().timeIntervalSince1970

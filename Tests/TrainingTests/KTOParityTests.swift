@@ -91,4 +91,21 @@ final class KTOParityTests: XCTestCase {
         XCTAssertNil(kto.balanceWarning(desirableWeight: 1, undesirableWeight: 1))
         XCTAssertNotNil(kto.balanceWarning(desirableWeight: 0.5, undesirableWeight: 1), "ratio 0.5 is outside [1, 4/3]")
     }
+
+    /// Micro-batches combine as TRL combines them: class means weighted by each micro-batch's count of that class,
+    /// margins from the combined means, the rest averaged, the counts not logged.
+    func testMicroBatchMetricsCombineByClassCount() {
+        let combined = combinedKTOMetrics([
+            ["loss": 0.4, "kl": 0.1, "rewards/chosen": 1, "logps/chosen": -10, "count/chosen": 3, "count/rejected": 0],
+            ["loss": 0.6, "kl": 0.3, "rewards/chosen": 2, "logps/chosen": -20, "rewards/rejected": -1, "logps/rejected": -30,
+             "count/chosen": 1, "count/rejected": 2],
+        ])
+        XCTAssertEqual(combined["loss"]!, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(combined["kl"]!, 0.2, accuracy: 1e-12)
+        XCTAssertEqual(combined["rewards/chosen"]!, 1.25, accuracy: 1e-12, "(3·1 + 1·2) / 4")
+        XCTAssertEqual(combined["logps/chosen"]!, -12.5, accuracy: 1e-12)
+        XCTAssertEqual(combined["rewards/rejected"]!, -1, accuracy: 1e-12, "only the second has rejected examples")
+        XCTAssertEqual(combined["rewards/margins"]!, 2.25, accuracy: 1e-12)
+        XCTAssertNil(combined["count/chosen"])
+    }
 }

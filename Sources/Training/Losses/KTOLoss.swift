@@ -87,3 +87,24 @@ public func ktoLoss(
     }
     return UnpairedLossResult(loss: loss, dPolicy: dPolicy, metrics: metrics)
 }
+
+/// KTO metrics of several micro-batches as TRL combines them: the class means (`rewards/chosen`, `logps/chosen`,
+/// and the same for rejected) weighted by each micro-batch's count of that class, `rewards/margins` from the
+/// combined means, every other metric the plain mean; the `count/*` bookkeeping is dropped.
+public func combinedKTOMetrics(_ parts: [[String: Double]]) -> [String: Double] {
+    var combined: [String: Double] = [:]
+    let keys = Set(parts.flatMap(\.keys)).subtracting(["count/chosen", "count/rejected", "rewards/margins"])
+    for key in keys {
+        let side = key.hasSuffix("/chosen") ? "count/chosen" : key.hasSuffix("/rejected") ? "count/rejected" : nil
+        if let side {
+            let weights = parts.map { $0[key] == nil ? 0 : $0[side] ?? 0 }
+            let total = weights.reduce(0, +)
+            guard total > 0 else { continue }
+            combined[key] = zip(parts, weights).reduce(0) { $0 + ($1.0[key] ?? 0) * $1.1 } / total
+        } else {
+            combined[key] = parts.reduce(0) { $0 + ($1[key] ?? 0) } / Double(parts.count)
+        }
+    }
+    if let chosen = combined["rewards/chosen"], let rejected = combined["rewards/rejected"] { combined["rewards/margins"] = chosen - rejected }
+    return combined
+}
