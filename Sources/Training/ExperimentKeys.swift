@@ -91,7 +91,7 @@ public enum ExperimentKeys {
         number("beta", LossSettings.Ranges.beta, "β: strength of the KL constraint to the reference (DPO paper: 0.1–0.5)", \.loss.beta),
         number("label_smoothing", LossSettings.Ranges.labelSmoothing, "ε: assumed share of flipped preference labels (cDPO, robust, exo_pair)", \.loss.labelSmoothing, symbol: "ε"),
         number("simpo_gamma", LossSettings.Ranges.simpoGamma, "SimPO's target reward margin γ", \.loss.simpoGamma),
-        optionalNumber("rpo_alpha", LossSettings.Ranges.rpoAlpha.text(), "weight of an NLL term on chosen completions (RPO)", \.loss.rpoAlpha, valid: LossSettings.Ranges.rpoAlpha.contains),
+        optionalNumber("rpo_alpha", LossSettings.Ranges.rpoAlpha, "weight of an NLL term on chosen completions (RPO)", \.loss.rpoAlpha),
         number("desirable_weight", LossSettings.Ranges.desirableWeight, "KTO: weight of the desirable examples' loss", \.loss.desirableWeight),
         number("undesirable_weight", LossSettings.Ranges.undesirableWeight, "KTO: weight of the undesirable examples' loss", \.loss.undesirableWeight),
         number("learning_rate", "> 0", "peak learning rate of the preference stage", \.learningRate) { $0 > 0 },
@@ -240,6 +240,12 @@ private func optionalNumber(
     valid: @escaping @Sendable (Double) -> Bool
 ) -> ExperimentKey {
     optionalScalar(name, range, help, path, parse: double, show: format, valid: valid)
+}
+
+private func optionalNumber(
+    _ name: String, _ range: ValueRange, _ help: String, _ path: WritableKeyPath<Experiment, Double?> & Sendable
+) -> ExperimentKey {
+    optionalNumber(name, range.text(), help, path, valid: range.contains)
 }
 
 private func integer(

@@ -69,12 +69,13 @@ public struct ExperimentResolution: Sendable {
 
     /// The tokenizer a run uses: `builtin:tiny`'s BPE (from the cache, or trained and cached), else the model
     /// directory's own.
-    public func tokenizer(progress: (String) -> Void = { _ in }) throws -> ResolvedTokenizer {
+    /// `records`, when the caller has read them already, spare reading the dataset again for the vocabulary.
+    public func tokenizer(records: Records? = nil, progress: (String) -> Void = { _ in }) throws -> ResolvedTokenizer {
         guard experiment.model == "builtin:tiny" else {
             return ResolvedTokenizer(tokenizer: try BPETokenizer.load(directory: try experiment.modelDirectory()),
                                      origin: "the tokenizer of \(experiment.model)")
         }
-        let corpus = try tokenizerCorpus()
+        let corpus = try tokenizerCorpus(records: records)
         let size = experiment.tinyModel.vocabSize
         let key = Self.tokenizerKey(corpus: corpus, vocabularySize: size)
         let cached = URL(fileURLWithPath: experiment.outputDir).appendingPathComponent(".tokenizer-cache")
@@ -93,11 +94,11 @@ public struct ExperimentResolution: Sendable {
     }
 
     /// The texts `builtin:tiny`'s vocabulary is trained on: the task's SFT corpus and pairs, or a file's records.
-    public func tokenizerCorpus() throws -> [String] {
+    public func tokenizerCorpus(records: Records? = nil) throws -> [String] {
         if let task = try builtinTask() {
             return task.sftCorpus(count: 4000) + task.pairs(.train, count: min(1000, experiment.builtinTrainPairs)).flatMap(\.texts)
         }
-        return try trainingRecords().records.flatMap { record -> [String] in
+        return try (records ?? trainingRecords()).records.flatMap { record -> [String] in
             switch record {
             case .pair(let pair): return pair.texts
             case .unpaired(let example): return [example.prompt.plainText, example.completion.plainText]

@@ -18,6 +18,8 @@ public final class PreferenceStage {
     /// give their prompts), and `referenceModel` gives their reference log-probs on the same packed batch.
     var online: OnlinePairs?
     var referenceModel: Transformer?
+    /// The held-out pairs under `referenceModel`, computed at the first evaluation: the reference never moves.
+    private var onlineEvalReference: [CompletionSums]?
     /// Set before `run` for losses that need a reference (computed for `visitedPairs`).
     public var reference: ReferenceLogProbs?
     public let totalSteps: Int
@@ -171,9 +173,11 @@ public final class PreferenceStage {
     func evaluate(step: Int) throws {
         guard !eval.isEmpty else { return }
         let sums = try completionSums(model: model, pairs: eval, batchSize: experiment.evalBatchSize)
-        let onTheFly = try referenceModel.map { try completionSums(model: $0, pairs: eval, batchSize: experiment.evalBatchSize) }
+        if let referenceModel, onlineEvalReference == nil {
+            onlineEvalReference = try completionSums(model: referenceModel, pairs: eval, batchSize: experiment.evalBatchSize)
+        }
         let inputs = try sums.enumerated().map { index, policy in
-            let referenceSums = onTheFly?[index] ?? reference.flatMap { index < $0.eval.count ? $0.eval[index] : nil }
+            let referenceSums = onlineEvalReference?[index] ?? reference.flatMap { index < $0.eval.count ? $0.eval[index] : nil }
             return try pairLogProbs(policy: policy, reference: referenceSums, pair: "held-out pair \(index)")
         }
         let evaluated = batchLoss(inputs, labels: evalLabels).metrics

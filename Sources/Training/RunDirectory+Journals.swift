@@ -19,8 +19,21 @@ extension RunDirectory {
 
     /// Appends one JSON object to a journal.
     public func append(_ object: [String: Any], to file: String) throws {
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
-        try appendLine(String(decoding: data, as: UTF8.self), to: file)
+        try appendLine(try Self.line(object), to: file)
+    }
+
+    /// One journal line: the object as compact JSON with sorted keys.
+    public static func line(_ object: [String: Any]) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+    }
+
+    /// Replaces a journal with `records` atomically; later appends go to the new file.
+    public func replaceJournal(_ file: String, with records: [[String: Any]]) throws {
+        let text = try records.map { try Self.line($0) + "\n" }.joined()
+        try lock.withLock {
+            if let descriptor = journals.removeValue(forKey: file) { close(descriptor) }
+            try AtomicFile.write(Data(text.utf8), to: url.appendingPathComponent(file))
+        }
     }
 
     /// Appends one line of text to `log.txt`.
@@ -54,15 +67,7 @@ extension RunDirectory {
             let kept = records.filter { ($0["step"] as? NSNumber).map { $0.intValue <= step } ?? true }
             guard kept.count < records.count || torn > 0 else { continue }
             if torn > 0 { try? log("ignored a torn last line of \(file) (\(torn) bytes)") }
-            var text = ""
-            for record in kept {
-                text += String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .withoutEscapingSlashes]),
-                               as: UTF8.self) + "\n"
-            }
-            try lock.withLock {
-                if let descriptor = journals.removeValue(forKey: file) { close(descriptor) }
-                try AtomicFile.write(Data(text.utf8), to: url.appendingPathComponent(file))
-            }
+            try replaceJournal(file, with: kept)
         }
     }
 

@@ -280,17 +280,11 @@ public final class TrainingSession {
             try self.status.report(.running, stage: .sample, step: done, total: total)
             if self.control.stopRequested { throw StopDuringPreparation() }
         }
-        var lines = ""
-        for pair in rso.pairs {
-            // No "step": these pairs come before training, so no resume cuts them back.
-            let record: [String: Any] = [
-                "prompt": tokenizer.decode(pair.prompt, skipSpecialTokens: true),
-                "chosen": tokenizer.decode(pair.chosen, skipSpecialTokens: true),
-                "rejected": tokenizer.decode(pair.rejected, skipSpecialTokens: true), "judge": judge.name,
-            ]
-            lines += String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self) + "\n"
-        }
-        try AtomicFile.write(Data(lines.utf8), to: run.url.appendingPathComponent(RunDirectory.generatedPairsFile))
+        // No "step": these pairs come before training, so no resume cuts them back.
+        try run.replaceJournal(RunDirectory.generatedPairsFile, with: rso.pairs.map { pair in
+            ["prompt": tokenizer.decode(pair.prompt, skipSpecialTokens: true), "chosen": tokenizer.decode(pair.chosen, skipSpecialTokens: true),
+             "rejected": tokenizer.decode(pair.rejected, skipSpecialTokens: true), "judge": judge.name]
+        })
         try AtomicFile.write(try JSONEncoder().encode(rso), to: url)
         return rso
     }

@@ -162,7 +162,7 @@ public enum DataLoader {
             DataSnapshot.make(name: experiment.dataset, records: read.records, format: read.format, problems: read.problems,
                               encoder: encoder, decode: decode, unit: unit, tokenizer: tokenizer, truncation: resolution.truncation)
         }
-        if let resolved = experiment.model == "builtin:tiny" ? try resolution.tokenizer(progress: progress) : try? resolution.tokenizer() {
+        if let resolved = experiment.model == "builtin:tiny" ? try resolution.tokenizer(records: read, progress: progress) : try? resolution.tokenizer() {
             progress("counting tokens…")
             let tokenizer = resolved.tokenizer
             return make(tokenizer, decode: { tokenizer.decode($0, skipSpecialTokens: true) }, unit: "tokens", tokenizer: resolved.origin)

@@ -33,8 +33,7 @@ struct BenchJournal: ParsableCommand {
         var text = ""
         let (bytes, seconds) = try measure {
             for step in 1...baselineLines {
-                let data = try JSONSerialization.data(withJSONObject: Self.metrics(step: step), options: [.sortedKeys])
-                text += String(decoding: data, as: UTF8.self) + "\n"
+                text += try RunDirectory.line(Self.metrics(step: step)) + "\n"
                 try AtomicFile.write(Data(text.utf8), to: file)
             }
         }
