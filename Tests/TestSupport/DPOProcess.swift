@@ -20,7 +20,7 @@ public enum DPOProcess {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         if let output {
-            FileManager.default.createFile(atPath: output.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             let handle = try FileHandle(forWritingTo: output)
             process.standardOutput = handle
             process.standardError = handle
@@ -66,6 +66,13 @@ public func makeTemporaryDirectory(_ prefix: String) throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
+}
+
+/// The run directories in an `output_dir`: its entries but the hidden caches (`.sft-cache`, …); none while the
+/// folder does not exist yet, so a test may poll it while a trainer is still creating it.
+public func runFolders(in outputDir: URL) -> [URL] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: outputDir.path)) ?? []
+    return names.filter { !$0.hasPrefix(".") }.map { outputDir.appendingPathComponent($0) }
 }
 
 public struct TestSupportError: Error, CustomStringConvertible {

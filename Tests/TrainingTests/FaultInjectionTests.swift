@@ -48,9 +48,7 @@ final class FaultInjectionTests: XCTestCase {
     }
 
     private func runDirectory(in folder: URL) -> RunDirectory? {
-        let runs = folder.appendingPathComponent("runs")
-        let name = (try? FileManager.default.contentsOfDirectory(atPath: runs.path))?.first { !$0.hasPrefix(".") }
-        return name.map { RunDirectory(url: runs.appendingPathComponent($0)) }
+        runFolders(in: folder.appendingPathComponent("runs")).first.map(RunDirectory.init(url:))
     }
 
     private func resume(_ run: RunDirectory) throws -> (status: Int32, output: String) {

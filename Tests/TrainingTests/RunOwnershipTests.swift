@@ -29,9 +29,7 @@ final class RunOwnershipTests: XCTestCase {
 
     /// The run directories under `runs/` (none while the trainer is still creating its own).
     private func runs() -> [RunDirectory] {
-        let runs = directory.appendingPathComponent("runs")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.map { RunDirectory(url: runs.appendingPathComponent($0)) }
+        runFolders(in: directory.appendingPathComponent("runs")).map(RunDirectory.init(url:))
     }
 
     private func onlyRun() throws -> RunDirectory {

@@ -11,9 +11,8 @@ final class SignalResumeTests: XCTestCase {
     }
 
     private func runDirectory(named prefix: String, in directory: URL) -> RunDirectory? {
-        let runs = directory.appendingPathComponent("runs")
-        let name = (try? FileManager.default.contentsOfDirectory(atPath: runs.path))?.first { $0.hasPrefix(prefix) }
-        return name.map { RunDirectory(url: runs.appendingPathComponent($0)) }
+        runFolders(in: directory.appendingPathComponent("runs")).first { $0.lastPathComponent.hasPrefix(prefix) }
+            .map(RunDirectory.init(url:))
     }
 
     func testSIGTERMCheckpointsAndResumeMatchesAnUninterruptedRun() throws {

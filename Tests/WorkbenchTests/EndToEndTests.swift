@@ -101,9 +101,7 @@ final class EndToEndTests: XCTestCase {
     }
 
     func statusFiles() -> [URL] {
-        let runs = folder.appendingPathComponent("runs")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: runs.path)) ?? []
-        return names.filter { !$0.hasPrefix(".") }.map { runs.appendingPathComponent($0).appendingPathComponent("status.json") }
+        runFolders(in: folder.appendingPathComponent("runs")).map { $0.appendingPathComponent("status.json") }
             .filter { FileManager.default.fileExists(atPath: $0.path) }
     }
 
