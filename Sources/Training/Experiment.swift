@@ -48,6 +48,8 @@ public struct Experiment: Sendable, Equatable {
     public var samples = SampleSettings()
     public var online = OnlineSettings()
     public var rso = RSOSettings()
+    public var sppo = SPPOSettings()
+    public var sppoEnabled: Bool { loss.lossTypes.contains(.sppo) }
     /// Grid for `dpo sweep`: key name to the values it takes, in file order.
     public var sweep: [SweepAxis] = []
 
@@ -120,6 +122,25 @@ public struct RSOSettings: Sendable, Equatable {
     public var ranking = PairRanking.tournament
     public var maxNewTokens = 32
     public var temperature = 1.0
+    public init() {}
+}
+
+/// SPPO (Wu et al. 2024, as the authors' scripts run it): `iterations` rounds, each a fresh training job. Round t
+/// takes its own `prompts` training prompts, samples `samples` completions of each from π_t (the policy at the
+/// round's start), has the judge estimate each completion's win probability against the others, pairs the
+/// likeliest winner with the likeliest loser, and trains on those pairs against π_t as the reference, with a fresh
+/// optimizer and learning-rate schedule (`max_steps` / `num_train_epochs` count per round).
+/// Chosen by `loss_type: sppo`, alone (the loss needs the rounds' win probabilities).
+public struct SPPOSettings: Sendable, Equatable {
+    public var iterations = 3
+    public var prompts = 256
+    public var samples = 5
+    /// `ground_truth` (a built-in task's reward), `reward_model:DIR` or `implicit_reward:RUN` (see `JudgeSpec`).
+    public var judge = "ground_truth"
+    public var maxNewTokens = 32
+    /// The authors' generation settings.
+    public var temperature = 0.7
+    public var topP: Double? = 0.9
     public init() {}
 }
 

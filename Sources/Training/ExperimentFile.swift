@@ -79,6 +79,10 @@ extension Experiment {
         if rso.samples > rso.candidates {
             throw ExperimentError(key: "rso.samples", "\(rso.samples) is more than rso.candidates \(rso.candidates)")
         }
+        if sppoEnabled, online.enabled || rso.enabled || loraEnabled {
+            throw ExperimentError(key: "loss_type", "sppo makes its own pairs and keeps each round's reference in memory: "
+                                  + "online.enabled, rso.enabled and lora.enabled must be false")
+        }
         if online.enabled, loraEnabled {
             throw ExperimentError(key: "online.enabled", "online DPO keeps a reference model in memory; with lora.enabled it is not available yet")
         }

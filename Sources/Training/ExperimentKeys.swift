@@ -69,7 +69,7 @@ public enum ExperimentKeys {
         integer("builtin.eval_pairs", "≥ 0", "held-out pairs drawn from a built-in task", \.builtinEvalPairs) { $0 >= 0 },
         ExperimentKey(
             name: "loss_type", range: LossType.allCases.map(\.rawValue).joined(separator: "|") + " or a list",
-            help: "the preference loss (sigmoid is DPO; a list combines several with loss_weights)",
+            help: "the preference loss (sigmoid is DPO; a list combines several with loss_weights; sppo runs SPPO's rounds)",
             value: { $0.loss.lossTypes.map(\.rawValue).joined(separator: ",") },
             assign: { experiment, raw in
                 let names = try stringList(raw)
@@ -159,7 +159,7 @@ public enum ExperimentKeys {
         optionalInteger("samples.top_k", "≥ 1", "sample among the k likeliest tokens", \.samples.topK) { $0 >= 1 },
         optionalNumber("samples.top_p", "0 < p ≤ 1", "nucleus sampling", \.samples.topP) { $0 > 0 && $0 <= 1 },
         boolean("online.enabled", "Online DPO: pairs sampled from the policy each step and judged", \.online.enabled),
-        choice("online.judge", ["ground_truth"], "what scores online completions (a built-in task's reward)", \.online.judge),
+        judge("online.judge", \.online.judge),
         integer("online.max_new_tokens", "≥ 1", "tokens per online completion", \.online.maxNewTokens) { $0 >= 1 },
         number("online.temperature", "> 0", "sampling temperature of online completions", \.online.temperature) { $0 > 0 },
         optionalNumber("online.top_p", "0 < p ≤ 1", "nucleus sampling of online completions", \.online.topP) { $0 > 0 && $0 <= 1 },
@@ -179,6 +179,13 @@ public enum ExperimentKeys {
             }).choosing { _ in PairRanking.allCases.map(\.rawValue) },
         integer("rso.max_new_tokens", "≥ 1", "tokens per RSO candidate", \.rso.maxNewTokens) { $0 >= 1 },
         number("rso.temperature", "> 0", "sampling temperature of RSO candidates", \.rso.temperature) { $0 > 0 },
+        integer("sppo.iterations", "1…100", "rounds; each round's reference is the policy it starts from", \.sppo.iterations) { (1...100).contains($0) },
+        integer("sppo.prompts", "≥ 1", "training prompts per round (each round takes the next ones)", \.sppo.prompts) { $0 >= 1 },
+        integer("sppo.samples", "2…64", "completions sampled per prompt (the authors' 5)", \.sppo.samples) { (2...64).contains($0) },
+        judge("sppo.judge", \.sppo.judge),
+        integer("sppo.max_new_tokens", "≥ 1", "tokens per SPPO completion", \.sppo.maxNewTokens) { $0 >= 1 },
+        number("sppo.temperature", "> 0", "sampling temperature of SPPO completions", \.sppo.temperature) { $0 > 0 },
+        optionalNumber("sppo.top_p", "0 < p ≤ 1", "nucleus sampling of SPPO completions", \.sppo.topP) { $0 > 0 && $0 <= 1 },
         boolean("lora.enabled", "train low-rank adapters instead of every weight", \.loraEnabled),
         integer("lora.r", "≥ 1", "adapter rank", \.loraSettings.rank) { $0 >= 1 },
         number("lora.lora_alpha", "> 0", "adapter scale numerator (update = alpha / r · B·A)", \.loraSettings.alpha) { $0 > 0 },
@@ -282,6 +289,19 @@ private func choice(_ name: String, _ options: [String], _ help: String, _ path:
         guard options.contains(value) else { throw ValueError("'\(value)' is not one of them") }
         experiment[keyPath: path] = value
     }.choosing { _ in options }
+}
+
+/// A judge (`JudgeSpec`): the Config screen's ←/→ offers `ground_truth` and the current value.
+private func judge(_ name: String, _ path: WritableKeyPath<Experiment, String> & Sendable) -> ExperimentKey {
+    ExperimentKey(name: name, range: JudgeSpec.forms, help: "what scores sampled completions", value: { $0[keyPath: path] }) { experiment, raw in
+        let value = try string(raw)
+        do {
+            _ = try JudgeSpec(value)
+        } catch {
+            throw ValueError("\(error)")
+        }
+        experiment[keyPath: path] = value
+    }.choosing { experiment in Array(Set(["ground_truth", experiment[keyPath: path]])).sorted() }
 }
 
 private func boolean(_ name: String, _ help: String, _ path: WritableKeyPath<Experiment, Bool> & Sendable) -> ExperimentKey {

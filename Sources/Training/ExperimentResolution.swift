@@ -118,7 +118,7 @@ public struct ExperimentResolution: Sendable {
         guard experiment.model == "builtin:tiny" else { return try Transformer.load(directory: try experiment.modelDirectory()) }
         let tiny = experiment.tinyModel
         let generated = max(experiment.samples.maxNewTokens, experiment.online.enabled ? experiment.online.maxNewTokens : 0,
-                            experiment.rso.enabled ? experiment.rso.maxNewTokens : 0)
+                            experiment.rso.enabled ? experiment.rso.maxNewTokens : 0, experiment.sppoEnabled ? experiment.sppo.maxNewTokens : 0)
         let config = TransformerConfig(
             vocabSize: tokenizer.vocabularySize, hiddenSize: tiny.hiddenSize, intermediateSize: tiny.intermediateSize,
             layers: tiny.layers, heads: tiny.heads, rmsNormEps: 1e-5, ropeTheta: 10_000, tieWordEmbeddings: true,

@@ -43,7 +43,7 @@ struct OnlinePairs {
         let promptTexts = prompts.map { tokenizer.decode($0.prompt, skipSpecialTokens: true) }
         let texts = completions.map { tokenizer.decode($0, skipSpecialTokens: true) }
         let endsWithEOS = completions.map { completion in eos.map { completion.last == $0 } ?? false }
-        var scores = judge.scores(prompts: promptTexts.flatMap { [$0, $0] }, completions: texts)
+        var scores = try judge.scores(prompts: promptTexts.flatMap { [$0, $0] }, completions: texts)
         if let penalty = settings.missingEOSPenalty {
             for index in scores.indices where !endsWithEOS[index] { scores[index] -= penalty }
         }

@@ -83,6 +83,13 @@ public final class Optimizer {
         }
     }
 
+    /// Forgets the moments and the step count: a fresh optimizer over the same parameters (each SPPO round).
+    public func reset() {
+        firstMoment.zero(block.count)
+        secondMoment.zero(block.count)
+        step = 0
+    }
+
     /// Restores the step count after loading the moments from a checkpoint.
     public func restore(step: Int) { self.step = step }
 }

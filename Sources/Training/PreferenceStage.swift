@@ -18,8 +18,14 @@ public final class PreferenceStage {
     /// give their prompts), and `referenceModel` gives their reference log-probs on the same packed batch.
     var online: OnlinePairs?
     var referenceModel: Transformer?
-    /// The held-out pairs under `referenceModel`, computed at the first evaluation: the reference never moves.
-    private var onlineEvalReference: [CompletionSums]?
+    /// The held-out pairs under `referenceModel`, computed at the first evaluation after the reference is set.
+    var onlineEvalReference: [CompletionSums]?
+    /// SPPO: rounds of pairs sampled from the policy at each round's start (`SPPOSchedule`), which is then the
+    /// round's `referenceModel`; the rows of `train` only count the prompts of a round.
+    var sppo: SPPOSchedule?
+    var round: (number: Int, data: SPPORound, pairs: [TokenizedPair])?
+    /// SPPO's held-out win probabilities (`SPPOSchedule.heldOutProbabilities`), judged once.
+    private var heldOutProbabilities: [WinProbabilities]?
     /// Set before `run` for losses that need a reference (computed for `visitedPairs`).
     public var reference: ReferenceLogProbs?
     public let totalSteps: Int
@@ -49,9 +55,15 @@ public final class PreferenceStage {
         self.emit = emit
         optimizer = Optimizer(settings: experiment.optimizer, block: .trainable(model))
         order = DataOrder(count: train.count, seed: UInt64(experiment.seed), shuffled: shuffled)
+        totalSteps = Self.steps(experiment, pairs: train.count) * (experiment.sppoEnabled ? experiment.sppo.iterations : 1)
+    }
+
+    /// Optimizer steps over `pairs` pairs: `max_steps` when positive, else `num_train_epochs` over them (for SPPO,
+    /// per round).
+    static func steps(_ experiment: Experiment, pairs: Int) -> Int {
         let perStep = experiment.batchSize * experiment.gradientAccumulationSteps
-        totalSteps = experiment.maxSteps > 0
-            ? experiment.maxSteps : max(1, Int((experiment.epochs * Double(train.count) / Double(perStep)).rounded(.up)))
+        return experiment.maxSteps > 0
+            ? experiment.maxSteps : max(1, Int((experiment.epochs * Double(pairs) / Double(perStep)).rounded(.up)))
     }
 
     /// The training-pair indices the whole run visits, for computing only their reference log-probs.
@@ -89,7 +101,12 @@ public final class PreferenceStage {
                 continue
             }
             current += 1
-            let metrics = try trainStep(current)
+            let metrics: [String: Double]
+            do {
+                metrics = try trainStep(current)
+            } catch is StopWhileSampling {
+                return try stop(at: current - 1)
+            }
             lastStep = current
             for (key, value) in metrics { window[key, default: 0] += value }
             windowSteps += 1
@@ -105,7 +122,7 @@ public final class PreferenceStage {
             }
             try onProgress(.running, current)
             FaultPoint.step.reached(current)
-            if experiment.evalSteps > 0, current % experiment.evalSteps == 0, current < totalSteps {
+            if experiment.evalSteps > 0 && current % experiment.evalSteps == 0 || sppo?.endsRound(current) == true, current < totalSteps {
                 try evaluate(step: current)
                 FaultPoint.eval.reached(current)
             }
@@ -120,6 +137,7 @@ public final class PreferenceStage {
         let started = Date()
         let accumulation = experiment.gradientAccumulationSteps
         let batchSize = experiment.batchSize
+        if let sppo { try enterRound(sppo.round(of: step), at: step) }
         model.zeroGradients()
         var metrics: [String: Double] = [:]
         var parts: [[String: Double]] = []
@@ -127,7 +145,7 @@ public final class PreferenceStage {
         for micro in 0..<accumulation {
             let number = (step - 1) * accumulation + micro
             let indices = microBatch(number)
-            var pairs = indices.map { train[$0] }
+            var pairs = indices.map { round?.pairs[$0] ?? train[$0] }
             let judged = try online?.pairs(policy: model, prompts: pairs, microBatch: number)
             if let judged { pairs = judged.map(\.pair) }
             let batch = PairBatch(pairs)
@@ -137,7 +155,8 @@ public final class PreferenceStage {
                 try pairLogProbs(policy: indexed.1, reference: referenceSums?[row] ?? reference?.train[indexed.0],
                                  pair: "training pair \(indexed.0)")
             }
-            var result = batchLoss(inputs, labels: trainLabels.map { labels in indices.map { labels[$0] } })
+            var result = batchLoss(inputs, labels: trainLabels.map { labels in indices.map { labels[$0] } },
+                                   winProbabilities: round.map { round in indices.map { round.data.pairs[$0].probabilities } })
             if let judged {
                 result.metrics.merge(OnlinePairs.metrics(judged, inputs, beta: experiment.loss.beta)) { $1 }
                 try record(judged, step: step)
@@ -158,20 +177,23 @@ public final class PreferenceStage {
             let last = Checkpoint.latest(in: runDirectory).map { "step \($0.state.step)" } ?? "none yet"
             throw TrainingError("non-finite \(loss.isFinite ? "gradient norm" : "loss") at step \(step); the update was not applied and the run stopped (last good checkpoint: \(last))")
         }
-        let learningRate = experiment.scheduler.rate(step: step, totalSteps: totalSteps, warmupSteps: experiment.warmupSteps,
-                                                     base: experiment.learningRate)
+        let learningRate = experiment.scheduler.rate(
+            step: sppo?.stepInRound(step) ?? step, totalSteps: sppo?.stepsPerRound ?? totalSteps, warmupSteps: experiment.warmupSteps,
+            base: experiment.learningRate)
         optimizer.update(learningRate: learningRate)
         let seconds = Date().timeIntervalSince(started)
         metrics["grad_norm"] = norm
         metrics["learning_rate"] = learningRate
         metrics["tokens_per_s"] = Double(tokens) / seconds
         metrics["pairs_per_s"] = Double(batchSize * accumulation) / seconds
+        if let round { metrics["sppo/iteration"] = Double(round.number) }
         return metrics
     }
 
     /// Held-out metrics with TRL's `eval_` prefix, into `eval.jsonl`, then samples.
     func evaluate(step: Int) throws {
         guard !eval.isEmpty else { return }
+        if let sppo, round == nil { try enterRound(1, at: sppo.firstStep(of: 1)) }
         let sums = try completionSums(model: model, pairs: eval, batchSize: experiment.evalBatchSize)
         if let referenceModel, onlineEvalReference == nil {
             onlineEvalReference = try completionSums(model: referenceModel, pairs: eval, batchSize: experiment.evalBatchSize)
@@ -180,7 +202,8 @@ public final class PreferenceStage {
             let referenceSums = onlineEvalReference?[index] ?? reference.flatMap { index < $0.eval.count ? $0.eval[index] : nil }
             return try pairLogProbs(policy: policy, reference: referenceSums, pair: "held-out pair \(index)")
         }
-        let evaluated = batchLoss(inputs, labels: evalLabels).metrics
+        if sppo != nil, heldOutProbabilities == nil { heldOutProbabilities = try sppo?.heldOutProbabilities(eval) }
+        let evaluated = batchLoss(inputs, labels: evalLabels, winProbabilities: heldOutProbabilities).metrics
         let shown = evalLabels == nil ? evaluated : combinedKTOMetrics([evaluated])
         var values = Dictionary(uniqueKeysWithValues: shown.map { ("eval_" + $0.key, $0.value) })
         values["step"] = Double(step)
@@ -195,6 +218,7 @@ public final class PreferenceStage {
         let url = try Checkpoint.save(
             model: model, optimizer: optimizer,
             state: TrainerState(stage: .dpo, step: step, totalSteps: totalSteps, optimizerStep: optimizer.step), in: runDirectory)
+        sppo?.pruneReferences(checkpointAt: step)
         emit(.checkpoint(step: step, path: url.path))
     }
 
@@ -203,8 +227,10 @@ public final class PreferenceStage {
     public func resume() throws -> Int {
         guard let latest = Checkpoint.latest(in: runDirectory), latest.state.stage == .dpo else {
             try runDirectory.truncateJournals(after: -1)
+            sppo?.discardRounds(after: 0)
             return 0
         }
+        sppo?.discardRounds(after: latest.state.step)
         try Checkpoint.restore(latest.url, state: latest.state, model: model, optimizer: optimizer)
         try runDirectory.truncateJournals(after: latest.state.step)
         emit(.log("resumed from \(latest.url.lastPathComponent)"))
@@ -232,7 +258,8 @@ public final class PreferenceStage {
 
     /// The configured loss of a batch. For KTO each row's `chosen` is its completion and its `rejected` the
     /// mismatched completion of the KL term, which gets no gradient (TRL computes it without one).
-    private func batchLoss(_ inputs: [PairLogProbs], labels: [Bool]?) -> LossResult {
+    private func batchLoss(_ inputs: [PairLogProbs], labels: [Bool]?, winProbabilities: [WinProbabilities]? = nil) -> LossResult {
+        if let winProbabilities { return sppoLoss(inputs, winProbabilities: winProbabilities, beta: experiment.loss.beta) }
         guard let labels else { return preferenceLoss(inputs, settings: experiment.loss) }
         let examples = zip(inputs, labels).map {
             UnpairedLogProbs(policy: $0.policyChosen, reference: $0.referenceChosen, tokens: $0.chosenTokens, desirable: $1)

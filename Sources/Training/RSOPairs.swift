@@ -51,7 +51,7 @@ struct RSOPairs: Codable {
                     seed: UInt64(seed) &* 1_000_003 &+ UInt64(row) &* 7919 &+ UInt64(k) &+ 0x5050), stopTokens: stop)
             }
             let text = tokenizer.decode(prompt.prompt, skipSpecialTokens: true)
-            let rewards = judge.scores(prompts: Array(repeating: text, count: completions.count),
+            let rewards = try judge.scores(prompts: Array(repeating: text, count: completions.count),
                                        completions: completions.map { tokenizer.decode($0, skipSpecialTokens: true) })
             let kept = sampler.sample(rewards: rewards, count: settings.samples, using: &generator)
             accepted += kept.accepted.count

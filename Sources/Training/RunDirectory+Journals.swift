@@ -13,6 +13,8 @@ extension RunDirectory {
     public static let generatedPairsFile = "generated_pairs.jsonl"
     /// The SFT stage's journal (`SFTStage`).
     public static let sftMetricsFile = "sft_metrics.jsonl"
+    /// SPPO: one line per round with the distributions of its win probabilities (`SPPORound.summary`).
+    public static let sppoRoundsFile = "sppo_rounds.jsonl"
     public static let evalFile = "eval.jsonl"
     public static let samplesFile = "samples.jsonl"
     public static let logFile = "log.txt"
@@ -61,7 +63,7 @@ extension RunDirectory {
 
     /// Keeps the records of `step` and before in each of `files` (their later steps will be run again on
     /// resume), and drops a torn last line. Each file is replaced atomically and appended to afresh.
-    public func truncateJournals(after step: Int, files: [String] = [metricsFile, evalFile, samplesFile, generatedPairsFile]) throws {
+    public func truncateJournals(after step: Int, files: [String] = [metricsFile, evalFile, samplesFile, generatedPairsFile, sppoRoundsFile]) throws {
         for file in files {
             let (records, torn) = try read(file)
             let kept = records.filter { ($0["step"] as? NSNumber).map { $0.intValue <= step } ?? true }

@@ -126,21 +126,28 @@ public final class TrainingSession {
             train = rso.tokenizedPairs
             say(rso.report + String(format: ", β_RS %@", format(experiment.rso.beta)))
         }
+        if experiment.sppoEnabled { train = Array(data.train.prefix(experiment.sppo.prompts)) }
         let stage = PreferenceStage(experiment: experiment, model: model, train: train, eval: data.eval,
                                     reference: nil, run: run, control: control, emit: emit)
         stage.trainLabels = data.trainLabels
         stage.evalLabels = data.evalLabels
         if experiment.online.enabled {
-            guard let task = data.task else {
-                throw ExperimentError(key: "online.judge", "ground_truth needs a built-in task as dataset (builtin:sentiment, builtin:arithmetic)")
-            }
-            stage.online = OnlinePairs(settings: experiment.online, seed: experiment.seed, tokenizer: tokenizer, judge: GroundTruthJudge(task: task))
+            let judge = try JudgeSpec(experiment.online.judge).resolve(task: data.task, key: "online.judge")
+            stage.online = OnlinePairs(settings: experiment.online, seed: experiment.seed, tokenizer: tokenizer, judge: judge)
             stage.referenceModel = try model.copy()
             say("online dpo: 2 completions per prompt from the policy each step, judged by \(stage.online!.judge.name); "
                 + "the reference model stays in memory")
         }
+        if experiment.sppoEnabled {
+            let judge = try JudgeSpec(experiment.sppo.judge).resolve(task: data.task, key: "sppo.judge")
+            stage.sppo = SPPOSchedule(settings: experiment.sppo, seed: experiment.seed, tokenizer: tokenizer, judge: judge, prompts: data.train,
+                                      stepsPerRound: PreferenceStage.steps(experiment, pairs: train.count),
+                                      directory: run.url.appendingPathComponent("sppo"))
+            say("sppo: \(experiment.sppo.iterations) rounds of \(stage.sppo!.stepsPerRound) steps; each samples \(experiment.sppo.samples) "
+                + "completions of \(experiment.sppo.prompts) prompts from the policy, judged by \(judge.name); the reference is the policy at the round's start")
+        }
         do {
-            stage.reference = experiment.online.enabled ? nil : try referenceLogProbs(model: model, stage: stage)
+            stage.reference = experiment.online.enabled || experiment.sppoEnabled ? nil : try referenceLogProbs(model: model, stage: stage)
         } catch is StopDuringPreparation {
             say("stopped while computing reference log-probs (progress kept in the cache); resume with: dpo train --resume \(run.url.path)")
             return .stopped

@@ -30,7 +30,7 @@ enum ChartsView {
     static let sftLoss = Definition(title: "sft loss", keys: ["loss"], names: [""], source: .sft)
 
     /// Charts of one method's own metrics, after the common ones when a chart run logs them: KTO's KL reference
-    /// point, Online DPO's objective.
+    /// point, Online DPO's objective, SPPO's win-probability targets.
     static let methodDefinitions: [Definition] = [
         Definition(title: "kl (KTO's reference point)", keys: ["kl"], names: [""], source: .metrics),
         Definition(title: "objective/scores · objective/rlhf_reward", keys: ["objective/scores", "objective/rlhf_reward"],
@@ -38,6 +38,8 @@ enum ChartsView {
         Definition(title: "objective/kl", keys: ["objective/kl"], names: [""], source: .metrics),
         Definition(title: "objective/entropy", keys: ["objective/entropy"], names: [""], source: .metrics),
         Definition(title: "eval_kl", keys: ["eval_kl"], names: [""], source: .eval),
+        Definition(title: "sppo/prob_chosen · sppo/prob_rejected (P̂ ≻ π_t)", keys: ["sppo/prob_chosen", "sppo/prob_rejected"],
+                   names: ["chosen", "rejected"], source: .metrics),
     ]
 
     /// The charts for these runs, in page order.

@@ -34,7 +34,7 @@ final class FaultInjectionTests: XCTestCase {
 
     /// Journals whose lines must match, and the keys that measure time rather than training.
     static let journals = [RunDirectory.sftMetricsFile, RunDirectory.metricsFile, RunDirectory.evalFile, RunDirectory.samplesFile,
-                           RunDirectory.generatedPairsFile]
+                           RunDirectory.generatedPairsFile, RunDirectory.sppoRoundsFile]
     static let timings: Set<String> = ["time", "tokens_per_s", "pairs_per_s"]
 
     /// A run of `experiment` in its own output folder (so no run shares another's SFT or reference cache).
@@ -134,6 +134,33 @@ final class FaultInjectionTests: XCTestCase {
         let run = try XCTUnwrap(killed.run)
         XCTAssertEqual(try resume(run).status, 0)
         try assertSameJournals(run, expected, "online step:11")
+    }
+
+    /// SPPO (rounds of 6 steps, checkpoint at 8) killed in round 1 and at round 2's first step, both before any
+    /// checkpoint (the resume starts afresh and must make the same rounds), and at step 10, after the checkpoint
+    /// (the resume needs round 2's pairs and reference from the run): each ends as the uninterrupted run. The
+    /// judge is a finished DPO run's implicit reward, which scores even this tiny model's babble (the sentiment
+    /// lexicon finds no words in it and would make every win probability ½).
+    func testSPPOKilledInEachRoundResumesToTheUninterruptedRun() throws {
+        let judgeRun = try XCTUnwrap(try train("judge").run)
+        let sppo = ["loss_type=sppo", "beta=0.5", "sppo.iterations=2", "sppo.prompts=24", "sppo.samples=3",
+                    "sppo.max_new_tokens=6", "max_steps=6", "sppo.judge=implicit_reward:\(judgeRun.url.path)"]
+        let whole = try train("whole", sppo)
+        XCTAssertEqual(whole.status, 0)
+        let expected = try contents(try XCTUnwrap(whole.run))
+        XCTAssertEqual(expected[RunDirectory.metricsFile]?.count, 12, "two rounds of max_steps 6")
+        XCTAssertEqual(expected[RunDirectory.generatedPairsFile]?.count, 2 * 24)
+        XCTAssertEqual(expected[RunDirectory.sppoRoundsFile]?.count, 2)
+        let losses = try XCTUnwrap(whole.run).records(RunDirectory.metricsFile).compactMap { $0["loss"] as? Double }
+        XCTAssertGreaterThan(losses.min() ?? 0, 0, "every win probability was ½: the judge saw no difference")
+        for fault in ["step:4", "step:7", "step:10"] {
+            let killed = try train("sppo-\(fault.replacingOccurrences(of: ":", with: "-"))", sppo, fault: fault)
+            XCTAssertEqual(killed.status, 128 + SIGKILL, fault)
+            let run = try XCTUnwrap(killed.run)
+            let resumed = try resume(run)
+            XCTAssertEqual(resumed.status, 0, "\(fault): \(resumed.output)")
+            try assertSameJournals(run, expected, "sppo \(fault)")
+        }
     }
 
     /// SIGKILL after a seeded random delay within the length of a whole run, three times over one run (each

@@ -13,7 +13,7 @@ final class LossGradientTests: XCTestCase {
 
     /// Every paired loss alone, with label smoothing where it applies, plus combinations and RPO.
     var configurations: [LossSettings] {
-        var all = LossType.allCases.filter(\.isPaired).map { LossSettings(lossTypes: [$0]) }
+        var all = LossType.allCases.filter(\.isPairwise).map { LossSettings(lossTypes: [$0]) }
         all += [
             LossSettings(lossTypes: [.sigmoid], labelSmoothing: 0.15),
             LossSettings(lossTypes: [.robust], labelSmoothing: 0.2),

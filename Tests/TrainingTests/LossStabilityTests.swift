@@ -14,7 +14,7 @@ final class LossStabilityTests: XCTestCase {
     }
 
     func testEveryPairedLossIsFiniteForHugeMargins() {
-        for type in LossType.allCases where type.isPaired {
+        for type in LossType.allCases where type.isPairwise {
             for beta in [0.1, 1, 10] {
                 for margin in [-1e4, -700, -40, 40, 700, 1e4] {
                     let settings = LossSettings(lossTypes: [type], beta: beta, labelSmoothing: 0.1, rpoAlpha: 0.5)

@@ -40,6 +40,9 @@ extension LossSettings {
         if lossTypes.contains(.kto) && lossTypes.count > 1 {
             throw fail("loss_type", "kto takes unpaired examples and cannot be combined with other losses")
         }
+        if lossTypes.contains(.sppo) && lossTypes.count > 1 {
+            throw fail("loss_type", "sppo takes win probabilities from its own sampling and cannot be combined with other losses")
+        }
         if let weights = lossWeights {
             if weights.count != lossTypes.count {
                 throw fail(

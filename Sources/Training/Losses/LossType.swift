@@ -9,6 +9,9 @@ public enum LossType: String, CaseIterable, Codable, Sendable {
     case exoPair = "exo_pair", ncaPair = "nca_pair", bcoPair = "bco_pair", sppoHard = "sppo_hard"
     case apoZero = "apo_zero", apoDown = "apo_down", discopop, sigmoidNorm = "sigmoid_norm"
     case simpo, orpo, kto, sft
+    /// SPPO (Wu et al. 2024, as the authors' trainer): its targets are win probabilities estimated from completions
+    /// sampled each round (`sppoLoss`), so this loss type is the whole method, configured by the `sppo.*` keys.
+    case sppo
 
     /// Whether the loss reads the reference model's log-probs. The trainer skips the reference (and its cache)
     /// when no configured loss needs it.
@@ -19,8 +22,9 @@ public enum LossType: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    /// Whether the loss takes (chosen, rejected) pairs; `kto` takes single completions labelled desirable or not.
-    public var isPaired: Bool { self != .kto }
+    /// Whether `preferenceLoss` computes it from a pair's four log-probs: `kto` takes single completions labelled
+    /// desirable or not (`ktoLoss`), `sppo` also each completion's win probability (`sppoLoss`).
+    public var isPairwise: Bool { self != .kto && self != .sppo }
 
     /// Whether the loss divides log-probs by completion token counts, so a count of 0 is an error.
     public var usesTokenCounts: Bool {

@@ -162,5 +162,6 @@ func pairwiseLoss(_ type: LossType, _ pair: PairLogProbs, settings: LossSettings
     case .simpo: return simpo(pair, settings: settings)
     case .orpo, .sft: preconditionFailure("\(type.rawValue) has a batch-level term: see batchLoss")
     case .kto: preconditionFailure("kto is unpaired: call ktoLoss")
+    case .sppo: preconditionFailure("sppo needs win probabilities: call sppoLoss")
     }
 }

@@ -48,12 +48,12 @@ public struct LossResult: Sendable {
 /// // result.loss ≈ 0.598139, result.dPolicyChosen ≈ [-0.0450166], result.metrics["rewards/chosen"] ≈ 0.1
 /// ```
 ///
-/// - Precondition: `pairs` is not empty, `settings` is valid and holds no `kto`, and token counts are positive
+/// - Precondition: `pairs` is not empty, `settings` is valid and holds no `kto` or `sppo`, and token counts are positive
 ///   when a configured loss divides by them (`ipo`, `sigmoid_norm`, `simpo`, `orpo`, `sft`, `rpo_alpha`).
 /// - Complexity: O(pairs × loss types).
 public func preferenceLoss(_ pairs: [PairLogProbs], settings: LossSettings) -> LossResult {
     precondition(!pairs.isEmpty, "preferenceLoss needs at least one pair")
-    precondition(settings.lossTypes.allSatisfy(\.isPaired), "kto takes unpaired examples: call ktoLoss")
+    precondition(settings.lossTypes.allSatisfy(\.isPairwise), "kto and sppo take more than log-probs: call ktoLoss or sppoLoss")
     let types = settings.lossTypes
     let usesNLL = settings.rpoAlpha != nil || types.contains(.sft) || types.contains(.orpo)
     if settings.rpoAlpha != nil || types.contains(where: \.usesTokenCounts) {
