@@ -48,6 +48,7 @@ public struct Experiment: Sendable, Equatable {
     public var samples = SampleSettings()
     public var online = OnlineSettings()
     public var rso = RSOSettings()
+    public var reward = RewardSettings()
     /// Grid for `dpo sweep`: key name to the values it takes, in file order.
     public var sweep: [SweepAxis] = []
 
@@ -120,6 +121,18 @@ public struct RSOSettings: Sendable, Equatable {
     public var ranking = PairRanking.tournament
     public var maxNewTokens = 32
     public var temperature = 1.0
+    public init() {}
+}
+
+/// Bradley–Terry reward-model training (`dpo reward train`) on the experiment's pairs. The schedule, warmup,
+/// clipping, optimizer moments, weight decay, seed and evaluation batch size are the experiment's own keys.
+public struct RewardSettings: Sendable, Equatable {
+    public var maxSteps = 300
+    public var learningRate = 1e-4
+    /// Pairs per step (each is two scored sequences).
+    public var batchSize = 16
+    /// 0 evaluates at the end only.
+    public var evalSteps = 50
     public init() {}
 }
 
