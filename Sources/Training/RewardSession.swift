@@ -15,15 +15,13 @@ import Tokenizer
 public final class RewardSession {
     public let experiment: Experiment
     public var run: RunDirectory { lifecycle.run }
-    let control: RunControl
-    let emit: @Sendable (TrainerEvent) -> Void
     private let lifecycle: RunLifecycle
+    var control: RunControl { lifecycle.control }
+    var emit: @Sendable (TrainerEvent) -> Void { lifecycle.emit }
 
-    private init(experiment: Experiment, lifecycle: RunLifecycle, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void) {
+    private init(experiment: Experiment, lifecycle: RunLifecycle) {
         self.experiment = experiment
         self.lifecycle = lifecycle
-        self.control = control
-        self.emit = emit
     }
 
     /// A new reward run directory under `experiment`'s `output_dir`, named after `run_name` or the dataset.
@@ -33,7 +31,7 @@ public final class RewardSession {
         let name = experiment.runName ?? URL(fileURLWithPath: experiment.dataset.replacingOccurrences(of: "builtin:", with: ""))
             .deletingPathExtension().lastPathComponent
         let lifecycle = try RunLifecycle.create(experiment, name: "reward-\(name)", stage: .reward, control: control, emit: emit)
-        return RewardSession(experiment: experiment, lifecycle: lifecycle, control: control, emit: emit)
+        return RewardSession(experiment: experiment, lifecycle: lifecycle)
     }
 
     /// Runs to the end, a stop or an error, leaving `status.json` in a final state.

@@ -7,12 +7,14 @@ import Foundation
 final class RunLifecycle {
     let run: RunDirectory
     let status: StatusReporter
-    private let emit: @Sendable (TrainerEvent) -> Void
+    let control: RunControl
+    let emit: @Sendable (TrainerEvent) -> Void
     private var lock: RunLock?
 
     init(run: RunDirectory, lock: RunLock, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void) {
         self.run = run
         self.lock = lock
+        self.control = control
         self.emit = emit
         status = StatusReporter(run: run, startedAt: Date().timeIntervalSince1970)
         control.watch(stopFile: run.stopRequestURL)

@@ -10,16 +10,14 @@ import Tokenizer
 public final class TrainingSession {
     public let experiment: Experiment
     public var run: RunDirectory { lifecycle.run }
-    let control: RunControl
-    let emit: @Sendable (TrainerEvent) -> Void
     private let lifecycle: RunLifecycle
+    var control: RunControl { lifecycle.control }
+    var emit: @Sendable (TrainerEvent) -> Void { lifecycle.emit }
     private var status: StatusReporter { lifecycle.status }
 
-    init(experiment: Experiment, lifecycle: RunLifecycle, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void) {
+    init(experiment: Experiment, lifecycle: RunLifecycle) {
         self.experiment = experiment
         self.lifecycle = lifecycle
-        self.control = control
-        self.emit = emit
     }
 
     /// A new run directory for `experiment` under its `output_dir`, with `config.yaml` and a queued status.
@@ -27,7 +25,7 @@ public final class TrainingSession {
         _ experiment: Experiment, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void
     ) throws -> TrainingSession {
         let lifecycle = try RunLifecycle.create(experiment, name: experiment.defaultRunName, stage: .prepare, control: control, emit: emit)
-        return TrainingSession(experiment: experiment, lifecycle: lifecycle, control: control, emit: emit)
+        return TrainingSession(experiment: experiment, lifecycle: lifecycle)
     }
 
     /// An existing run, to resume it from its newest checkpoint with the configuration it was started with.
@@ -51,7 +49,7 @@ public final class TrainingSession {
         }
         try? FileManager.default.removeItem(at: run.stopRequestURL)
         let lifecycle = RunLifecycle(run: run, lock: lock, control: control, emit: emit)
-        return TrainingSession(experiment: try run.readConfig(), lifecycle: lifecycle, control: control, emit: emit)
+        return TrainingSession(experiment: try run.readConfig(), lifecycle: lifecycle)
     }
 
     /// Runs to the end, a stop or an error, always leaving `status.json` in a final state that names the stage
