@@ -71,6 +71,29 @@ public struct PackedBatch: Sendable, Equatable {
         return ranges
     }
 
+    /// Appends a prompt shared by several completions with *every* token packed as a row, including each
+    /// completion's last, for a head that reads hidden states instead of predicting tokens (a reward model scores
+    /// a sequence at its last token). Completion j sees the prompt and its own earlier tokens only; no targets are
+    /// added. Returns, per completion, the row of its last token (the prompt's last row for an empty completion).
+    /// With an empty prompt, each completion is a sequence of its own and must not be empty.
+    public mutating func appendWhole(prompt: [Int32], completions: [[Int32]]) -> [Int32] {
+        let promptStart = rows
+        if !prompt.isEmpty {
+            tokens += prompt
+            positions += (0..<prompt.count).map(Int32.init)
+            spans.append(AttentionSpan(start: promptStart, count: prompt.count))
+        }
+        return completions.map { completion in
+            precondition(!prompt.isEmpty || !completion.isEmpty, "a sequence needs at least one token")
+            guard !completion.isEmpty else { return Int32(promptStart + prompt.count - 1) }
+            let start = rows
+            tokens += completion
+            positions += (0..<completion.count).map { Int32(prompt.count + $0) }
+            spans.append(AttentionSpan(start: start, count: completion.count, contextStart: promptStart, contextCount: prompt.count))
+            return Int32(rows - 1)
+        }
+    }
+
     /// Checks ids and positions against a model's vocabulary and context length.
     public func validate(for config: TransformerConfig) throws {
         if let bad = (tokens + targetTokens).first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {

@@ -22,7 +22,10 @@ public final class Transformer {
 
     let rotary: RotaryTable
     let activations: Activations
-    private var batch: PackedBatch?
+    private(set) var batch: PackedBatch?
+    /// Which head the last forward pass ran, so a backward never follows the other head's forward.
+    var head = Head.languageModel
+    enum Head { case languageModel, hiddenStates(rows: [Int32]) }
     /// Low-rank adapters, when attached: they are then the only trainable parameters, and backward computes no
     /// gradient for the base weights (which are frozen).
     public private(set) var adapters: LoRAAdapters?
@@ -79,11 +82,62 @@ public final class Transformer {
 
     /// Runs the model over `batch` and returns `(targets)` log-probabilities, in the batch's target order.
     public func forward(_ batch: PackedBatch) throws -> [Float] {
+        try forwardTrunk(batch, targets: batch.targetCount, logitRows: min(batch.targetCount, logitChunk))
+        head = .languageModel
+        let c = config.hiddenSize
+        let a = activations
+        for (m, row) in batch.targetRows.enumerated() {
+            (a.gathered.pointer + m * c).update(from: a.finalNorm.pointer + Int(row) * c, count: c)
+        }
+        var logp = [Float](repeating: 0, count: batch.targetCount)
+        logp.withUnsafeMutableBufferPointer { logp in
+            forEachLogitChunk { range in lmHeadChunk(range, logp: logp.baseAddress!, targets: batch.targetTokens) }
+        }
+        return logp
+    }
+
+    /// Accumulates into `gradients` the gradient of a loss whose derivative with respect to each target's
+    /// log-probability (from the last `forward`) is `dlogp`.
+    public func backward(_ dlogp: [Float]) {
+        guard let batch, case .languageModel = head else { preconditionFailure("backward needs a forward pass first") }
+        precondition(dlogp.count == batch.targetCount, "one gradient per target")
+        let n = batch.rows, c = config.hiddenSize, v = config.vocabSize
+        let a = activations
+        let chunk = logitChunk
+        let probabilitiesKept = batch.targetCount <= chunk
+        a.dGathered.zero(batch.targetCount * c)
+        dlogp.withUnsafeBufferPointer { dlogp in
+            batch.targetTokens.withUnsafeBufferPointer { targets in
+                forEachLogitChunk { range in
+                    if !probabilitiesKept {
+                        // Recomputing also rewrites each log-probability; into scratch, shifted to the chunk's indices.
+                        var scratch = [Float](repeating: 0, count: range.count)
+                        scratch.withUnsafeMutableBufferPointer {
+                            lmHeadChunk(range, logp: $0.baseAddress! - range.lowerBound, targets: batch.targetTokens)
+                        }
+                    }
+                    logSoftmaxBackwardChunk(range, dlogp: dlogp.baseAddress!, targets: targets.baseAddress!)
+                    matmulBackward(a.dGathered.pointer + range.lowerBound * c, baseGradient(layout.lmHead),
+                                   a.logits.pointer, a.gathered.pointer + range.lowerBound * c, weight(layout.lmHead),
+                                   rows: range.count, inDim: c, outDim: v)
+                }
+            }
+        }
+        a.dNorm.zero(n * c)
+        for (m, row) in batch.targetRows.enumerated() {
+            addInPlace(a.dNorm.pointer + Int(row) * c, a.dGathered.pointer + m * c, count: c)
+        }
+        backwardTrunk()
+    }
+
+    /// The trunk: embedding, decoder layers and final RMSNorm over every row of `batch`, into
+    /// `activations.finalNorm`. Whatever head follows reads those rows; `targets` and `logitRows` size its buffers.
+    func forwardTrunk(_ batch: PackedBatch, targets: Int, logitRows: Int) throws {
         try batch.validate(for: config)
         self.batch = batch
         let n = batch.rows, c = config.hiddenSize, inter = config.intermediateSize
         let a = activations
-        a.reserve(rows: n, targets: batch.targetCount, logitRows: min(batch.targetCount, logitChunk))
+        a.reserve(rows: n, targets: targets, logitRows: logitRows)
         adapters?.reserve(rows: n)
         let eps = Float(config.rmsNormEps)
         let qkvStride = a.qkvStride, width = a.attentionWidth
@@ -115,48 +169,15 @@ public final class Transformer {
         }
         rmsNormForward(a.finalNorm.pointer, a.finalRstd.pointer, a.residual.pointer + config.layers * n * c,
                        weight(layout.finalNorm), rows: n, channels: c, eps: eps)
-        for (m, row) in batch.targetRows.enumerated() {
-            (a.gathered.pointer + m * c).update(from: a.finalNorm.pointer + Int(row) * c, count: c)
-        }
-        var logp = [Float](repeating: 0, count: batch.targetCount)
-        logp.withUnsafeMutableBufferPointer { logp in
-            forEachLogitChunk { range in lmHeadChunk(range, logp: logp.baseAddress!, targets: batch.targetTokens) }
-        }
-        return logp
     }
 
-    /// Accumulates into `gradients` the gradient of a loss whose derivative with respect to each target's
-    /// log-probability (from the last `forward`) is `dlogp`.
-    public func backward(_ dlogp: [Float]) {
+    /// Accumulates into `gradients` the trunk's gradient from d loss / d final-norm output, which the head's
+    /// backward has left in `activations.dNorm` `(rows, hidden)` for the last `forwardTrunk`'s batch.
+    func backwardTrunk() {
         guard let batch else { preconditionFailure("backward needs a forward pass first") }
-        precondition(dlogp.count == batch.targetCount, "one gradient per target")
-        let n = batch.rows, c = config.hiddenSize, inter = config.intermediateSize, v = config.vocabSize
+        let n = batch.rows, c = config.hiddenSize, inter = config.intermediateSize
         let a = activations
         let qkvStride = a.qkvStride, width = a.attentionWidth
-        let chunk = logitChunk
-        let probabilitiesKept = batch.targetCount <= chunk
-        a.dGathered.zero(batch.targetCount * c)
-        dlogp.withUnsafeBufferPointer { dlogp in
-            batch.targetTokens.withUnsafeBufferPointer { targets in
-                forEachLogitChunk { range in
-                    if !probabilitiesKept {
-                        // Recomputing also rewrites each log-probability; into scratch, shifted to the chunk's indices.
-                        var scratch = [Float](repeating: 0, count: range.count)
-                        scratch.withUnsafeMutableBufferPointer {
-                            lmHeadChunk(range, logp: $0.baseAddress! - range.lowerBound, targets: batch.targetTokens)
-                        }
-                    }
-                    logSoftmaxBackwardChunk(range, dlogp: dlogp.baseAddress!, targets: targets.baseAddress!)
-                    matmulBackward(a.dGathered.pointer + range.lowerBound * c, baseGradient(layout.lmHead),
-                                   a.logits.pointer, a.gathered.pointer + range.lowerBound * c, weight(layout.lmHead),
-                                   rows: range.count, inDim: c, outDim: v)
-                }
-            }
-        }
-        a.dNorm.zero(n * c)
-        for (m, row) in batch.targetRows.enumerated() {
-            addInPlace(a.dNorm.pointer + Int(row) * c, a.dGathered.pointer + m * c, count: c)
-        }
         let dx = a.dResidual.pointer
         a.dResidual.zero(n * c)
         rmsNormBackward(dx, baseGradient(layout.finalNorm), a.dNorm.pointer, a.residual.pointer + config.layers * n * c,

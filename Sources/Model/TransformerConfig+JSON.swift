@@ -41,7 +41,10 @@ extension TransformerConfig {
 
     /// A `config.json` that `transformers` loads as `LlamaForCausalLM`. RoPE's base is written both ways
     /// (`rope_theta` and `rope_parameters`) so that transformers 4 and 5 both read it.
-    public func huggingFaceJSON() throws -> Data {
+    public func huggingFaceJSON() throws -> Data { try Self.serialized(huggingFaceFields()) }
+
+    /// The fields of `huggingFaceJSON`, for a head that writes its own architecture beside them.
+    func huggingFaceFields() -> [String: Any] {
         var json: [String: Any] = [
             "architectures": ["LlamaForCausalLM"],
             "model_type": "llama",
@@ -64,6 +67,10 @@ extension TransformerConfig {
         ]
         if let bosTokenId { json["bos_token_id"] = bosTokenId }
         if let eosTokenId { json["eos_token_id"] = eosTokenId }
-        return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+        return json
+    }
+
+    static func serialized(_ fields: [String: Any]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: fields, options: [.prettyPrinted, .sortedKeys])
     }
 }

@@ -50,6 +50,7 @@ public struct Experiment: Sendable, Equatable {
     public var rso = RSOSettings()
     public var sppo = SPPOSettings()
     public var sppoEnabled: Bool { loss.lossTypes.contains(.sppo) }
+    public var reward = RewardSettings()
     /// Grid for `dpo sweep`: key name to the values it takes, in file order.
     public var sweep: [SweepAxis] = []
 
@@ -141,6 +142,18 @@ public struct SPPOSettings: Sendable, Equatable {
     /// The authors' generation settings.
     public var temperature = 0.7
     public var topP: Double? = 0.9
+    public init() {}
+}
+
+/// Bradley–Terry reward-model training (`dpo reward train`) on the experiment's pairs. The schedule, warmup,
+/// clipping, optimizer moments, weight decay, seed and evaluation batch size are the experiment's own keys.
+public struct RewardSettings: Sendable, Equatable {
+    public var maxSteps = 300
+    public var learningRate = 1e-4
+    /// Pairs per step (each is two scored sequences).
+    public var batchSize = 16
+    /// 0 evaluates at the end only.
+    public var evalSteps = 50
     public init() {}
 }
 

@@ -41,6 +41,13 @@ public struct TrainableBlock {
                        tensors: model.layout.tensors.map { Tensor(offset: $0.offset, count: $0.count, decays: !$0.isNorm) })
     }
 
+    /// A reward model's score weight (decayed, as transformers' Trainer decays every non-norm weight); its
+    /// trunk is `.model(reward.trunk)`.
+    public static func score(_ reward: RewardModel) -> TrainableBlock {
+        TrainableBlock(parameters: reward.score, gradients: reward.scoreGradients, count: reward.hiddenSize,
+                       tensors: [Tensor(offset: 0, count: reward.hiddenSize, decays: true)])
+    }
+
     /// The model's trainable parameters: its adapters when attached, else every weight.
     public static func trainable(_ model: Transformer) -> TrainableBlock {
         guard let adapters = model.adapters else { return .model(model) }
@@ -96,6 +103,10 @@ public final class Optimizer {
 
 /// The global L2 norm of a gradient block, accumulated in Double.
 public func gradientNorm(_ gradients: FloatBuffer, count: Int) -> Double {
+    squaredNorm(gradients, count: count).squareRoot()
+}
+
+private func squaredNorm(_ gradients: FloatBuffer, count: Int) -> Double {
     var total = 0.0
     var i = 0
     while i < count {
@@ -105,17 +116,24 @@ public func gradientNorm(_ gradients: FloatBuffer, count: Int) -> Double {
         total += Double(partial)
         i = end
     }
-    return total.squareRoot()
+    return total
 }
 
 /// Scales gradients so their global norm is at most `maximum` (as `torch.nn.utils.clip_grad_norm_`, which
 /// multiplies by max / (norm + 1e-6) when the norm exceeds it). Returns the norm before clipping.
 @discardableResult
 public func clipGradients(_ gradients: FloatBuffer, count: Int, maximum: Double) -> Double {
-    let norm = gradientNorm(gradients, count: count)
+    clipGradients([(gradients, count)], maximum: maximum)
+}
+
+/// `clipGradients` over several blocks with one global norm, as torch clips all of a model's parameters
+/// together (a reward model's trunk and score weight).
+@discardableResult
+public func clipGradients(_ blocks: [(gradients: FloatBuffer, count: Int)], maximum: Double) -> Double {
+    let norm = blocks.reduce(0) { $0 + squaredNorm($1.gradients, count: $1.count) }.squareRoot()
     if maximum > 0, norm > maximum {
         let factor = Float(maximum / (norm + 1e-6))
-        for i in 0..<count { gradients[i] *= factor }
+        for block in blocks { for i in 0..<block.count { block.gradients[i] *= factor } }
     }
     return norm
 }

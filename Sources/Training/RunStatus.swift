@@ -18,6 +18,8 @@ public enum Stage: String, Sendable, Codable, CaseIterable {
     case sample
     /// The preference stage, whatever its loss.
     case dpo
+    /// A reward-model run (`dpo reward train`), from its preparation to its final model.
+    case reward
 }
 
 /// `status.json`: enough for a workbench in another process to show a run and to tell a live one from one whose

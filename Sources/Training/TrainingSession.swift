@@ -9,39 +9,28 @@ import Tokenizer
 /// directory, and a stopped run picks up where it stood (`reopen` then `execute`).
 public final class TrainingSession {
     public let experiment: Experiment
-    public let run: RunDirectory
-    let control: RunControl
-    let emit: @Sendable (TrainerEvent) -> Void
-    private let status: StatusReporter
-    /// Held from creation or reopening until `execute` returns: one trainer per run directory.
-    private var lock: RunLock?
+    public var run: RunDirectory { lifecycle.run }
+    private let lifecycle: RunLifecycle
+    var control: RunControl { lifecycle.control }
+    var emit: @Sendable (TrainerEvent) -> Void { lifecycle.emit }
+    private var status: StatusReporter { lifecycle.status }
 
-    init(experiment: Experiment, run: RunDirectory, lock: RunLock, control: RunControl,
-         emit: @escaping @Sendable (TrainerEvent) -> Void) {
+    init(experiment: Experiment, lifecycle: RunLifecycle) {
         self.experiment = experiment
-        self.run = run
-        self.lock = lock
-        self.control = control
-        self.emit = emit
-        status = StatusReporter(run: run, startedAt: Date().timeIntervalSince1970)
-        control.watch(stopFile: run.stopRequestURL)
+        self.lifecycle = lifecycle
     }
 
     /// A new run directory for `experiment` under its `output_dir`, with `config.yaml` and a queued status.
     public static func create(
         _ experiment: Experiment, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void
     ) throws -> TrainingSession {
-        let run = try RunDirectory.create(in: URL(fileURLWithPath: experiment.outputDir), name: experiment.defaultRunName)
-        let lock = try RunLock.acquire(run)
-        try run.writeConfig(experiment)
-        let session = TrainingSession(experiment: experiment, run: run, lock: lock, control: control, emit: emit)
-        try session.status.report(.queued, stage: .prepare, step: 0, total: 0, force: true)
-        return session
+        let lifecycle = try RunLifecycle.create(experiment, name: experiment.defaultRunName, stage: .prepare, control: control, emit: emit)
+        return TrainingSession(experiment: experiment, lifecycle: lifecycle)
     }
 
     /// An existing run, to resume it from its newest checkpoint with the configuration it was started with.
-    /// Refused while another process or session trains it, and for a finished run unless `force` (which trains
-    /// its last steps again from its newest checkpoint).
+    /// Refused while another process or session trains it, for a reward-model run (which keeps no checkpoint),
+    /// and for a finished run unless `force` (which trains its last steps again from its newest checkpoint).
     public static func reopen(
         _ url: URL, force: Bool = false, control: RunControl, emit: @escaping @Sendable (TrainerEvent) -> Void
     ) throws -> TrainingSession {
@@ -50,42 +39,23 @@ public final class TrainingSession {
             throw TrainingError("\(url.path) is not a run directory (it has no config.yaml)")
         }
         let lock = try RunLock.acquire(run)
-        if run.readStatus()?.state == .finished, !force {
+        let status = run.readStatus()
+        if status?.stage == .reward {
+            throw TrainingError("\(url.path) is a reward-model run, which keeps no checkpoint: start it again with dpo reward train")
+        }
+        if status?.state == .finished, !force {
             throw TrainingError("\(url.path) has finished; resuming trains its last steps again from its newest checkpoint: "
                                 + "add --force to do that")
         }
         try? FileManager.default.removeItem(at: run.stopRequestURL)
-        return TrainingSession(experiment: try run.readConfig(), run: run, lock: lock, control: control, emit: emit)
+        let lifecycle = RunLifecycle(run: run, lock: lock, control: control, emit: emit)
+        return TrainingSession(experiment: try run.readConfig(), lifecycle: lifecycle)
     }
 
     /// Runs to the end, a stop or an error, always leaving `status.json` in a final state that names the stage
     /// and step reached, then releases the run.
     @discardableResult
-    public func execute() -> RunState {
-        defer {
-            lock?.release()
-            lock = nil
-        }
-        status.startHeartbeat()
-        let state: RunState
-        var message: String?
-        do {
-            state = try stages()
-        } catch {
-            message = "\(error)"
-            try? run.log("failed: \(message!)")
-            state = .failed
-        }
-        try? FileManager.default.removeItem(at: run.stopRequestURL)
-        do {
-            try? run.syncJournals()
-            try status.finish(state, message: message)
-        } catch {
-            emit(.log("could not write the final status: \(error)"))
-        }
-        emit(.state(state, message: message))
-        return state
-    }
+    public func execute() -> RunState { lifecycle.execute(stages) }
 
     private func stages() throws -> RunState {
         try status.report(.running, stage: .prepare, step: 0, total: 0, force: true)
@@ -309,10 +279,7 @@ public final class TrainingSession {
 
     // MARK: reporting
 
-    private func say(_ line: String) {
-        try? run.log(line)
-        emit(.log(line))
-    }
+    private func say(_ line: String) { lifecycle.say(line) }
 
 }
 

@@ -30,10 +30,11 @@ final class ProgressPrinter: @unchecked Sendable {
             line("\(name): \(totalSteps) steps")
         case .metrics(let stage, let step, let values): progress(stage: stage, step: step, values: values)
         case .evaluation(let step, let values):
-            // KTO has no accuracy: its KL reference point takes the place.
-            let (name, value) = values["eval_rewards/accuracies"].map { ("accuracy", $0) } ?? ("kl", values["eval_kl"] ?? .nan)
+            // KTO has no accuracy: its KL reference point takes the place. A reward model logs its own names.
+            let (name, value) = (values["eval_rewards/accuracies"] ?? values["eval_accuracy"]).map { ("accuracy", $0) }
+                ?? ("kl", values["eval_kl"] ?? .nan)
             line(String(format: "eval @ step %d: loss %.4f, %@ %.3f, margin %.3f", step, values["eval_loss"] ?? .nan, name, value,
-                        values["eval_rewards/margins"] ?? .nan))
+                        values["eval_rewards/margins"] ?? values["eval_margin"] ?? .nan))
         case .samples(let step, let count): line("samples @ step \(step): \(count) prompts")
         case .checkpoint(let step, let path): line("checkpoint @ step \(step): \(path)")
         case .state(let state, let message): line("run \(state.rawValue)" + (message.map { ": \($0)" } ?? ""))
@@ -45,8 +46,8 @@ final class ProgressPrinter: @unchecked Sendable {
             let elapsed = Date().timeIntervalSince(stageStarted)
             let eta = step > 0 ? elapsed / Double(step) * Double(max(0, total - step)) : 0
             let loss = String(format: "%.4f", values["loss"] ?? .nan)
-            let accuracy = values["rewards/accuracies"].map { String(format: " acc %.2f", $0) } ?? ""
-            let margin = values["rewards/margins"].map { String(format: " margin %.3f", $0) } ?? ""
+            let accuracy = (values["rewards/accuracies"] ?? values["accuracy"]).map { String(format: " acc %.2f", $0) } ?? ""
+            let margin = (values["rewards/margins"] ?? values["margin"]).map { String(format: " margin %.3f", $0) } ?? ""
             let counter = "\(stage) \(step)/\(total)"
             if interactive {
                 let width = 20

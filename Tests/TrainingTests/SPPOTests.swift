@@ -300,5 +300,7 @@ final class SPPOTests: XCTestCase {
         try experiment.apply(overrides: ["loss_type=sppo", "sppo.judge=implicit_reward:runs/x"])
         XCTAssertTrue(experiment.sppoEnabled)
         XCTAssertEqual(try JudgeSpec(experiment.sppo.judge), .implicitReward(run: "runs/x"))
+        XCTAssertEqual(try JudgeSpec("reward_model:runs/rm"), .rewardModel(path: "runs/rm"))
+        XCTAssertThrowsError(try JudgeSpec("reward_model:"))
     }
 }
