@@ -50,18 +50,20 @@ public struct JudgeFiles: Sendable, Equatable {
         self.journal = journal
     }
 
-    public var pairsPath: String { URL(fileURLWithPath: directory).appendingPathComponent(pairs).path }
-    public var journalPath: String { URL(fileURLWithPath: directory).appendingPathComponent(journal).path }
+    // Joined as text, not through `URL(fileURLWithPath:)`, so a relative folder stays relative on the screen.
+    public var pairsPath: String { (directory as NSString).appendingPathComponent(pairs) }
+    public var journalPath: String { (directory as NSString).appendingPathComponent(journal) }
 
     /// A run's generated pairs are judged into that run's directory (`human_pairs.jsonl`, `human_judgments.jsonl`);
     /// any other source (a dataset file, a built-in task) into `output_dir`, named after it, so two datasets judged
     /// there keep separate files.
     public static func beside(_ source: String, outputDir: String) -> JudgeFiles {
-        let url = URL(fileURLWithPath: source)
-        if !source.hasPrefix("builtin:"), url.lastPathComponent == "generated_pairs.jsonl" {
-            return JudgeFiles(directory: url.deletingLastPathComponent().path, pairs: "human_pairs.jsonl", journal: "human_judgments.jsonl")
+        let path = source as NSString
+        if !source.hasPrefix("builtin:"), path.lastPathComponent == "generated_pairs.jsonl" {
+            return JudgeFiles(directory: path.deletingLastPathComponent, pairs: "human_pairs.jsonl", journal: "human_judgments.jsonl")
         }
-        let stem = source.hasPrefix("builtin:") ? source.replacingOccurrences(of: ":", with: "-") : url.deletingPathExtension().lastPathComponent
+        let stem = source.hasPrefix("builtin:") ? source.replacingOccurrences(of: ":", with: "-")
+            : (path.lastPathComponent as NSString).deletingPathExtension
         return JudgeFiles(directory: outputDir, pairs: "human_pairs-\(stem).jsonl", journal: "human_judgments-\(stem).jsonl")
     }
 }

@@ -114,7 +114,7 @@ public struct KeyBinding: Sendable {
     public let help: String
     /// Short label for the hint bar; nil keeps the binding out of it.
     public let hint: String?
-    /// Changes runs or files: not offered by `dpo watch`.
+    /// Changes runs or files, or needs the Data screen: not offered by `dpo watch`.
     public let mutates: Bool
 
     public init(_ keys: [Key], _ action: Action, _ context: BindingContext, _ help: String, hint: String? = nil, mutates: Bool = false) {
@@ -174,7 +174,7 @@ public enum KeyBindings {
         KeyBinding([.enter], .openCharts, .screen(.runs), "charts of this run"),
         KeyBinding([.char("S")], .queueSweep, .screen(.runs), "queue the Config screen's sweep", mutates: true),
         KeyBinding([.char("d")], .browseGeneratedPairs, .screen(.runs), "the run's generated pairs (Online DPO, RSO) on the Data screen",
-                   hint: "pairs"),
+                   hint: "pairs", mutates: true),
         KeyBinding([.char("J")], .openJudge, .screen(.runs), "judge the run's generated pairs yourself, A/B (into the run's human_pairs.jsonl)",
                    hint: "judge", mutates: true),
         // Charts

@@ -8,12 +8,7 @@ extension Update {
         switch action {
         case .browseGeneratedPairs:
             guard let path = state.cursorRun?.path else { break }
-            let file = generatedPairs(path)
-            guard state.screens.contains(.data) else {
-                state.say("dpo watch has no Data screen: dpo data show \(file)", error: true)
-                break
-            }
-            return [.browse(path: file)]
+            return [.browse(path: generatedPairs(path))]
         case .openJudge:
             if state.screen == .runs {
                 guard let path = state.cursorRun?.path else { break }

@@ -85,7 +85,7 @@ extension WorkbenchApp {
 
     /// The folder of the judge's files, as the journal helpers see it (one per session, so appends share descriptors).
     private func judgeDirectory(_ files: JudgeFiles) -> RunDirectory {
-        if let open = judgeJournals, open.url.path == files.directory { return open }
+        if let open = judgeJournals, open.url == URL(fileURLWithPath: files.directory) { return open }
         let directory = RunDirectory(url: URL(fileURLWithPath: files.directory))
         judgeJournals = directory
         return directory
