@@ -118,22 +118,25 @@ final class HumanJudgeTests: XCTestCase {
 
     // MARK: through the app and its files
 
-    /// A finished run directory with three generated pairs (as Online DPO writes them) in `folder/runs`.
-    func makeRun(pairs: Bool = true) throws -> URL {
-        let experiment = try Experiment(yaml: EndToEndTests.tinyExperiment(outputDir: folder.appendingPathComponent("runs").path))
-        let run = try RunDirectory.create(in: URL(fileURLWithPath: experiment.outputDir), name: "online")
+    /// A finished run directory under `runs` with three generated pairs, as Online DPO writes them (for the tmux
+    /// test too).
+    static func makeRun(in runs: URL, pairs: Bool = true) throws -> URL {
+        let experiment = try Experiment(yaml: EndToEndTests.tinyExperiment(outputDir: runs.path))
+        let run = try RunDirectory.create(in: runs, name: "online")
         try experiment.yaml().write(to: run.configURL, atomically: true, encoding: .utf8)
         try run.writeStatus(RunStatus(state: .finished, pid: 1, heartbeat: 0, startedAt: 0, stage: .dpo, step: 2, totalSteps: 2, message: nil))
-        if pairs { try Self.writeGeneratedPairs(in: run) }
-        return run.url
-    }
-
-    static func writeGeneratedPairs(in run: RunDirectory) throws {
-        for (index, (chosen, rejected)) in [(" a delight", " a bore"), (" moving", " empty"), (" sharp", " dull")].enumerated() {
+        guard pairs else { return run.url }
+        for (index, (chosen, rejected)) in generated.enumerated() {
             try run.append(["step": 1, "prompt": "Review \(index + 1):", "chosen": chosen, "rejected": rejected,
                             "score_chosen": 0.9, "score_rejected": 0.2, "judge": "sentiment"], to: RunDirectory.generatedPairsFile)
         }
+        return run.url
     }
+
+    /// The fixture's (chosen, rejected) completions: each text appears once, so a screen shows which is where.
+    static let generated = [(" a delight", " a bore"), (" moving", " empty"), (" sharp", " dull")]
+
+    func makeRun(pairs: Bool = true) throws -> URL { try Self.makeRun(in: folder.appendingPathComponent("runs"), pairs: pairs) }
 
     func app() throws -> WorkbenchApp {
         var options = WorkbenchOptions(experiment: try Experiment(yaml: EndToEndTests.tinyExperiment(outputDir: folder.appendingPathComponent("runs").path)))
