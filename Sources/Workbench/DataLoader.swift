@@ -130,7 +130,7 @@ public struct DataSnapshot: Sendable, Equatable {
     }
 
     /// A segment as text: plain, or each message as `[role] content`.
-    static func text(_ segment: Segment, system: String? = nil) -> String {
+    public static func text(_ segment: Segment, system: String? = nil) -> String {
         let body: String
         switch segment {
         case .text(let text): body = text

@@ -44,8 +44,9 @@ public struct JudgeFiles: Sendable, Equatable {
     /// Every verdict, ties and skips included: what resume and undo read.
     public var journal: String
 
+    /// An empty `directory` (a bare file name's) is the current one.
     public init(directory: String, pairs: String, journal: String) {
-        self.directory = directory
+        self.directory = directory.isEmpty ? "." : directory
         self.pairs = pairs
         self.journal = journal
     }

@@ -6,7 +6,7 @@ struct DPO: ParsableCommand {
         commandName: "dpo",
         abstract: "DPO Workbench: Direct Preference Optimization on CPU, with a terminal workbench.",
         subcommands: [Train.self, Sweep.self, Eval.self, SampleCommand.self, Bench.self, DataCommand.self, ModelCommand.self,
-                      TUI.self, Watch.self],
+                      JudgeCommand.self, TUI.self, Watch.self],
         defaultSubcommand: TUI.self)
 
     static func main() {

@@ -234,4 +234,22 @@ final class HumanJudgeTests: XCTestCase {
         _ = workbench.handle(.escape, size: size)
         XCTAssertNil(workbench.state.data.file)
     }
+
+    /// `dpo judge`, the headless judge: verdicts from standard input, the same journal and pairs as the screen.
+    func testDpoJudgeReadsVerdictsFromStandardInput() throws {
+        let run = try makeRun()
+        let source = run.appendingPathComponent(RunDirectory.generatedPairsFile).path
+        let out = folder.appendingPathComponent("mine.jsonl")
+        let result = try DPOProcess.shell("printf 'b\\nwhat\\nt\\ns\\n' | '\(DPOProcess.binary.path)' judge '\(source)' --out '\(out.path)'")
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.contains("2/3 judged, 1 tie, 1 skipped"), result.output)
+        XCTAssertTrue(result.output.contains("answer a (or 1), b (or 2)"), "an unknown answer is refused: \(result.output)")
+        let journal = lines(folder.appendingPathComponent("mine.judgments.jsonl")).compactMap(Judgment.init(record:))
+        XCTAssertEqual(journal.map(\.verdict), [.b, .tie, .skip])
+        let loaded = try RecordLoader.load(contentsOf: out)
+        guard loaded.records.count == 1, case .pair(let pair) = loaded.records[0] else { return XCTFail("\(loaded.records)") }
+        // b picked the completion shown second: the source's rejected when its chosen was shown first.
+        let (chosen, rejected) = Self.generated[0]
+        XCTAssertEqual(pair.chosen, .text(journal[0].chosenFirst ? rejected : chosen))
+    }
 }
