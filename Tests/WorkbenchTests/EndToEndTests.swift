@@ -296,10 +296,12 @@ final class EndToEndTests: XCTestCase {
         keys("J")
         var picked: [(chosen: String, rejected: String)] = []
         for (index, key) in ["a", "b", "t"].enumerated() {
-            let shown = waitFor("pair \(index + 1)") { $0.contains("Judge · pair \(index + 1) of 3") }
-            // Which completion is A: the one in the left half of the screen.
+            // The whole pair drawn, not only its title (a capture can fall between the rows of one redraw).
             let (chosen, rejected) = HumanJudgeTests.generated[index]
-            let line = try XCTUnwrap(shown.split(separator: "\n").first { $0.contains(chosen) && $0.contains(rejected) }, shown)
+            let row = { (screen: String) in screen.split(separator: "\n").first { $0.contains(chosen) && $0.contains(rejected) } }
+            let shown = waitFor("pair \(index + 1)") { $0.contains("Judge · pair \(index + 1) of 3") && row($0) != nil }
+            // Which completion is A: the one in the left half of the screen.
+            let line = try XCTUnwrap(row(shown), shown)
             let column = { (text: String) in line.distance(from: line.startIndex, to: line.range(of: text)!.lowerBound) }
             let (a, b) = column(chosen) < column(rejected) ? (chosen, rejected) : (rejected, chosen)
             if key == "a" { picked.append((a, b)) }
