@@ -33,7 +33,7 @@ let package = Package(
             name: "Training",
             dependencies: ["Model", "Kernels", "Preference", "Tokenizer", "Determinism", .product(name: "Yams", package: "Yams")],
             swiftSettings: vectorized),
-        .target(name: "Workbench", dependencies: ["Training", "Model", "Preference", "CCurses"]),
+        .target(name: "Workbench", dependencies: ["Training", "Model", "Preference", "Tokenizer", "Determinism", "CCurses"]),
         .executableTarget(
             name: "dpo",
             dependencies: [

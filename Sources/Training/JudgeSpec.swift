@@ -3,7 +3,9 @@ import Preference
 
 /// A judge as an experiment names it: `ground_truth` (the built-in task's own reward), `reward_model:DIR` (a reward
 /// model trained by `dpo reward train`: its run directory or a saved model) or `implicit_reward:RUN` (a finished
-/// DPO run's β · log π/π_ref). Paths are relative to the working directory.
+/// DPO run's β · log π/π_ref). Paths are relative to the working directory; a path that does not exist names the
+/// newest finished run whose directory starts with it (`runs/reward-hh` → `runs/reward-hh-20261202-190102`), since
+/// run directories carry their start time.
 public enum JudgeSpec: Sendable, Equatable {
     case groundTruth
     case rewardModel(path: String)
@@ -39,16 +41,32 @@ public enum JudgeSpec: Sendable, Equatable {
             return GroundTruthJudge(task: task)
         case .rewardModel(let path):
             do {
-                return try RewardModelJudge(directory: URL(fileURLWithPath: path))
+                return try RewardModelJudge(directory: try Self.run(path))
             } catch {
                 throw ExperimentError(key: key, "\(error)")
             }
         case .implicitReward(let run):
             do {
-                return try ImplicitRewardJudge(run: URL(fileURLWithPath: run))
+                return try ImplicitRewardJudge(run: try Self.run(run))
             } catch {
                 throw ExperimentError(key: key, "\(error)")
             }
         }
+    }
+
+    /// `path` itself, or the newest finished run directory whose name is `path`'s last component, a dash and more.
+    static func run(_ path: String) throws -> URL {
+        let url = URL(fileURLWithPath: path)
+        if FileManager.default.fileExists(atPath: url.path) { return url }
+        let parent = url.deletingLastPathComponent(), prefix = url.lastPathComponent + "-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []
+        let finished = names.filter { name in
+            name.hasPrefix(prefix) && RunDirectory(url: parent.appendingPathComponent(name)).readStatus()?.state == .finished
+        }
+        // The start time follows the prefix as yyyyMMdd-HHmmss, so the newest sorts last.
+        guard let newest = finished.max() else {
+            throw TrainingError("\(path) does not exist, and no finished run in \(parent.path) starts with \(prefix)")
+        }
+        return parent.appendingPathComponent(newest)
     }
 }

@@ -32,6 +32,8 @@ public enum Mode: Sendable, Equatable {
 }
 
 public struct DataScreenState: Sendable, Equatable {
+    /// A preference file shown instead of the experiment's dataset (a run's `generated_pairs.jsonl`); Esc goes back.
+    public var file: String?
     public var snapshot: DataSnapshot?
     /// Progress while loading, or the error that stopped it.
     public var status: String? = "loading…"
@@ -92,6 +94,8 @@ public struct AppState: Sendable, Equatable {
     public var runsScreen = RunsScreenState()
     public var charts = ChartsScreenState()
     public var samples = SamplesScreenState()
+    /// The human judge screen's session, while it is open.
+    public var judge: JudgeSession?
     /// Runs newest first, queued jobs of this workbench at the top.
     public var runs: [RunInfo] = []
     public var runsDirectory: String
@@ -111,7 +115,16 @@ public struct AppState: Sendable, Equatable {
         if readOnly { screen = .runs }
     }
 
-    public var screens: [ScreenID] { readOnly ? [.runs, .charts] : ScreenID.allCases }
+    /// The tabs: the judge's only while a session is open.
+    public var screens: [ScreenID] {
+        readOnly ? [.runs, .charts] : ScreenID.allCases.filter { $0 != .judge || judge != nil }
+    }
+
+    /// The screens whose keys `?` lists: the judge's too when it is closed, so its keys can be read before use.
+    public var helpScreens: [ScreenID] { readOnly ? screens : ScreenID.allCases }
+
+    /// What the Data screen shows: its file, else the experiment's dataset.
+    public var dataSource: String { data.file ?? experiment.dataset }
 
     /// Runs started here that are queued or training.
     public var activeOwnRuns: [RunInfo] { runs.filter { ($0.ownedHere || $0.pending) && $0.isActive } }

@@ -1,5 +1,6 @@
 import Foundation
 import Preference
+import Tokenizer
 import Training
 
 /// One pair as the Data screen shows it: texts, token counts before and after the experiment's truncation.
@@ -18,6 +19,8 @@ public struct PairView: Sendable, Equatable {
     /// The prompt lost its start (`keep_end`), not its end.
     public var promptCutAtStart = false
     public var source: String
+    /// The judge and scores of a generated pair (`generated_pairs.jsonl`), which training does not read.
+    public var annotation: PairAnnotation?
     /// Lowercased texts, searched by `/`.
     public var searchText: String
 
@@ -37,7 +40,7 @@ public struct PairView: Sendable, Equatable {
     public static func == (a: PairView, b: PairView) -> Bool {
         a.prompt == b.prompt && a.chosen == b.chosen && a.rejected == b.rejected && a.source == b.source
             && a.promptTokens == b.promptTokens && a.chosenTokens == b.chosenTokens && a.rejectedTokens == b.rejectedTokens
-            && a.kept?.prompt == b.kept?.prompt && a.kept?.chosen == b.kept?.chosen && a.kept?.rejected == b.kept?.rejected
+            && a.annotation == b.annotation && a.kept?.prompt == b.kept?.prompt && a.kept?.chosen == b.kept?.chosen && a.kept?.rejected == b.kept?.rejected
     }
 
     public var isTruncated: Bool {
@@ -65,10 +68,12 @@ public struct DataSnapshot: Sendable, Equatable {
         self.problems = problems
     }
 
-    /// Pairs and statistics from records, counted with `encoder` and fitted to `truncation`.
+    /// Pairs and statistics from records, counted with `encoder` and fitted to `truncation`; `annotations` (by the
+    /// records' line) are shown beside the pairs.
     public static func make(
         name: String, records: [PreferenceRecord], format: RecordFormat?, problems: [DataProblem] = [], encoder: some TokenEncoder,
-        decode: (([Int32]) -> String)?, unit: String, tokenizer: String, truncation: TruncationSettings
+        decode: (([Int32]) -> String)?, unit: String, tokenizer: String, truncation: TruncationSettings,
+        annotations: [Int: PairAnnotation] = [:]
     ) -> DataSnapshot {
         let settings = DatasetSettings(format: format, onError: .skip, truncation: .none)
         let dataset = (try? PreferenceDataset.tokenize(records, file: name, format: format, earlierProblems: problems,
@@ -82,9 +87,11 @@ public struct DataSnapshot: Sendable, Equatable {
             switch record {
             case .pair(let pair):
                 guard let tokens = bySource[pair.source.description] else { continue }
-                views.append(view(prompt: text(pair.prompt, system: pair.system), chosen: text(pair.chosen), rejected: text(pair.rejected),
-                                  tokens: (tokens.prompt, tokens.chosen, tokens.rejected), source: pair.source.description,
-                                  truncation: truncation, decode: decode))
+                var pairView = view(prompt: text(pair.prompt, system: pair.system), chosen: text(pair.chosen), rejected: text(pair.rejected),
+                                    tokens: (tokens.prompt, tokens.chosen, tokens.rejected), source: pair.source.description,
+                                    truncation: truncation, decode: decode)
+                pairView.annotation = annotations[pair.source.line]
+                views.append(pairView)
             case .unpaired(let example):
                 guard let tokens = unpairedBySource[example.source.description] else { continue }
                 let completion = text(example.completion)
@@ -123,7 +130,7 @@ public struct DataSnapshot: Sendable, Equatable {
     }
 
     /// A segment as text: plain, or each message as `[role] content`.
-    static func text(_ segment: Segment, system: String? = nil) -> String {
+    public static func text(_ segment: Segment, system: String? = nil) -> String {
         let body: String
         switch segment {
         case .text(let text): body = text
@@ -133,14 +140,18 @@ public struct DataSnapshot: Sendable, Equatable {
     }
 }
 
-/// Loads the experiment's dataset on a background thread: records, the tokenizer a run would use (for
-/// `builtin:tiny`, the BPE trained on the task's text, as the run trains it), token counts, statistics.
+/// Loads the experiment's dataset (or another preference file) on a background thread: records, the tokenizer a
+/// run would use (for `builtin:tiny`, the BPE trained on the task's text, as the run trains it), token counts,
+/// statistics.
 public enum DataLoader {
-    public static func load(_ experiment: Experiment, generation: Int, events: EventQueue) {
+    /// `file`, when given, is shown instead of the experiment's dataset (`snapshot(file:experiment:progress:)`).
+    public static func load(_ experiment: Experiment, file: String? = nil, generation: Int, events: EventQueue) {
         let thread = Thread {
             do {
-                let snapshot = try snapshot(experiment) { events.push(.dataProgress(generation: generation, $0)) }
-                events.push(.dataLoaded(generation: generation, snapshot))
+                let progress = { events.push(.dataProgress(generation: generation, $0)) }
+                let loaded = try file.map { try snapshot(file: $0, experiment: experiment, progress: progress) }
+                    ?? snapshot(experiment, progress: progress)
+                events.push(.dataLoaded(generation: generation, loaded))
             } catch {
                 events.push(.dataFailed(generation: generation, "\(error)"))
             }
@@ -158,16 +169,42 @@ public enum DataLoader {
         progress(experiment.dataset.hasPrefix("builtin:")
             ? "generating \(experiment.builtinTrainPairs) pairs of \(experiment.dataset)…" : "reading \(experiment.dataset)…")
         let read = try resolution.trainingRecords()
+        let resolved = experiment.model == "builtin:tiny" ? try resolution.tokenizer(records: read, progress: progress) : try? resolution.tokenizer()
+        return make(experiment.dataset, read, resolution, tokenizer: resolved.map { ($0.tokenizer, $0.origin) },
+                    bytesBecause: "no tokenizer found in \(experiment.model)", annotations: [:], progress: progress)
+    }
+
+    /// The Data screen's view of a preference file that is not the experiment's dataset, such as a run's
+    /// `generated_pairs.jsonl`: cut with the truncation of the run it sits in (its `config.yaml`), else the
+    /// experiment's; counted with that run's own tokenizer, else the model's, else in bytes (never a `builtin:tiny`
+    /// vocabulary trained on the file, which no run used); with each pair's judge and scores.
+    public static func snapshot(file: String, experiment: Experiment, progress: (String) -> Void) throws -> DataSnapshot {
+        let url = URL(fileURLWithPath: file)
+        let run = RunDirectory(url: url.deletingLastPathComponent())
+        var settings = (try? run.readConfig()) ?? experiment
+        settings.dataset = file
+        let resolution = ExperimentResolution(settings)
+        progress("reading \(file)…")
+        let read = try resolution.trainingRecords()
+        let tokenizer = (try? BPETokenizer.load(directory: run.tokenizerURL)).map { ($0, "the tokenizer of run \(run.id)") }
+            ?? (settings.model == "builtin:tiny" ? nil : (try? resolution.tokenizer()).map { ($0.tokenizer, $0.origin) })
+        return make(file, read, resolution, tokenizer: tokenizer, bytesBecause: "no tokenizer beside the file or in \(settings.model)",
+                    annotations: PairAnnotation.read(contentsOf: url), progress: progress)
+    }
+
+    private static func make(
+        _ name: String, _ read: ExperimentResolution.Records, _ resolution: ExperimentResolution, tokenizer: (BPETokenizer, String)?,
+        bytesBecause: String, annotations: [Int: PairAnnotation], progress: (String) -> Void
+    ) -> DataSnapshot {
         func make(_ encoder: some TokenEncoder, decode: @escaping ([Int32]) -> String, unit: String, tokenizer: String) -> DataSnapshot {
-            DataSnapshot.make(name: experiment.dataset, records: read.records, format: read.format, problems: read.problems,
-                              encoder: encoder, decode: decode, unit: unit, tokenizer: tokenizer, truncation: resolution.truncation)
+            DataSnapshot.make(name: name, records: read.records, format: read.format, problems: read.problems, encoder: encoder,
+                              decode: decode, unit: unit, tokenizer: tokenizer, truncation: resolution.truncation, annotations: annotations)
         }
-        if let resolved = experiment.model == "builtin:tiny" ? try resolution.tokenizer(records: read, progress: progress) : try? resolution.tokenizer() {
+        if let (bpe, origin) = tokenizer {
             progress("counting tokens…")
-            let tokenizer = resolved.tokenizer
-            return make(tokenizer, decode: { tokenizer.decode($0, skipSpecialTokens: true) }, unit: "tokens", tokenizer: resolved.origin)
+            return make(bpe, decode: { bpe.decode($0, skipSpecialTokens: true) }, unit: "tokens", tokenizer: origin)
         }
         return make(ByteEncoder(), decode: { String(decoding: $0.filter { $0 < 256 }.map { UInt8($0) }, as: UTF8.self) }, unit: "bytes",
-                    tokenizer: "UTF-8 bytes: no tokenizer found in \(experiment.model)")
+                    tokenizer: "UTF-8 bytes: \(bytesBecause)")
     }
 }

@@ -22,7 +22,7 @@ enum DataView {
         guard let snapshot = data.snapshot else {
             let rect = data.showStatistics ? panes["summary"] : panes["pairs"]
             let inside = Widgets.box(&canvas, rect, title: "Pairs", glyphs: glyphs)
-            Widgets.paragraph(&canvas, inside, "\(state.experiment.dataset): \(data.status ?? "loading…")",
+            Widgets.paragraph(&canvas, inside, "\(state.dataSource): \(data.status ?? "loading…")",
                               style: data.failed ? Style(Theme.error) : .dim, glyphs: glyphs)
             for name in data.showStatistics ? ["hist-0", "hist-1", "hist-2"] : ["prompt", "chosen", "rejected"] {
                 Widgets.box(&canvas, panes[name], glyphs: glyphs)
@@ -77,15 +77,20 @@ enum DataView {
             if kept < count { return ("\(name) · \(count) \(unit) \(glyphs.cut) \(kept) kept", true) }
             return ("\(name) · \(count) \(unit)", false)
         }
-        let sections: [(String, String, Int, Int?, Int?, Color)] = [
-            ("prompt", pair.prompt, pair.promptTokens, pair.kept?.prompt, nil, .standard),
-            ("chosen", pair.chosen, pair.chosenTokens, pair.kept?.chosen, pair.keptCharacters.chosen, Theme.chosen),
-            ("rejected", pair.rejected, pair.rejectedTokens, pair.kept?.rejected, pair.keptCharacters.rejected, Theme.rejected),
+        // A generated pair's judge goes beside its source, each score beside its completion.
+        let score = { (value: Double?) in value.map { String(format: "score %.3f", $0) } ?? "" }
+        let sections: [(String, String, Int, Int?, Int?, Color, String)] = [
+            ("prompt", pair.prompt, pair.promptTokens, pair.kept?.prompt, nil, .standard,
+             (pair.annotation?.judge.map { "judge \($0) · " } ?? "") + pair.source),
+            ("chosen", pair.chosen, pair.chosenTokens, pair.kept?.chosen, pair.keptCharacters.chosen, Theme.chosen,
+             score(pair.annotation?.scoreChosen)),
+            ("rejected", pair.rejected, pair.rejectedTokens, pair.kept?.rejected, pair.keptCharacters.rejected, Theme.rejected,
+             score(pair.annotation?.scoreRejected)),
         ]
-        for (name, text, count, kept, keptCharacters, color) in sections {
+        for (name, text, count, kept, keptCharacters, color, right) in sections {
             let (label, cut) = title(name.prefix(1).uppercased() + name.dropFirst(), count, kept)
             let inside = Widgets.box(&canvas, panes[name], title: label, titleStyle: cut ? Style(.yellow, .bold) : Style(color, .bold),
-                                     right: name == "prompt" ? pair.source : "", glyphs: glyphs)
+                                     right: right, glyphs: glyphs)
             var shown = text
             var dimFrom = keptCharacters
             if name == "prompt", let keptPrompt = pair.keptCharacters.prompt {

@@ -35,6 +35,8 @@ public enum Key: Hashable, Sendable {
 /// The screens, numbered as the number keys that open them.
 public enum ScreenID: Int, CaseIterable, Sendable {
     case data = 1, config, runs, charts, samples
+    /// The human judge: a tab only while a session is open (`AppState.screens`), so no number key opens it.
+    case judge
 
     public var title: String {
         switch self {
@@ -43,6 +45,7 @@ public enum ScreenID: Int, CaseIterable, Sendable {
         case .runs: "Runs"
         case .charts: "Charts"
         case .samples: "Samples"
+        case .judge: "Judge"
         }
     }
 }
@@ -56,6 +59,7 @@ public enum Action: Sendable, Hashable {
     case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts
     case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis
     case earlierStep, laterStep
+    case browseGeneratedPairs, openJudge, judge(Verdict), undoJudgment, closeJudge
     case detach, stopAndQuit
 }
 
@@ -110,7 +114,7 @@ public struct KeyBinding: Sendable {
     public let help: String
     /// Short label for the hint bar; nil keeps the binding out of it.
     public let hint: String?
-    /// Changes runs or files: not offered by `dpo watch`.
+    /// Changes runs or files, or needs the Data screen: not offered by `dpo watch`.
     public let mutates: Bool
 
     public init(_ keys: [Key], _ action: Action, _ context: BindingContext, _ help: String, hint: String? = nil, mutates: Bool = false) {
@@ -152,6 +156,8 @@ public enum KeyBindings {
         KeyBinding([.char("n")], .nextMatch, .screen(.data), "next match"),
         KeyBinding([.char("N")], .previousMatch, .screen(.data), "previous match"),
         KeyBinding([.char("t")], .toggleStatistics, .screen(.data), "statistics (lengths, histograms, length bias) ↔ pairs", hint: "stats"),
+        KeyBinding([.char("J")], .openJudge, .screen(.data), "judge these pairs yourself, A/B (saved beside a run's pairs, else in output_dir)",
+                   hint: "judge", mutates: true),
         // Config
         KeyBinding([.enter, .char("e")], .edit, .screen(.config), "edit the value (Enter applies, Esc cancels)", hint: "edit", mutates: true),
         KeyBinding([.char("l"), .right], .cycleForward, .screen(.config), "next choice (loss type, dataset, scheduler, booleans, …)", hint: "choice", mutates: true),
@@ -167,6 +173,10 @@ public enum KeyBindings {
         KeyBinding([.char("r")], .resumeRun, .screen(.runs), "resume a stopped or failed run from its checkpoint", hint: "resume", mutates: true),
         KeyBinding([.enter], .openCharts, .screen(.runs), "charts of this run"),
         KeyBinding([.char("S")], .queueSweep, .screen(.runs), "queue the Config screen's sweep", mutates: true),
+        KeyBinding([.char("d")], .browseGeneratedPairs, .screen(.runs), "the run's generated pairs (Online DPO, RSO) on the Data screen",
+                   hint: "pairs", mutates: true),
+        KeyBinding([.char("J")], .openJudge, .screen(.runs), "judge the run's generated pairs yourself, A/B (into the run's human_pairs.jsonl)",
+                   hint: "judge", mutates: true),
         // Charts
         KeyBinding([.char("h"), .left], .left, .screen(.charts), "previous chart"),
         KeyBinding([.char("l"), .right], .right, .screen(.charts), "next chart"),
@@ -178,6 +188,13 @@ public enum KeyBindings {
         // Samples
         KeyBinding([.char("["), .char("h"), .left], .earlierStep, .screen(.samples), "samples of the previous evaluation", hint: "step"),
         KeyBinding([.char("]"), .char("l"), .right], .laterStep, .screen(.samples), "samples of the next evaluation"),
+        // Judge
+        KeyBinding([.char("a"), .char("1")], .judge(.a), .screen(.judge), "prefer A (saved at once as a preference pair)", hint: "A", mutates: true),
+        KeyBinding([.char("b"), .char("2")], .judge(.b), .screen(.judge), "prefer B", hint: "B", mutates: true),
+        KeyBinding([.char("t")], .judge(.tie), .screen(.judge), "tie: neither (kept in the judgments journal, not as a pair)", hint: "tie", mutates: true),
+        KeyBinding([.char("s")], .judge(.skip), .screen(.judge), "skip this pair", hint: "skip", mutates: true),
+        KeyBinding([.char("u")], .undoJudgment, .screen(.judge), "undo the last verdict, also after a restart", hint: "undo", mutates: true),
+        KeyBinding([.char("q"), .escape], .closeJudge, .screen(.judge), "back to the screen it was opened from (reopening resumes)", hint: "back"),
         // Quit dialog
         KeyBinding([.char("d"), .char("k")], .detach, .quitDialog, "keep them running detached (reopen dpo to watch them)"),
         KeyBinding([.char("s"), .char("x")], .stopAndQuit, .quitDialog, "stop them now, each with a checkpoint (r resumes later)"),
@@ -214,7 +231,9 @@ public enum KeyBindings {
     /// Hints for the bar: the screen's, then the global ones, in table order.
     public static func hints(on screen: ScreenID, readOnly: Bool) -> [(keys: String, label: String)] {
         let own = table.filter { $0.context == .screen(screen) && $0.hint != nil && (!readOnly || !$0.mutates) }
-        let global = table.filter { $0.context == .global && $0.hint != nil && (!readOnly || !$0.mutates) }
+        let taken = Set(table.filter { $0.context == .screen(screen) }.flatMap(\.keys))
+        // A global key the screen binds to something else (the judge's q and s) is not offered as the global one.
+        let global = table.filter { $0.context == .global && $0.hint != nil && (!readOnly || !$0.mutates) && !taken.contains($0.keys[0]) }
         return (own + global).map { ($0.keys[0].label, $0.hint!) }
     }
 

@@ -33,6 +33,7 @@ public enum Renderer {
         case .runs: RunsView.render(state, panes, &canvas, glyphs)
         case .charts: ChartsView.render(state, panes, &canvas, glyphs)
         case .samples: SamplesView.render(state, panes, &canvas, glyphs)
+        case .judge: JudgeView.render(state, panes, &canvas, glyphs)
         }
         hintBar(state, panes["hints"], &canvas, glyphs)
         switch state.mode {
@@ -136,7 +137,7 @@ public enum Renderer {
     }
 
     static func help(_ state: AppState, scroll: Int, _ canvas: inout Canvas, _ glyphs: Glyphs) {
-        let lines = KeyBindings.helpLines(screens: state.screens, readOnly: state.readOnly)
+        let lines = KeyBindings.helpLines(screens: state.helpScreens, readOnly: state.readOnly)
         let inside = overlay(&canvas, width: 96, height: canvas.height - 2, title: "Keys · j/k scroll · Esc or ? closes", glyphs)
         let keyWidth = min(16, lines.map { TextWidth.of($0.keys) }.max() ?? 8)
         for (row, line) in lines.dropFirst(scroll).prefix(inside.height).enumerated() {

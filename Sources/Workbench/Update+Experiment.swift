@@ -27,6 +27,8 @@ extension Update {
             effects.append(.reloadData)
         }
         if experiment.outputDir != state.experiment.outputDir { effects.append(.followRuns(experiment.outputDir)) }
+        // A new dataset is what the user wants to see, not the file the Data screen was showing.
+        if experiment.dataset != state.experiment.dataset { state.data.file = nil }
         state.experiment = experiment
         state.config.error = nil
         state.mode = .normal

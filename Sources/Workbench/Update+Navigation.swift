@@ -45,6 +45,10 @@ extension Update {
         case .samples:
             let count = SamplesView.current(state)?.samples.count ?? 0
             state.samples.cursor = moved(state.samples.cursor, count: count, page: SamplesView.visibleRows(body))
+        case .judge:
+            // The completions scroll together; the view stops drawing past their longer text.
+            guard let session = state.judge else { break }
+            state.judge?.scroll = moved(session.scroll, count: JudgeView.scrollLimit(session, body: body) + 1, page: JudgeView.page(body))
         }
     }
 

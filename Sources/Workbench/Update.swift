@@ -21,6 +21,14 @@ public enum Effect: Sendable, Equatable {
     case reloadData
     /// `output_dir` changed: follow the new folder.
     case followRuns(String)
+    /// Show a preference file on the Data screen; nil goes back to the experiment's dataset.
+    case browse(path: String?)
+    /// Open the judge screen on a preference file or the experiment's dataset, resuming its saved verdicts.
+    case openJudge(source: String, returnScreen: ScreenID)
+    /// Append a verdict the session just took (and its pair when decisive).
+    case recordJudgment(Judgment)
+    /// Write the judge's files again from the session (after an undo).
+    case rewriteJudgments
 }
 
 /// Key handling: state and key in, new state and effects out. No I/O, so every key is tested without a terminal.
@@ -36,7 +44,7 @@ public enum Update {
             case .pageUp: state.mode = .help(scroll: max(0, scroll - size.height / 2))
             default: state.mode = .normal
             }
-            let count = KeyBindings.helpLines(screens: state.screens, readOnly: state.readOnly).count
+            let count = KeyBindings.helpLines(screens: state.helpScreens, readOnly: state.readOnly).count
             if case .help(let s) = state.mode { state.mode = .help(scroll: min(s, max(0, count - (size.height - 4)))) }
             return []
         case .confirmQuit:
@@ -118,10 +126,11 @@ public enum Update {
             if state.screens.contains(screen) { state.screen = screen }
         case .command: state.mode = .command("")
         case .cancel:
+            state.config.error = nil
             if state.charts.zoomed, state.screen == .charts { state.charts.zoomed = false }
             else if state.screen == .data, !state.data.query.isEmpty { setQuery("", &state) }
+            else if state.screen == .data, state.data.file != nil { return [.browse(path: nil)] }
             else if state.screen == .config, !state.config.filter.isEmpty { setQuery("", &state) }
-            state.config.error = nil
         case .up, .down, .pageUp, .pageDown, .top, .bottom, .left, .right:
             move(action, &state, body: body)
         case .search:
@@ -225,6 +234,8 @@ public enum Update {
             let count = state.chartRuns.first.map { SamplesView.steps($0).count } ?? 0
             state.samples.stepsBack = max(0, min(count - 1, state.samples.stepsBack + (action == .earlierStep ? 1 : -1)))
             state.samples.cursor = 0
+        case .browseGeneratedPairs, .openJudge, .judge, .undoJudgment, .closeJudge:
+            return judge(action, &state)
         case .detach, .stopAndQuit:
             break  // the quit dialog's own keys (`Update.handle`, mode .confirmQuit)
         }
@@ -249,6 +260,7 @@ public enum Update {
         state.samples.cursor = max(0, min(state.samples.cursor, samples - 1))
         state.samples.scroll = Widgets.fitScroll(cursor: state.samples.cursor, scroll: state.samples.scroll,
                                                  visible: SamplesView.visibleRows(body), total: samples)
+        if let session = state.judge { state.judge?.scroll = min(session.scroll, JudgeView.scrollLimit(session, body: body)) }
         if state.message.map({ $0.expires <= state.now }) == true { state.message = nil }
     }
 }

@@ -84,6 +84,14 @@ extension WorkbenchApp {
             reloadData()
         case .followRuns(let directory):
             follow(directory)
+        case .browse(let path):
+            browse(path)
+        case .openJudge(let source, let returnScreen):
+            openJudge(source, returnScreen: returnScreen)
+        case .recordJudgment(let judgment):
+            record(judgment)
+        case .rewriteJudgments:
+            rewriteJudgments()
         }
         return .continue
     }
@@ -92,7 +100,7 @@ extension WorkbenchApp {
         dataGeneration += 1
         state.data.status = "loading…"
         state.data.failed = false
-        DataLoader.load(state.experiment, generation: dataGeneration, events: events)
+        DataLoader.load(state.experiment, file: state.data.file, generation: dataGeneration, events: events)
     }
 
     func follow(_ directory: String) {

@@ -13,6 +13,7 @@ import Training
 //   RunLauncher, EventQueue        training threads and the lock-protected queue the UI drains each frame
 //   WorkbenchApp.swift             this file: the app (state + the world it acts on), keys and ticks;
 //   WorkbenchApp+Effects/Events    carrying out effects, merging trainer and loader events into the state;
+//   WorkbenchApp+Judge             the Data screen's other files, the judge screen's (JudgeJournal)
 //   WorkbenchApp+Terminal          the ncurses loop, signals, detaching
 
 /// How the workbench starts.
@@ -52,6 +53,8 @@ public final class WorkbenchApp {
     var dataGeneration = 0
     var lastPoll = -Double.infinity
     var lastClock = 0.0
+    /// The open judge session's files.
+    var judgeJournal: JudgeJournal?
 
     public init(options: WorkbenchOptions, now: Double = Date().timeIntervalSince1970) {
         self.options = options

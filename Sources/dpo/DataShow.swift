@@ -24,10 +24,12 @@ struct DataShow: ParsableCommand {
         print("\(file.file): \(file.records.count) records, format \(file.format?.rawValue ?? "unknown"), "
             + "\(file.problems.count) unreadable (dpo data validate lists them)")
         print("each text line starts with │, so leading spaces and blank lines show")
+        let annotations = PairAnnotation.read(contentsOf: data.url)
         for position in positions {
             print("")
             let record = file.records[position]
             print("── record \(position) · \(record.source) ──")
+            if let annotation = annotations[record.source.line] { print(annotation.summary) }
             switch record {
             case .pair(let pair):
                 if let system = pair.system { show("system", .text(system)) }

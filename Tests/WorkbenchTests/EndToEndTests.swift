@@ -1,5 +1,7 @@
 import Foundation
+import Preference
 import TestSupport
+import Training
 import XCTest
 
 /// The real `dpo` binary driven in tmux: keys with `send-keys`, the screen read back with `capture-pane`. Each
@@ -281,5 +283,53 @@ final class EndToEndTests: XCTestCase {
         keys("3")
         waitFor("the runs list") { $0.contains("running") }
         keys("q")
+    }
+
+    /// The judge screen on a run's generated pairs: J on the Runs screen, then a, b, t, as a person would. The
+    /// preference file holds the two decisive verdicts, each with the side shown under the pressed letter as
+    /// chosen, and the loader a run uses reads it.
+    func testJudgeScreenSavesTheHumansPairs() throws {
+        let run = try HumanJudgeTests.makeRun(in: folder.appendingPathComponent("runs"))
+        start("\(binary.path) tui \(folder.path)/runs")
+        keys("3")
+        waitFor("the run with generated pairs") { $0.contains(run.lastPathComponent) }
+        keys("J")
+        var picked: [(chosen: String, rejected: String)] = []
+        for (index, key) in ["a", "b", "t"].enumerated() {
+            // The whole pair drawn, not only its title (a capture can fall between the rows of one redraw).
+            let (chosen, rejected) = HumanJudgeTests.generated[index]
+            let row = { (screen: String) in screen.split(separator: "\n").first { $0.contains(chosen) && $0.contains(rejected) } }
+            let shown = waitFor("pair \(index + 1)") { $0.contains("Judge · pair \(index + 1) of 3") && row($0) != nil }
+            // Which completion is A: the one in the left half of the screen.
+            let line = try XCTUnwrap(row(shown), shown)
+            let column = { (text: String) in line.distance(from: line.startIndex, to: line.range(of: text)!.lowerBound) }
+            let (a, b) = column(chosen) < column(rejected) ? (chosen, rejected) : (rejected, chosen)
+            if key == "a" { picked.append((a, b)) }
+            if key == "b" { picked.append((b, a)) }
+            keys(key)
+        }
+        waitFor("every pair judged") { $0.contains("Judge · done") }
+        keys("q")
+        waitFor("the Runs screen again") { $0.contains("3/3 judged, 1 tie, 0 skipped; pairs in") }
+        keys("q")
+        let deadline = Date().addingTimeInterval(10)
+        while tmux(["has-session", "-t", "dpo"]).status == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+
+        let file = run.appendingPathComponent("human_pairs.jsonl")
+        let loaded = try RecordLoader.load(contentsOf: file)
+        XCTAssertEqual(loaded.format, .standard)
+        XCTAssertEqual(loaded.problems.count, 0)
+        let pairs = loaded.records.compactMap { record -> PreferencePair? in
+            if case .pair(let pair) = record { return pair }
+            return nil
+        }
+        XCTAssertEqual(pairs.map(\.prompt), [.text("Review 1:"), .text("Review 2:")])
+        XCTAssertEqual(pairs.map(\.chosen), picked.map { .text($0.chosen) })
+        XCTAssertEqual(pairs.map(\.rejected), picked.map { .text($0.rejected) })
+        var experiment = try Experiment(yaml: Self.tinyExperiment(outputDir: folder.appendingPathComponent("runs").path))
+        experiment.dataset = file.path
+        XCTAssertEqual(try ExperimentResolution(experiment).trainingRecords().records.count, 2)
+        let journal = try RunDirectory(url: run).records("human_judgments.jsonl")
+        XCTAssertEqual(journal.map { $0["verdict"] as? String }, ["a", "b", "tie"])
     }
 }

@@ -39,6 +39,21 @@ enum Fixtures {
                           tokenizer: "UTF-8 bytes", truncation: TruncationSettings(maxLength: 128, maxPromptLength: 64))
     }
 
+    /// A judge session on twelve of the fixture's pairs, three judged (a pick, a tie, a skip), as if opened on a
+    /// run's generated pairs from the Runs screen.
+    static func judgeSession() -> JudgeSession {
+        let pairs = Self.pairs(count: 12).compactMap { record -> PreferencePair? in
+            if case .pair(let pair) = record { return pair }
+            return nil
+        }
+        let run = "experiments/runs/online-20270115-093000"
+        var session = JudgeSession(source: run + "/generated_pairs.jsonl", pairs: pairs,
+                                   files: JudgeFiles.beside(run + "/generated_pairs.jsonl", outputDir: "experiments/runs"), seed: 42,
+                                   returnScreen: .runs)
+        for verdict in [Verdict.a, .tie, .skip] { _ = session.judge(verdict) }
+        return session
+    }
+
     /// A run with `steps` logged DPO steps: loss falling from ln 2, accuracy rising, margins growing.
     static func run(name: String, beta: Double, learningRate: Double, steps: Int, total: Int, state: RunState, seed: UInt64) -> RunInfo {
         var run = RunInfo(id: .directory("/runs/\(name)"), name: name)

@@ -1,4 +1,5 @@
 import Foundation
+import Preference
 import TestSupport
 import XCTest
 @testable import Workbench
@@ -120,6 +121,38 @@ final class GoldenScreenTests: XCTestCase {
         XCTAssertEqual(Update.handle(.char("q"), &state, size: Self.sizes[0]), [])
         XCTAssertEqual(state.mode, .confirmQuit)
         assertSnapshot(state, "quit", size: Self.sizes[0])
+    }
+
+    func testJudgeScreen() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .runs)
+            state.judge = Fixtures.judgeSession()
+            state.screen = .judge
+            assertSnapshot(state, "judge", size: size)
+        }
+    }
+
+    /// A run's generated pairs on the Data screen: the judge beside the source, each score beside its completion.
+    func testGeneratedPairsShowTheirJudgeAndScores() {
+        var state = Fixtures.state(screen: .data)
+        state.data.file = "experiments/runs/online-20270115-093000/generated_pairs.jsonl"
+        let annotations = Dictionary(uniqueKeysWithValues: (1...40).map {
+            ($0, PairAnnotation(judge: "sentiment", scoreChosen: 0.5 + Double($0) / 100, scoreRejected: 0.25))
+        })
+        state.data.snapshot = DataSnapshot.make(
+            name: state.data.file!, records: Fixtures.pairs(), format: .standard, encoder: ByteEncoder(), decode: nil, unit: "bytes",
+            tokenizer: "UTF-8 bytes", truncation: TruncationSettings(maxLength: 128, maxPromptLength: 64), annotations: annotations)
+        state.data.cursor = 2
+        XCTAssertEqual(state.data.snapshot?.pairs[2].annotation?.scoreChosen, 0.53)
+        assertSnapshot(state, "data-generated", size: Self.sizes[1])
+    }
+
+    /// The end of the help: the Runs keys that open generated pairs and the judge, and the judge's own keys.
+    func testHelpListsTheJudgeKeys() {
+        var state = Fixtures.state(screen: .data)
+        _ = Update.handle(.char("?"), &state, size: Self.sizes[1])
+        for _ in 0..<4 { _ = Update.handle(.pageDown, &state, size: Self.sizes[1]) }
+        assertSnapshot(state, "help-end", size: Self.sizes[1])
     }
 
     func testWatchIsReadOnly() {

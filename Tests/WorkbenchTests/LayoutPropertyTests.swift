@@ -28,6 +28,12 @@ final class LayoutPropertyTests: XCTestCase {
         var empty = Fixtures.state(screen: .runs)
         empty.runs = []
         result.append(("no runs", empty))
+        var judging = Fixtures.state(screen: .judge)
+        judging.judge = Fixtures.judgeSession()
+        result.append(("judging", judging))
+        var judged = judging
+        while judged.judge?.judge(.b) != nil {}
+        result.append(("every pair judged", judged))
         var loading = Fixtures.state(screen: .data)
         loading.data.snapshot = nil
         loading.data.status = "training the BPE vocabulary…"

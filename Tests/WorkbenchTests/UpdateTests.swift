@@ -154,7 +154,11 @@ final class UpdateTests: XCTestCase {
         }
         for screen in ScreenID.allCases {
             let hints = KeyBindings.hints(on: screen, readOnly: false)
-            let expected = KeyBindings.table.filter { ($0.context == .global || $0.context == .screen(screen)) && $0.hint != nil }
+            // A global key the screen binds itself (the judge's q and s) is hinted as the screen's.
+            let own = Set(KeyBindings.table.filter { $0.context == .screen(screen) }.flatMap(\.keys))
+            let expected = KeyBindings.table.filter {
+                ($0.context == .screen(screen) || ($0.context == .global && !own.contains($0.keys[0]))) && $0.hint != nil
+            }
             XCTAssertEqual(Set(hints.map(\.label)), Set(expected.map { $0.hint! }))
         }
         // No two bindings of one context share a key.
