@@ -92,6 +92,8 @@ public enum ExperimentKeys {
         number("label_smoothing", LossSettings.Ranges.labelSmoothing, "ε: assumed share of flipped preference labels (cDPO, robust, exo_pair)", \.loss.labelSmoothing, symbol: "ε"),
         number("simpo_gamma", LossSettings.Ranges.simpoGamma, "SimPO's target reward margin γ", \.loss.simpoGamma),
         optionalNumber("rpo_alpha", LossSettings.Ranges.rpoAlpha, "weight of an NLL term on chosen completions (RPO)", \.loss.rpoAlpha),
+        optionalNumber("rdpo_alpha", LossSettings.Ranges.rdpoAlpha, "R-DPO: margin minus α·(|y_w| − |y_l|), against length exploitation", \.loss.rdpoAlpha),
+        optionalNumber("ld_alpha", LossSettings.Ranges.ldAlpha, "LD-DPO: policy log-prob of tokens beyond the shorter completion times α", \.loss.ldAlpha),
         number("desirable_weight", LossSettings.Ranges.desirableWeight, "KTO: weight of the desirable examples' loss", \.loss.desirableWeight),
         number("undesirable_weight", LossSettings.Ranges.undesirableWeight, "KTO: weight of the undesirable examples' loss", \.loss.undesirableWeight),
         number("learning_rate", "> 0", "peak learning rate of the preference stage", \.learningRate) { $0 > 0 },

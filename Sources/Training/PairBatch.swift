@@ -33,24 +33,36 @@ public struct PairBatch: Sendable {
     /// Tokens that carry a completion log-probability (the "real" tokens a step learns from).
     public var completionTokens: Int { packed.targetCount }
 
-    /// Summed log-probabilities and token counts per pair, from `forward`'s per-target values.
-    public func sums(_ logp: [Float]) -> [CompletionSums] {
+    /// Summed log-probabilities and token counts per pair, from `forward`'s per-target values. With `ldAlpha`
+    /// (LD-DPO), the tokens of a completion beyond the pair's shorter completion count `ldAlpha` times.
+    public func sums(_ logp: [Float], ldAlpha: Double? = nil) -> [CompletionSums] {
         zip(chosenTargets, rejectedTargets).map { chosen, rejected in
-            CompletionSums(chosen: sum(logp, chosen), rejected: sum(logp, rejected),
-                           chosenTokens: chosen.count, rejectedTokens: rejected.count)
+            let shared = min(chosen.count, rejected.count)
+            return CompletionSums(chosen: sum(logp, chosen, shared: shared, alpha: ldAlpha),
+                                  rejected: sum(logp, rejected, shared: shared, alpha: ldAlpha),
+                                  chosenTokens: chosen.count, rejectedTokens: rejected.count)
         }
     }
 
-    /// d loss / d log-prob per target: a completion's summed log-prob passes its gradient to each of its tokens.
-    public func targetGradients(dChosen: [Double], dRejected: [Double], scale: Double = 1) -> [Float] {
+    /// d loss / d log-prob per target: a completion's summed log-prob passes its gradient to each of its tokens
+    /// (times `ldAlpha` beyond the shorter completion, as `sums` weighs them).
+    public func targetGradients(dChosen: [Double], dRejected: [Double], scale: Double = 1, ldAlpha: Double? = nil) -> [Float] {
         var dlogp = [Float](repeating: 0, count: packed.targetCount)
-        for (i, range) in chosenTargets.enumerated() { for t in range { dlogp[t] = Float(dChosen[i] * scale) } }
-        for (i, range) in rejectedTargets.enumerated() { for t in range { dlogp[t] = Float(dRejected[i] * scale) } }
+        for (i, (chosen, rejected)) in zip(chosenTargets, rejectedTargets).enumerated() {
+            let shared = min(chosen.count, rejected.count)
+            for (range, gradient) in [(chosen, dChosen[i]), (rejected, dRejected[i])] {
+                for t in range { dlogp[t] = Float(gradient * scale * weight(t - range.lowerBound, shared: shared, alpha: ldAlpha)) }
+            }
+        }
         return dlogp
     }
 
-    private func sum(_ logp: [Float], _ range: Range<Int>) -> Double {
-        range.reduce(0) { $0 + Double(logp[$1]) }
+    private func weight(_ position: Int, shared: Int, alpha: Double?) -> Double {
+        position < shared ? 1 : alpha ?? 1
+    }
+
+    private func sum(_ logp: [Float], _ range: Range<Int>, shared: Int, alpha: Double?) -> Double {
+        range.reduce(0) { $0 + Double(logp[$1]) * weight($1 - range.lowerBound, shared: shared, alpha: alpha) }
     }
 }
 

@@ -149,7 +149,7 @@ public final class PreferenceStage {
             let judged = try online?.pairs(policy: model, prompts: pairs, microBatch: number)
             if let judged { pairs = judged.map(\.pair) }
             let batch = PairBatch(pairs)
-            let sums = batch.sums(try model.forward(batch.packed))
+            let sums = batch.sums(try model.forward(batch.packed), ldAlpha: experiment.loss.ldAlpha)
             let referenceSums = try referenceModel.map { batch.sums(try $0.forward(batch.packed)) }
             let inputs = try zip(indices, sums).enumerated().map { row, indexed in
                 try pairLogProbs(policy: indexed.1, reference: referenceSums?[row] ?? reference?.train[indexed.0],
@@ -162,7 +162,7 @@ public final class PreferenceStage {
                 try record(judged, step: step)
             }
             model.backward(batch.targetGradients(dChosen: result.dPolicyChosen, dRejected: result.dPolicyRejected,
-                                                 scale: 1 / Double(accumulation)))
+                                                 scale: 1 / Double(accumulation), ldAlpha: experiment.loss.ldAlpha))
             parts.append(result.metrics)
             tokens += pairs.reduce(0) { $0 + $1.prompt.count + $1.chosen.count + $1.rejected.count }
         }
@@ -194,7 +194,7 @@ public final class PreferenceStage {
     func evaluate(step: Int) throws {
         guard !eval.isEmpty else { return }
         if let sppo, round == nil { try enterRound(1, at: sppo.firstStep(of: 1)) }
-        let sums = try completionSums(model: model, pairs: eval, batchSize: experiment.evalBatchSize)
+        let sums = try completionSums(model: model, pairs: eval, batchSize: experiment.evalBatchSize, ldAlpha: experiment.loss.ldAlpha)
         if let referenceModel, onlineEvalReference == nil {
             onlineEvalReference = try completionSums(model: referenceModel, pairs: eval, batchSize: experiment.evalBatchSize)
         }

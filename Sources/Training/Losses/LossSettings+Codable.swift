@@ -1,5 +1,5 @@
 /// Coding with TRL's key names (`loss_type`, `loss_weights`, `beta`, `label_smoothing`, `simpo_gamma`, `rpo_alpha`,
-/// `orpo_lambda`, `discopop_tau`, `desirable_weight`, `undesirable_weight`). Missing keys take their defaults, and
+/// `orpo_lambda`, `discopop_tau`, `desirable_weight`, `undesirable_weight`, `rdpo_alpha`, `ld_alpha`). Missing keys take their defaults, and
 /// `loss_type` may be one name or a list, as in TRL.
 extension LossSettings {
     enum CodingKeys: String, CodingKey {
@@ -7,6 +7,7 @@ extension LossSettings {
         case labelSmoothing = "label_smoothing", simpoGamma = "simpo_gamma", rpoAlpha = "rpo_alpha"
         case orpoLambda = "orpo_lambda", discopopTau = "discopop_tau"
         case desirableWeight = "desirable_weight", undesirableWeight = "undesirable_weight"
+        case rdpoAlpha = "rdpo_alpha", ldAlpha = "ld_alpha"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -26,5 +27,7 @@ extension LossSettings {
         discopopTau = try c.decodeIfPresent(Double.self, forKey: .discopopTau) ?? discopopTau
         desirableWeight = try c.decodeIfPresent(Double.self, forKey: .desirableWeight) ?? desirableWeight
         undesirableWeight = try c.decodeIfPresent(Double.self, forKey: .undesirableWeight) ?? undesirableWeight
+        rdpoAlpha = try c.decodeIfPresent(Double.self, forKey: .rdpoAlpha)
+        ldAlpha = try c.decodeIfPresent(Double.self, forKey: .ldAlpha)
     }
 }

@@ -24,6 +24,8 @@ extension LossSettings {
         public static let discopopTau = ValueRange.above(0)
         public static let desirableWeight = ValueRange.above(0)
         public static let undesirableWeight = ValueRange.above(0)
+        public static let rdpoAlpha = ValueRange.atLeast(0)
+        public static let ldAlpha = ValueRange.between(0, 1)
     }
 
     /// Checks every value the loss functions rely on; throws a `LossSettingsError` naming the first bad key.
@@ -67,6 +69,16 @@ extension LossSettings {
         try check("discopop_tau", discopopTau, Ranges.discopopTau)
         try check("desirable_weight", desirableWeight, Ranges.desirableWeight)
         try check("undesirable_weight", undesirableWeight, Ranges.undesirableWeight)
+        if let rdpoAlpha {
+            try check("rdpo_alpha", rdpoAlpha, Ranges.rdpoAlpha)
+            if let other = lossTypes.first(where: { !$0.takesMargin }) {
+                throw fail("rdpo_alpha", "shifts the margin β(Lc − Lr) of sigmoid, robust, hinge, exo_pair and discopop; \(other.rawValue) has none")
+            }
+        }
+        if let ldAlpha {
+            try check("ld_alpha", ldAlpha, Ranges.ldAlpha)
+            if lossTypes.contains(.kto) { throw fail("ld_alpha", "reweights the tokens beyond the shorter completion of a pair; kto has no pairs") }
+        }
     }
 
     private func check(_ key: String, _ value: Double, _ range: ValueRange) throws {

@@ -24,11 +24,19 @@ public struct LossSettings: Sendable, Equatable, Codable {
     public var discopopTau: Double = 0.05
     /// `desirable_weight`, `undesirable_weight`: KTO's per-class loss weights.
     public var desirableWeight: Double = 1, undesirableWeight: Double = 1
+    /// `rdpo_alpha` α: R-DPO's length term (Park et al. 2024, eq. 9): the margin of the margin-based losses becomes
+    /// β(Lc − Lr) − α(|y_w| − |y_l|), so a longer chosen completion must earn more log-ratio to win; nil is off.
+    public var rdpoAlpha: Double? = nil
+    /// `ld_alpha` α: LD-DPO's length desensitization (Liu et al. 2024, as TRL's DPOTrainer): the policy's log-prob
+    /// of a completion counts its first min(|y_w|, |y_l|) tokens whole and the rest times α (`PairBatch`); the
+    /// reference's is not reweighted, as in TRL. nil (or 1) is plain DPO.
+    public var ldAlpha: Double? = nil
 
     public init(
         lossTypes: [LossType] = [.sigmoid], lossWeights: [Double]? = nil, beta: Double = 0.1,
         labelSmoothing: Double = 0, simpoGamma: Double = 0.5, rpoAlpha: Double? = nil, orpoLambda: Double? = nil,
-        discopopTau: Double = 0.05, desirableWeight: Double = 1, undesirableWeight: Double = 1
+        discopopTau: Double = 0.05, desirableWeight: Double = 1, undesirableWeight: Double = 1, rdpoAlpha: Double? = nil,
+        ldAlpha: Double? = nil
     ) {
         self.lossTypes = lossTypes
         self.lossWeights = lossWeights
@@ -40,6 +48,8 @@ public struct LossSettings: Sendable, Equatable, Codable {
         self.discopopTau = discopopTau
         self.desirableWeight = desirableWeight
         self.undesirableWeight = undesirableWeight
+        self.rdpoAlpha = rdpoAlpha
+        self.ldAlpha = ldAlpha
     }
 
     /// The weight of each entry of `lossTypes` (`lossWeights`, or all 1).

@@ -26,6 +26,14 @@ public enum LossType: String, CaseIterable, Codable, Sendable {
     /// desirable or not (`ktoLoss`), `sppo` also each completion's win probability (`sppoLoss`).
     public var isPairwise: Bool { self != .kto && self != .sppo }
 
+    /// Whether the loss is a function of the margin z = β(Lc − Lr), which R-DPO's length term shifts.
+    public var takesMargin: Bool {
+        switch self {
+        case .sigmoid, .robust, .hinge, .exoPair, .discopop: true
+        default: false
+        }
+    }
+
     /// Whether the loss divides log-probs by completion token counts, so a count of 0 is an error.
     public var usesTokenCounts: Bool {
         switch self {

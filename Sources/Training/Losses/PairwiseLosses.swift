@@ -140,7 +140,7 @@ func pairwiseLoss(_ type: LossType, _ pair: PairLogProbs, settings: LossSettings
     let beta = settings.beta, epsilon = settings.labelSmoothing
     let lc = pair.policyChosen - pair.referenceChosen
     let lr = pair.policyRejected - pair.referenceRejected
-    let z = beta * (lc - lr)
+    let z = beta * (lc - lr) - (settings.rdpoAlpha ?? 0) * Double(pair.chosenTokens - pair.rejectedTokens)
     let nc = Double(pair.chosenTokens), nr = Double(pair.rejectedTokens)
     switch type {
     case .sigmoid: return .margin(cdpo(z, epsilon: epsilon), chosenScale: beta, rejectedScale: beta)
