@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a generated pair says beside its texts: the judge that ranked it and the two scores (the
-/// `generated_pairs.jsonl` of Online DPO and RSO, `{"judge", "score_chosen", "score_rejected"}`).
+/// `generated_pairs.jsonl` of Online DPO, RSO and SPPO, `{"judge", "score_chosen", "score_rejected"}`).
 ///
 /// Training learns from the texts alone, so `RecordLoader` keeps no other field; the Data screen and
 /// `dpo data show` read these again, by line, to show who decided a pair and by how much.

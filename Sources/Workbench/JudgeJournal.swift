@@ -59,6 +59,6 @@ public final class JudgeJournal {
         let url = URL(fileURLWithPath: path)
         guard url.lastPathComponent == RunDirectory.generatedPairsFile else { return "no such file \(path)" }
         return "\(url.deletingLastPathComponent().lastPathComponent) has no generated pairs "
-            + "(Online DPO and RSO runs write \(RunDirectory.generatedPairsFile))"
+            + "(Online DPO, RSO and SPPO runs write \(RunDirectory.generatedPairsFile))"
     }
 }
