@@ -51,6 +51,8 @@ public struct Experiment: Sendable, Equatable {
     public var sppo = SPPOSettings()
     public var sppoEnabled: Bool { loss.lossTypes.contains(.sppo) }
     public var reward = RewardSettings()
+    /// When the workbench's warnings fire.
+    public var diagnostics = DiagnosticThresholds()
     /// Grid for `dpo sweep`: key name to the values it takes, in file order.
     public var sweep: [SweepAxis] = []
 

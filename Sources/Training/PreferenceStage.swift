@@ -32,8 +32,8 @@ public final class PreferenceStage {
     let runDirectory: RunDirectory
     let control: RunControl
     let emit: @Sendable (TrainerEvent) -> Void
-    /// Called after each evaluation with the step, to draw samples.
-    var afterEvaluation: (Int) throws -> Void = { _ in }
+    /// Called at each evaluation with the step, to draw samples; returns their `samples/…` metrics for the row.
+    var sampleEvaluation: (Int) throws -> [String: Double] = { _ in [:] }
     /// Called after each step and while paused with the state and the last step taken, for `status.json`.
     var onProgress: (RunState, Int) throws -> Void = { _, _ in }
     /// The last optimizer step taken, for the run's final status.
@@ -157,6 +157,7 @@ public final class PreferenceStage {
             }
             var result = batchLoss(inputs, labels: trainLabels.map { labels in indices.map { labels[$0] } },
                                    winProbabilities: round.map { round in indices.map { round.data.pairs[$0].probabilities } })
+            if hasReference, trainLabels == nil { result.metrics.merge(pairDiagnostics(inputs, lengths: false)) { $1 } }
             if let judged {
                 result.metrics.merge(OnlinePairs.metrics(judged, inputs, beta: experiment.loss.beta)) { $1 }
                 try record(judged, step: step)
@@ -203,16 +204,20 @@ public final class PreferenceStage {
             return try pairLogProbs(policy: policy, reference: referenceSums, pair: "held-out pair \(index)")
         }
         if sppo != nil, heldOutProbabilities == nil { heldOutProbabilities = try sppo?.heldOutProbabilities(eval) }
-        let evaluated = batchLoss(inputs, labels: evalLabels, winProbabilities: heldOutProbabilities).metrics
+        var evaluated = batchLoss(inputs, labels: evalLabels, winProbabilities: heldOutProbabilities).metrics
+        if hasReference, evalLabels == nil { evaluated.merge(pairDiagnostics(inputs, lengths: true)) { $1 } }
         let shown = evalLabels == nil ? evaluated : combinedKTOMetrics([evaluated])
         var values = Dictionary(uniqueKeysWithValues: shown.map { ("eval_" + $0.key, $0.value) })
+        values.merge(try sampleEvaluation(step)) { $1 }
         values["step"] = Double(step)
         values["epoch"] = epoch(after: step)
         values["time"] = Date().timeIntervalSince1970
         try runDirectory.append(values, to: RunDirectory.evalFile)
         emit(.evaluation(step: step, values: values))
-        try afterEvaluation(step)
     }
+
+    /// Whether the log-probs are measured against a reference, which the displacement and length diagnostics need.
+    private var hasReference: Bool { reference != nil || referenceModel != nil }
 
     func checkpoint(_ step: Int) throws {
         let url = try Checkpoint.save(

@@ -4,9 +4,10 @@ import Preference
 import Tokenizer
 
 /// Completions of held-out prompts, from the policy at each evaluation and from the reference once, into
-/// `samples.jsonl` with the task's ground-truth reward where it has one; and the end-of-run report of the DPO
-/// paper's controlled-sentiment picture: reward of the reference's samples against the policy's, and
-/// KL(policy ‖ reference) estimated on the policy's samples.
+/// `samples.jsonl` with the task's ground-truth reward where it has one; their health beside the reference's
+/// (`sampleDiagnostics`: length, entropy, diversity, KL, ground-truth reward) for the evaluation's row; and the
+/// end-of-run report of the DPO paper's controlled-sentiment picture: reward of the reference's samples against the
+/// policy's, and KL(policy ‖ reference) estimated on the policy's samples.
 final class SampleWriter {
     static let referenceFile = "reference_samples.json"
 
@@ -16,7 +17,11 @@ final class SampleWriter {
     let prompts: [(tokens: [Int32], text: String)]
     let run: RunDirectory
     private var referenceCompletions: [[Int32]] = []
-    private var lastPolicyCompletions: [[Int32]] = []
+    /// The reference's samples as the diagnostics read them (with their log-probs once the reference is loaded).
+    private var referenceSet: SampleSet?
+    /// The reference model, loaded from disk at the first evaluation that needs it: the trainer does not keep one.
+    private var referenceModel: Transformer?
+    private var lastMetrics: [String: Double] = [:]
 
     init(experiment: Experiment, tokenizer: BPETokenizer, task: (any BuiltinTask)?, prompts: [(tokens: [Int32], text: String)],
          run: RunDirectory) {
@@ -40,52 +45,72 @@ final class SampleWriter {
         try AtomicFile.write(try JSONEncoder().encode(referenceCompletions), to: url)
     }
 
-    /// Samples the policy on every prompt and appends one record per prompt; returns how many.
-    func write(model: Transformer, step: Int) throws -> Int {
-        guard !prompts.isEmpty else { return 0 }
-        lastPolicyCompletions = try complete(model: model, seedOffset: UInt64(step))
+    /// Samples the policy on every prompt, appends one record per prompt and returns the samples' `samples/…`
+    /// metrics (empty without prompts).
+    func write(model: Transformer, step: Int) throws -> [String: Double] {
+        guard !prompts.isEmpty else { return [:] }
+        let completions = try complete(model: model, seedOffset: UInt64(step))
+        var policy = sampleSet(completions)
         for (index, prompt) in prompts.enumerated() {
-            let policy = text(lastPolicyCompletions[index])
-            var record: [String: Any] = ["step": step, "prompt": prompt.text, "policy": policy]
-            if index < referenceCompletions.count {
-                let reference = text(referenceCompletions[index])
-                record["reference"] = reference
-                if let task { record["reward_reference"] = task.reward(prompt: prompt.text, completion: reference) }
+            var record: [String: Any] = ["step": step, "prompt": prompt.text, "policy": policy.texts[index]]
+            if let reference = referenceSet {
+                record["reference"] = reference.texts[index]
+                if let rewards = reference.rewards { record["reward_reference"] = rewards[index] }
             }
-            if let task { record["reward_policy"] = task.reward(prompt: prompt.text, completion: policy) }
+            if let rewards = policy.rewards { record["reward_policy"] = rewards[index] }
             try run.append(record, to: RunDirectory.samplesFile)
         }
-        return prompts.count
+        var logRatios: [Double]?
+        policy.logProbs = try logProbs(of: completions, under: model)
+        if let reference = try loadReference() {
+            if referenceSet?.logProbs == nil { referenceSet?.logProbs = try logProbs(of: referenceCompletions, under: reference) }
+            logRatios = zip(policy.logProbs!, try logProbs(of: completions, under: reference)).map { $0 - $1 }
+        }
+        lastMetrics = sampleDiagnostics(policy: policy, reference: referenceSet, logRatios: logRatios)
+        return lastMetrics
     }
 
-    /// The ground-truth reward of reference and policy samples and the KL estimate, for a task with a reward.
-    func report() throws -> String? {
-        guard let task, !lastPolicyCompletions.isEmpty, referenceCompletions.count == prompts.count else { return nil }
-        let rewards = { (completions: [[Int32]]) in
-            zip(self.prompts, completions).map { task.reward(prompt: $0.text, completion: self.text($1)) }.reduce(0, +) / Double(completions.count)
-        }
+    /// The ground-truth reward of reference and policy samples and the KL estimate, for a task with a reward, from
+    /// the last evaluation (which saw the final policy).
+    func report() -> String? {
+        guard task != nil, let policy = lastMetrics["samples/reward"], let reference = lastMetrics["samples/reference_reward"] else { return nil }
         var lines = [String(format: "ground-truth reward on %d held-out prompts: reference (%@) %.3f, policy %.3f",
-                            prompts.count, experiment.sftEnabled ? "SFT model" : "starting model",
-                            rewards(referenceCompletions), rewards(lastPolicyCompletions))]
-        if let kl = try klEstimate() { lines.append(String(format: "KL(policy ‖ reference) ≈ %.2f nats per sample (mean log-ratio on policy samples)", kl)) }
+                            prompts.count, experiment.sftEnabled ? "SFT model" : "starting model", reference, policy)]
+        if let kl = lastMetrics["samples/kl"] {
+            lines.append(String(format: "KL(policy ‖ reference) ≈ %.2f nats per sample (mean log-ratio on policy samples)", kl))
+        }
         return lines.joined(separator: "\n")
     }
 
-    /// Mean over the policy's last samples of log π(y|x) − log π_ref(y|x): a Monte Carlo estimate of the
-    /// sequence-level KL divergence, which needs the reference model back in memory (once, at the end).
-    private func klEstimate() throws -> Double? {
-        let referenceDirectory = experiment.sftEnabled ? run.sftURL
-            : (experiment.model == "builtin:tiny" ? nil : try experiment.modelDirectory())
-        guard let referenceDirectory else { return nil }
-        let reference = try Transformer.load(directory: referenceDirectory)
-        let policy = try Transformer.load(directory: run.finalURL)
-        let pairs = zip(prompts, lastPolicyCompletions).filter { !$1.isEmpty }.map {
-            TokenizedPair(prompt: $0.tokens, chosen: $1, rejected: $1, source: SourceLocation(file: "samples", line: 0))
+    /// The completions with their texts and rewards.
+    private func sampleSet(_ completions: [[Int32]]) -> SampleSet {
+        let texts = completions.map(text)
+        return SampleSet(completions: completions, texts: texts,
+                         rewards: task.map { task in zip(prompts, texts).map { task.reward(prompt: $0.text, completion: $1) } })
+    }
+
+    /// The reference model (the SFT model, or the starting model's directory); nil for a new `builtin:tiny` model
+    /// trained without SFT, which was never saved.
+    private func loadReference() throws -> Transformer? {
+        if referenceSet == nil, referenceCompletions.count == prompts.count { referenceSet = sampleSet(referenceCompletions) }
+        if let referenceModel { return referenceModel }
+        let directory = experiment.sftEnabled ? run.sftURL : (experiment.model == "builtin:tiny" ? nil : try experiment.modelDirectory())
+        referenceModel = try directory.map { try Transformer.load(directory: $0) }
+        return referenceModel
+    }
+
+    /// Each completion's summed log-prob given its prompt under `model` (0 for an empty completion).
+    private func logProbs(of completions: [[Int32]], under model: Transformer) throws -> [Double] {
+        let scored = completions.indices.filter { !completions[$0].isEmpty }
+        let pairs = scored.map {
+            TokenizedPair(prompt: prompts[$0].tokens, chosen: completions[$0], rejected: completions[$0], source: SourceLocation(file: "samples", line: 0))
         }
-        guard !pairs.isEmpty else { return nil }
-        let policySums = try completionSums(model: policy, pairs: pairs, batchSize: experiment.evalBatchSize)
-        let referenceSums = try completionSums(model: reference, pairs: pairs, batchSize: experiment.evalBatchSize)
-        return zip(policySums, referenceSums).map { $0.chosen - $1.chosen }.reduce(0, +) / Double(pairs.count)
+        var result = Array(repeating: 0.0, count: completions.count)
+        guard !pairs.isEmpty else { return result }
+        for (index, sums) in zip(scored, try completionSums(model: model, pairs: pairs, batchSize: experiment.evalBatchSize)) {
+            result[index] = sums.chosen
+        }
+        return result
     }
 
     private func complete(model: Transformer, seedOffset: UInt64) throws -> [[Int32]] {

@@ -124,9 +124,10 @@ public final class TrainingSession {
         }
         let samples = SampleWriter(experiment: experiment, tokenizer: tokenizer, task: data.task, prompts: data.samplePrompts, run: run)
         try samples.prepareReference(model: model, resuming: Checkpoint.latest(in: run) != nil)
-        stage.afterEvaluation = { step in
-            let count = try samples.write(model: model, step: step)
-            if count > 0 { self.emit(.samples(step: step, count: count)) }
+        stage.sampleEvaluation = { step in
+            let metrics = try samples.write(model: model, step: step)
+            if !metrics.isEmpty { self.emit(.samples(step: step, count: data.samplePrompts.count)) }
+            return metrics
         }
         let total = stage.totalSteps
         stage.onProgress = { state, step in try self.status.report(state, stage: .dpo, step: step, total: total) }
@@ -151,7 +152,7 @@ public final class TrainingSession {
         try tokenizer.save(to: run.finalURL.appendingPathComponent("tokenizer.json"))
         FaultPoint.final.reached(stage.lastStep)
         say("final model: \(run.finalURL.path)")
-        if let report = try samples.report() { say(report) }
+        if let report = samples.report() { say(report) }
         return .finished
     }
 

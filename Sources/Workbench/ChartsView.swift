@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// The Charts screen: live curves of the selected runs (or the run under the Runs cursor), overlaid in cycling
 /// colours with a legend of each run's β, learning rate and ε; one chart zoomed to the full screen with `z`.
