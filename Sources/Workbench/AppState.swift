@@ -80,6 +80,12 @@ public struct SamplesScreenState: Sendable, Equatable {
     public init() {}
 }
 
+public struct DiagnosticsScreenState: Sendable, Equatable {
+    /// The failure mode whose explanation and remedies show.
+    public var cursor = 0
+    public init() {}
+}
+
 /// Everything the screens draw, in one value: rendering is a pure function of it and the terminal size.
 public struct AppState: Sendable, Equatable {
     public var screen = ScreenID.data
@@ -94,13 +100,14 @@ public struct AppState: Sendable, Equatable {
     public var runsScreen = RunsScreenState()
     public var charts = ChartsScreenState()
     public var samples = SamplesScreenState()
+    public var diagnostics = DiagnosticsScreenState()
     /// The human judge screen's session, while it is open.
     public var judge: JudgeSession?
     /// Runs newest first, queued jobs of this workbench at the top.
     public var runs: [RunInfo] = []
     public var runsDirectory: String
     public var message: Message?
-    /// `dpo watch`: Runs and Charts only, nothing that starts, stops or saves.
+    /// `dpo watch`: Runs, Charts and Diagnostics only, nothing that starts, stops or saves.
     public var readOnly = false
     public var now: Double
 
@@ -117,7 +124,7 @@ public struct AppState: Sendable, Equatable {
 
     /// The tabs: the judge's only while a session is open.
     public var screens: [ScreenID] {
-        readOnly ? [.runs, .charts] : ScreenID.allCases.filter { $0 != .judge || judge != nil }
+        readOnly ? [.runs, .charts, .diagnostics] : ScreenID.allCases.filter { $0 != .judge || judge != nil }
     }
 
     /// The screens whose keys `?` lists: the judge's too when it is closed, so its keys can be read before use.

@@ -29,6 +29,8 @@ public struct Glyphs: Sendable {
     public let charset: Charset
     public let horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight: String
     public let ellipsis, cut, selected, running, bar, thumb: String
+    /// A diagnosis that fired, one that holds, one that has no data.
+    public let warning, clear, unknown: String
     public let axisVertical, axisCorner, legendLine: String
 
     public init(_ charset: Charset) {
@@ -37,10 +39,12 @@ public struct Glyphs: Sendable {
             (horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight) = ("─", "│", "┌", "┐", "└", "┘")
             (ellipsis, cut, selected, running, bar, thumb) = ("…", "✂", "●", "▶", "█", "┃")
             (axisVertical, axisCorner, legendLine) = ("┤", "└", "━")
+            (warning, clear, unknown) = ("⚠", "✓", "·")
         } else {
             (horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight) = ("-", "|", "+", "+", "+", "+")
             (ellipsis, cut, selected, running, bar, thumb) = ("~", "%", "*", ">", "#", "#")
             (axisVertical, axisCorner, legendLine) = ("|", "+", "=")
+            (warning, clear, unknown) = ("!", "+", "-")
         }
     }
 

@@ -34,7 +34,7 @@ public enum Key: Hashable, Sendable {
 
 /// The screens, numbered as the number keys that open them.
 public enum ScreenID: Int, CaseIterable, Sendable {
-    case data = 1, config, runs, charts, samples
+    case data = 1, config, runs, charts, samples, diagnostics
     /// The human judge: a tab only while a session is open (`AppState.screens`), so no number key opens it.
     case judge
 
@@ -45,6 +45,7 @@ public enum ScreenID: Int, CaseIterable, Sendable {
         case .runs: "Runs"
         case .charts: "Charts"
         case .samples: "Samples"
+        case .diagnostics: "Diagnostics"
         case .judge: "Judge"
         }
     }
@@ -140,6 +141,7 @@ public enum KeyBindings {
         KeyBinding([.char("3")], .show(.runs), .global, "Runs: every run under output_dir"),
         KeyBinding([.char("4")], .show(.charts), .global, "Charts: live curves of the selected runs"),
         KeyBinding([.char("5")], .show(.samples), .global, "Samples: policy and reference completions"),
+        KeyBinding([.char("6")], .show(.diagnostics), .global, "Diagnostics: DPO's failure modes, with remedies"),
         KeyBinding([.tab], .nextScreen, .global, "next screen", hint: "screens"),
         KeyBinding([.backTab], .previousScreen, .global, "previous screen"),
         KeyBinding([.char(":")], .command, .global, "command: :beta 0.2, :set k=v, :w [file], :start, :sweep k v1,v2, :smooth 0.8, :q", hint: "cmd"),

@@ -29,6 +29,7 @@ public enum Layout {
         case .runs: panes += RunsView.layout(body)
         case .charts: panes += ChartsView.layout(body, state: state)
         case .samples: panes += SamplesView.layout(body)
+        case .diagnostics: panes += DiagnosticsView.layout(body)
         case .judge: panes += JudgeView.layout(body)
         }
         return panes

@@ -33,6 +33,7 @@ public enum Renderer {
         case .runs: RunsView.render(state, panes, &canvas, glyphs)
         case .charts: ChartsView.render(state, panes, &canvas, glyphs)
         case .samples: SamplesView.render(state, panes, &canvas, glyphs)
+        case .diagnostics: DiagnosticsView.render(state, panes, &canvas, glyphs)
         case .judge: JudgeView.render(state, panes, &canvas, glyphs)
         }
         hintBar(state, panes["hints"], &canvas, glyphs)
@@ -59,7 +60,7 @@ public enum Renderer {
     static func asciiOnly(_ canvas: inout Canvas) {
         let replacements: [String: String] = [
             "·": "-", "━": "=", "β": "b", "ε": "e", "–": "-", "—": "-", "−": "-", "…": "~", "×": "x", "↔": "<>", "←": "<",
-            "→": ">", "↑": "^", "↓": "v", "≥": ">", "≤": "<", "▏": "|", "✂": "%", "●": "*", "▶": ">", "γ": "g", "₁": "1", "₂": "2",
+            "→": ">", "↑": "^", "⚠": "!", "✓": "+", "↓": "v", "≥": ">", "≤": "<", "▏": "|", "✂": "%", "●": "*", "▶": ">", "γ": "g", "₁": "1", "₂": "2",
         ]
         for y in 0..<canvas.height {
             for x in 0..<canvas.width {
@@ -71,30 +72,47 @@ public enum Renderer {
     }
 
     static func tabBar(_ state: AppState, _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        let layout = tabBarLayout(state, width: rect.width, glyphs)
         var x = canvas.text(" DPO ", x: rect.x, y: rect.y, style: Style(Theme.accent, [.bold, .reverse]))
         x += 1
-        for screen in state.screens {
+        for (screen, label) in zip(state.screens, layout.tabs) {
             let active = screen == state.screen
-            let label = " \(screen.rawValue) \(screen.title) "
             x = canvas.text(label, x: x, y: rect.y, style: active ? Style(.standard, [.bold, .reverse]) : .plain, clip: rect)
         }
-        var status: [(String, Style)] = []
-        let training = state.runs.filter { $0.status?.state == .running && !$0.lost && !$0.pending }
-        let queued = state.runs.filter(\.pending).count
-        if !training.isEmpty {
-            let progress = training.first.map { " \($0.status!.stage) \(RunsView.stepText($0))" } ?? ""
-            status.append(("\(glyphs.running) \(training.count) training" + (training.count == 1 ? progress : ""), Style(.green, .bold)))
-        }
-        if queued > 0 { status.append(("\(queued) queued", Style(.blue))) }
-        if state.readOnly { status.append(("watch (read-only)", .dim)) }
-        let text = status.map(\.0).joined(separator: " · ")
-        let start = rect.maxX - TextWidth.of(text) - 1
-        guard start > x + 1 else { return }
-        var column = start
-        for (index, (part, style)) in status.enumerated() {
+        var column = rect.maxX - TextWidth.of(layout.status.map(\.0).joined(separator: " · ")) - 1
+        for (index, (part, style)) in layout.status.enumerated() {
             if index > 0 { column = canvas.text(" · ", x: column, y: rect.y, style: .dim) }
             column = canvas.text(part, x: column, y: rect.y, style: style)
         }
+    }
+
+    /// The tab labels and status parts that fit a width: the tabs give way first (only the current one keeps its
+    /// title), then the training run's progress, then the whole status.
+    static func tabBarLayout(_ state: AppState, width: Int, _ glyphs: Glyphs) -> (tabs: [String], status: [(String, Style)]) {
+        let training = state.runs.filter { $0.status?.state == .running && !$0.lost && !$0.pending }
+        let queued = state.runs.filter(\.pending).count
+        let warnings = state.runs.reduce(0) { $0 + $1.warnings }
+        let status = { (progress: Bool) -> [(String, Style)] in
+            var parts: [(String, Style)] = []
+            if let first = training.first {
+                let detail = progress && training.count == 1 ? " \(first.status!.stage) \(RunsView.stepText(first))" : ""
+                parts.append(("\(glyphs.running) \(training.count) training" + detail, Style(.green, .bold)))
+            }
+            if queued > 0 { parts.append(("\(queued) queued", Style(.blue))) }
+            if warnings > 0 { parts.append(("\(glyphs.warning) \(warnings) warning\(warnings == 1 ? "" : "s")", Style(Theme.warning, .bold))) }
+            if state.readOnly { parts.append(("watch (read-only)", .dim)) }
+            return parts
+        }
+        let tabs = { (compact: Bool) in
+            state.screens.map { screen in compact && screen != state.screen ? " \(screen.rawValue) " : " \(screen.rawValue) \(screen.title) " }
+        }
+        let candidates = [(tabs(false), status(true)), (tabs(true), status(true)), (tabs(true), status(false)), (tabs(true), [])]
+        let fits = { (candidate: ([String], [(String, Style)])) in
+            let status = TextWidth.of(candidate.1.map(\.0).joined(separator: " · "))
+            return 6 + candidate.0.reduce(0) { $0 + TextWidth.of($1) } + (status > 0 ? status + 2 : 0) <= width
+        }
+        let chosen = candidates.first(where: fits) ?? candidates[candidates.count - 1]
+        return (chosen.0, chosen.1)
     }
 
     static func hintBar(_ state: AppState, _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {

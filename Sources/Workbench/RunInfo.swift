@@ -66,6 +66,8 @@ public struct RunInfo: Sendable, Equatable {
     public var learningRate: Double?
     public var labelSmoothing: Double?
     public var lossType: String?
+    /// When the run's warnings fire: its experiment's `diagnostics.*` keys.
+    public var thresholds = DiagnosticThresholds()
     public var metrics = MetricTable()
     public var sft = MetricTable()
     public var eval = MetricTable()
@@ -101,6 +103,12 @@ public struct RunInfo: Sendable, Equatable {
         return parts.isEmpty ? name : parts.joined(separator: " ")
     }
 
+    /// Every failure mode's state, from the run's metrics as last read.
+    public var diagnoses: [Diagnosis] { diagnose(train: metrics, eval: eval, thresholds: thresholds) }
+
+    /// How many failure modes fired.
+    public var warnings: Int { diagnoses.filter { $0.verdict == .fired }.count }
+
     /// Seconds left, from the pace so far of the current stage.
     public func eta(now: Double) -> Double? {
         guard let status, status.state == .running, status.step > 0, status.totalSteps >= status.step else { return nil }
@@ -124,5 +132,6 @@ extension Experiment {
         run.learningRate = learningRate
         run.labelSmoothing = loss.labelSmoothing
         run.lossType = loss.lossTypes.map(\.rawValue).joined(separator: "+")
+        run.thresholds = diagnostics
     }
 }

@@ -17,6 +17,7 @@ enum RunsView {
         Widgets.Column("", 1, priority: 100),
         Widgets.Column("run", 0),
         Widgets.Column("state", 8, priority: 95),
+        Widgets.Column("⚠", 2, right: true, priority: 85),
         Widgets.Column("stage", 5, priority: 50),
         Widgets.Column("step", 9, right: true, priority: 90),
         Widgets.Column("ETA", 6, right: true, priority: 70),
@@ -39,6 +40,12 @@ enum RunsView {
         // status.json is written about once a second; the journals may already be further.
         let logged = (status.stage == .sft ? run.sft.lastStep : run.metrics.lastStep).map { Int($0) } ?? 0
         return "\(min(status.totalSteps, max(status.step, logged)))/\(status.totalSteps)"
+    }
+
+    /// The run's count of fired warnings (see the Diagnostics screen), blank when none fired.
+    static func warningCell(_ run: RunInfo, _ glyphs: Glyphs) -> (String, Style) {
+        let count = run.warnings
+        return count == 0 ? ("", .plain) : ("\(count)", Style(Theme.warning, .bold))
     }
 
     static func render(_ state: AppState, _ panes: [Pane], _ canvas: inout Canvas, _ glyphs: Glyphs) {
@@ -69,6 +76,7 @@ enum RunsView {
             let loss = (run.status?.stage == .sft ? run.sft.last("loss") : run.metrics.last("loss")) ?? run.metrics.last("loss")
             let cells: [(String, Style)] = [
                 (mark, markStyle), (run.name, run.ownedHere ? .bold : .plain), (run.stateLabel, Theme.state(run.stateLabel)),
+                warningCell(run, glyphs),
                 (run.status?.stage.rawValue ?? "", .dim), (stepText(run), .plain), (clock(run.eta(now: state.now)), .dim),
                 (number(loss), .plain), (accuracy, .plain), (number(run.beta), .dim), (number(run.learningRate), .dim),
                 (number(run.labelSmoothing), .dim),
@@ -103,6 +111,10 @@ enum RunsView {
             if let accuracy = run.eval.last("eval_rewards/accuracies"), let loss = run.eval.last("eval_loss") {
                 lines.append((String(format: "last evaluation: loss %.4f, accuracy %.3f, margin %.3f", loss, accuracy,
                                      run.eval.last("eval_rewards/margins") ?? .nan), .plain))
+            }
+            let fired = run.diagnoses.filter { $0.verdict == .fired }.map(\.kind.title)
+            if !fired.isEmpty {
+                lines.append(("\(glyphs.warning) \(fired.joined(separator: ", ")) (6 Diagnostics)", Style(Theme.warning, .bold)))
             }
             lines.append((run.id.description, .dim))
         }

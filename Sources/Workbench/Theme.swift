@@ -11,6 +11,7 @@ public enum Theme {
     public static let rejected = Color.red
     public static let error = Color.red
     public static let modified = Color.yellow
+    public static let warning = Color.yellow
 
     public static func state(_ label: String) -> Style {
         switch label {

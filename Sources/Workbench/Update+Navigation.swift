@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// Cursors, scrolling and search: how the generic moves land on each screen.
 extension Update {
@@ -45,6 +46,8 @@ extension Update {
         case .samples:
             let count = SamplesView.current(state)?.samples.count ?? 0
             state.samples.cursor = moved(state.samples.cursor, count: count, page: SamplesView.visibleRows(body))
+        case .diagnostics:
+            state.diagnostics.cursor = moved(state.diagnostics.cursor, count: DiagnosticKind.allCases.count, page: DiagnosticKind.allCases.count)
         case .judge:
             // The completions scroll together; the view stops drawing past their longer text.
             guard let session = state.judge else { break }

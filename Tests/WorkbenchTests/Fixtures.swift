@@ -75,8 +75,16 @@ enum Fixtures {
                 "grad_norm": 1.4 - 0.6 * progress + abs(jitter) * 3, "learning_rate": learningRate * min(1, t / 10) * (1 - t / Double(total + 1)),
             ])
             if step % 20 == 0 {
+                // The β 0.5 run drifts: its chosen log-probs fall far and its samples move away from the reference.
+                let drifts = beta >= 0.5
                 run.eval.append(["step": t, "time": now - 200 + t * 2, "eval_loss": 0.6931 - 0.3 * progress,
-                                 "eval_rewards/accuracies": 0.5 + 0.4 * progress, "eval_rewards/margins": margin * 0.9])
+                                 "eval_rewards/accuracies": 0.5 + 0.4 * progress, "eval_rewards/margins": margin * 0.9,
+                                 "eval_diagnostics/chosen_shift": (drifts ? -30 : -2) * progress, "eval_diagnostics/chosen_fell": drifts ? 0.92 : 0.45,
+                                 "eval_diagnostics/length_correlation": 0.12, "samples/length": 14 + t / 20, "samples/reference_length": 13,
+                                 "samples/entropy": 2.1 - 0.3 * progress, "samples/reference_entropy": 2.2, "samples/distinct_2": 0.61,
+                                 "samples/reference_distinct_2": 0.64, "samples/repetition": 0.01, "samples/kl": (drifts ? 40 : 6) * progress,
+                                 "samples/kl_per_token": (drifts ? 2.8 : 0.4) * progress, "samples/degenerate": 0, "samples/reference_degenerate": 0,
+                                 "samples/reward": 0.5 + 0.3 * progress, "samples/reference_reward": 0.44])
                 for index in 0..<6 {
                     run.samples.append(SampleRecord(
                         step: step, prompt: "Review \(index + 1): The harbour film, seen on a rainy Tuesday,",

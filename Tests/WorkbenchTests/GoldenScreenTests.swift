@@ -73,6 +73,18 @@ final class GoldenScreenTests: XCTestCase {
         assertSnapshot(state, "config-invalid", size: size)
     }
 
+    func testDiagnosticsScreen() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .runs)
+            _ = Update.handle(.down, &state, size: size)
+            _ = Update.handle(.char("6"), &state, size: size)
+            _ = Update.handle(.down, &state, size: size)
+            XCTAssertEqual(state.screen, .diagnostics)
+            XCTAssertEqual(state.diagnostics.cursor, 1)
+            assertSnapshot(state, "diagnostics", size: size)
+        }
+    }
+
     func testRunsScreen() {
         for size in Self.sizes {
             var state = Fixtures.state(screen: .runs)

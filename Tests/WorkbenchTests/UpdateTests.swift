@@ -107,13 +107,15 @@ final class UpdateTests: XCTestCase {
     func testWatchIsReadOnly() {
         var state = Fixtures.state(screen: .runs)
         state.readOnly = true
-        XCTAssertEqual(state.screens, [.runs, .charts])
+        XCTAssertEqual(state.screens, [.runs, .charts, .diagnostics])
         XCTAssertEqual(Update.handle(.char("s"), &state, size: size), [])
         XCTAssertEqual(state.message?.text, "dpo watch is read-only")
         _ = Update.handle(.char("1"), &state, size: size)
         XCTAssertEqual(state.screen, .runs)
         _ = Update.handle(.tab, &state, size: size)
         XCTAssertEqual(state.screen, .charts)
+        _ = Update.handle(.tab, &state, size: size)
+        XCTAssertEqual(state.screen, .diagnostics)
         _ = Update.handle(.tab, &state, size: size)
         XCTAssertEqual(state.screen, .runs)
         XCTAssertFalse(KeyBindings.hints(on: .runs, readOnly: true).contains { $0.label == "stop" })

@@ -48,4 +48,17 @@ public enum DiagnosticKind: String, CaseIterable, Sendable {
         case .degenerate: "higher beta, lower learning_rate, rpo_alpha"
         }
     }
+
+    /// The experiment keys that set when it fires.
+    public var thresholdKeys: [String] {
+        switch self {
+        case .displacement: ["diagnostics.displacement_nats", "diagnostics.displacement_share"]
+        case .length: ["diagnostics.length_correlation", "diagnostics.length_ratio"]
+        case .collapse: ["diagnostics.diversity_ratio"]
+        case .drift: ["diagnostics.kl_max"]
+        case .overfitting: ["diagnostics.overfit_rise"]
+        case .rewardHacking: ["diagnostics.hacking_margin"]
+        case .degenerate: ["diagnostics.degenerate_share"]
+        }
+    }
 }
