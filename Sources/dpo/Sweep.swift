@@ -25,6 +25,7 @@ struct Sweep: ParsableCommand {
         for (index, runExperiment) in runs.enumerated() {
             if control.stopRequested { break }
             let session = try TrainingSession.create(runExperiment, control: control, emit: progress.handle)
+            progress.watch(runExperiment.diagnostics)
             progress.line("[\(index + 1)/\(runs.count)] \(session.run.url.path)")
             session.execute()
             summaries.append(RunSummary(run: session.run))

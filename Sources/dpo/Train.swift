@@ -39,6 +39,7 @@ struct Train: ParsableCommand {
             let loaded = try overrides.experiment(file: experiment)
             session = try TrainingSession.create(loaded, control: control, emit: progress.handle)
         }
+        progress.watch(session.experiment.diagnostics)
         progress.line("run: \(session.run.url.path)")
         switch session.execute() {
         case .finished: return
