@@ -247,7 +247,8 @@ final class EndToEndTests: XCTestCase {
         assertStopsWithACheckpoint(file)
     }
 
-    /// `dpo watch` follows a run that `dpo train` writes in another process: the step it shows keeps advancing.
+    /// `dpo watch` follows a run that `dpo train` writes in another process: the step it shows keeps advancing, and
+    /// its Diagnostics screen reads the run's evaluations.
     /// Its CPU share is printed as a figure, not asserted (a loaded machine would break any threshold).
     func testWatchFollowsAnotherProcess() throws {
         let experimentFile = folder.appendingPathComponent("tiny.yaml")
@@ -280,6 +281,10 @@ final class EndToEndTests: XCTestCase {
         Thread.sleep(forTimeInterval: 5)
         let share = (cpuSeconds() - before) / Date().timeIntervalSince(started)
         print(String(format: "dpo watch CPU while another process trains: %.1f%% of one core (debug build)", share * 100))
+        keys("6")
+        waitFor("the Diagnostics screen judging the run from its evaluations", timeout: 120) {
+            $0.contains("Diagnostics · ") && $0.contains("likelihood displacement") && $0.contains("nats per sample")
+        }
         keys("3")
         waitFor("the runs list") { $0.contains("running") }
         keys("q")
