@@ -16,8 +16,7 @@ final class SampleWriter {
     let task: (any BuiltinTask)?
     let prompts: [(tokens: [Int32], text: String)]
     let run: RunDirectory
-    private var referenceCompletions: [[Int32]] = []
-    /// The reference's samples as the diagnostics read them (with their log-probs once the reference is loaded).
+    /// The reference's samples as the diagnostics read them (with their log-probs once the reference is scored).
     private var referenceSet: SampleSet?
     /// The reference model, loaded from disk at the first evaluation that needs it: the trainer does not keep one.
     private var referenceModel: Transformer?
@@ -36,13 +35,15 @@ final class SampleWriter {
     func prepareReference(model: Transformer, resuming: Bool) throws {
         guard !prompts.isEmpty else { return }
         let url = run.url.appendingPathComponent(Self.referenceFile)
+        let completions: [[Int32]]
         if let data = try? Data(contentsOf: url), let saved = try? JSONDecoder().decode([[Int32]].self, from: data), saved.count == prompts.count {
-            referenceCompletions = saved
-            return
+            completions = saved
+        } else {
+            guard !resuming else { return }
+            completions = try complete(model: model, seedOffset: 0)
+            try AtomicFile.write(try JSONEncoder().encode(completions), to: url)
         }
-        guard !resuming else { return }
-        referenceCompletions = try complete(model: model, seedOffset: 0)
-        try AtomicFile.write(try JSONEncoder().encode(referenceCompletions), to: url)
+        referenceSet = sampleSet(completions)
     }
 
     /// Samples the policy on every prompt, appends one record per prompt and returns the samples' `samples/…`
@@ -63,7 +64,7 @@ final class SampleWriter {
         var logRatios: [Double]?
         policy.logProbs = try logProbs(of: completions, under: model)
         if let reference = try loadReference() {
-            if referenceSet?.logProbs == nil { referenceSet?.logProbs = try logProbs(of: referenceCompletions, under: reference) }
+            if let set = referenceSet, set.logProbs == nil { referenceSet?.logProbs = try logProbs(of: set.completions, under: reference) }
             logRatios = zip(policy.logProbs!, try logProbs(of: completions, under: reference)).map { $0 - $1 }
         }
         lastMetrics = sampleDiagnostics(policy: policy, reference: referenceSet, logRatios: logRatios)
@@ -92,7 +93,6 @@ final class SampleWriter {
     /// The reference model (the SFT model, or the starting model's directory); nil for a new `builtin:tiny` model
     /// trained without SFT, which was never saved.
     private func loadReference() throws -> Transformer? {
-        if referenceSet == nil, referenceCompletions.count == prompts.count { referenceSet = sampleSet(referenceCompletions) }
         if let referenceModel { return referenceModel }
         let directory = experiment.sftEnabled ? run.sftURL : (experiment.model == "builtin:tiny" ? nil : try experiment.modelDirectory())
         referenceModel = try directory.map { try Transformer.load(directory: $0) }
