@@ -30,6 +30,11 @@ public struct Glyphs: Sendable {
     public let horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight: String
     public let ellipsis, cut, selected, running, bar, thumb: String
     public let axisVertical, axisCorner, legendLine: String
+    /// A tick on a horizontal axis (`┬`), for the scatter charts that mark x values.
+    public let axisTick: String
+    /// Scatter markers, one per series in turn, and the reference point's own.
+    public let markers: [String]
+    public let referenceMarker: String
 
     public init(_ charset: Charset) {
         self.charset = charset
@@ -37,10 +42,12 @@ public struct Glyphs: Sendable {
             (horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight) = ("─", "│", "┌", "┐", "└", "┘")
             (ellipsis, cut, selected, running, bar, thumb) = ("…", "✂", "●", "▶", "█", "┃")
             (axisVertical, axisCorner, legendLine) = ("┤", "└", "━")
+            (axisTick, markers, referenceMarker) = ("┬", ["●", "■", "▲", "◆", "▼", "✚", "○", "□"], "★")
         } else {
             (horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight) = ("-", "|", "+", "+", "+", "+")
             (ellipsis, cut, selected, running, bar, thumb) = ("~", "%", "*", ">", "#", "#")
             (axisVertical, axisCorner, legendLine) = ("|", "+", "=")
+            (axisTick, markers, referenceMarker) = ("+", ["o", "#", "^", "*", "v", "x", "@", "%"], "R")
         }
     }
 
