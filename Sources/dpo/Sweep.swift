@@ -7,7 +7,7 @@ import Training
 /// only the first computes them.
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run an experiment's sweep: (a grid, or a list of grids) and print a table of final metrics.")
+        abstract: "Run every run of an experiment's sweep (a grid, or a list of grids) and print a table of final metrics.")
 
     @Argument(help: "Experiment file with a sweep: map or list, e.g. experiments/beta-sweep.yaml.")
     var experiment: String
