@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 @testable import Training
@@ -68,6 +69,21 @@ final class SweepListTests: XCTestCase {
         XCTAssertEqual(try Experiment(yaml: experiment.yaml()), experiment)
         let grid = try Experiment(yaml: "sweep:\n  loss_type: [sigmoid, ipo]\n  beta: [0.1, 0.5]\n")
         XCTAssertEqual(try Experiment(yaml: grid.yaml()), grid)
+    }
+
+    /// The committed frontier sweep runs the paper's methods, each evaluating (and sampling) several times.
+    func testFrontierExperimentRunsThePapersMethods() throws {
+        let url = RepositoryPaths.root.appendingPathComponent("experiments/frontier.yaml")
+        let runs = try Experiment(contentsOf: url).sweepRuns()
+        XCTAssertEqual(runs.map(FrontierRun.method(of:)),
+                       ["sigmoid", "sigmoid", "sigmoid", "sigmoid", "sft", "unlikelihood", "online-dpo"])
+        XCTAssertEqual(runs.prefix(4).map(\.loss.beta), [0.05, 0.1, 0.5, 1.0])
+        XCTAssertEqual(runs.last?.online.judge, "ground_truth")
+        for run in runs {
+            let steps = run.maxSteps
+            XCTAssertGreaterThanOrEqual(steps / run.evalSteps, 5, run.runName ?? "")
+            XCTAssertGreaterThan(run.samples.prompts, 0, run.runName ?? "")
+        }
     }
 
     func testErrorsNameTheEntry() {
