@@ -12,7 +12,8 @@ struct FrontierCommand: ParsableCommand {
         abstract: "Reward against KL from the reference, per evaluation of each run: a table and a scatter (or SVG, JSON).",
         discussion: """
             Reads samples/kl, samples/reward and samples/reference_reward from each run's eval.jsonl (runs of an \
-            experiment with samples: on a task with a ground-truth reward, e.g. dpo sweep experiments/frontier.yaml).
+            experiment with samples: on a task with a ground-truth reward, e.g. dpo sweep experiments/frontier.yaml, \
+            whose runs go to experiments/runs/frontier).
             """)
 
     @Argument(help: "The folder of runs.") var runs = "experiments/runs"
