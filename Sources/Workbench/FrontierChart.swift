@@ -142,11 +142,11 @@ public struct FrontierChart: Sendable {
             (marker: glyphs.markers[index % glyphs.markers.count], name: method, style: Style(Theme.series(index), .bold))
         }
         if frontier.referenceReward != nil { entries.append((glyphs.referenceMarker, "reference", .bold)) }
-        let room = canvas.width - Self.labelWidth - 1
-        while !entries.isEmpty, entries.map({ TextWidth.of($0.marker) + 1 + TextWidth.of($0.name) }).reduce(0, +) + 2 * (entries.count - 1) > room {
-            entries.removeLast()
+        func width(_ shown: [(marker: String, name: String, style: Style)]) -> Int {
+            shown.map { TextWidth.of($0.marker) + 1 + TextWidth.of($0.name) }.reduce(0, +) + 2 * max(0, shown.count - 1)
         }
-        var x = canvas.width - entries.map { TextWidth.of($0.marker) + 1 + TextWidth.of($0.name) }.reduce(0, +) - 2 * max(0, entries.count - 1)
+        while !entries.isEmpty, width(entries) > canvas.width - Self.labelWidth - 1 { entries.removeLast() }
+        var x = canvas.width - width(entries)
         for entry in entries {
             x = canvas.text(entry.marker, x: x, y: 0, style: entry.style)
             x = canvas.text(" " + entry.name, x: x, y: 0) + 2

@@ -63,12 +63,14 @@ public enum FrontierSVG {
             body.append(marker(.star, x: px(0), y: py(reference.reward), color: "#000000", className: "reference", title: title))
         }
 
-        var entries = methods.enumerated().map { index, method in (shapes[index % shapes.count], colors[index % colors.count], method) }
+        var entries = methods.enumerated().map { index, method in
+            (shape: shapes[index % shapes.count], color: colors[index % colors.count], label: method)
+        }
         if frontier.referenceReward != nil { entries.append((.star, "#000000", "reference (SFT)")) }
         for (row, entry) in entries.enumerated() {
             let x = left + plotWidth + 18, y = top + 10 + Double(row) * 20
-            body.append(marker(entry.0, x: x, y: y, color: entry.1, className: "legend", title: nil))
-            body.append(#"<text x="\#(format(x + 12))" y="\#(format(y))" dominant-baseline="middle">\#(escape(entry.2))</text>"#)
+            body.append(marker(entry.shape, x: x, y: y, color: entry.color, className: "legend", title: nil))
+            body.append(#"<text x="\#(format(x + 12))" y="\#(format(y))" dominant-baseline="middle">\#(escape(entry.label))</text>"#)
         }
         return """
             <?xml version="1.0" encoding="UTF-8"?>

@@ -82,6 +82,20 @@ final class FrontierChartTests: XCTestCase {
         XCTAssertEqual(FrontierChart.lines(Self.frontier, width: 29, height: 20)[0].trimmingCharacters(in: .whitespaces), "needs 30×10")
     }
 
+    /// Steps of 1, 2 or 5 × 10ᵏ, the smallest that gives at most `intervals` parts, at multiples inside the range.
+    func testTicksAreRoundMultiplesInsideTheRange() {
+        func assertTicks(_ actual: [Double], _ expected: [Double], line: UInt = #line) {
+            XCTAssertEqual(actual.count, expected.count, "\(actual)", line: line)
+            for (a, e) in zip(actual, expected) { XCTAssertEqual(a, e, accuracy: 1e-12, line: line) }
+        }
+        assertTicks(AxisTicks.nice(0, 1, intervals: 5), [0, 0.2, 0.4, 0.6, 0.8, 1])  // 1/5 = 0.2 exactly
+        assertTicks(AxisTicks.nice(0.37, 0.98, intervals: 6), [0.4, 0.6, 0.8])  // 0.61/6 ≈ 0.10 > 0.1: step 0.2
+        assertTicks(AxisTicks.nice(-0.63, 13.6, intervals: 6), [0, 5, 10])  // 14.23/6 ≈ 2.4: step 5
+        assertTicks(AxisTicks.nice(-0.3, 0.3, intervals: 3), [-0.2, 0, 0.2])
+        XCTAssertEqual(AxisTicks.nice(-0.3, 0.3, intervals: 3)[1].sign, .plus, "0, not −0")
+        assertTicks(AxisTicks.nice(2, 2, intervals: 4), [2])
+    }
+
     func testSVGIsWellFormedWithOneMarkerPerPoint() throws {
         var frontier = Self.frontier
         frontier.runs[0].run = "online <&> \"quoted\""
