@@ -55,6 +55,10 @@ public struct Experiment: Sendable, Equatable {
     public var diagnostics = DiagnosticThresholds()
     /// Grid for `dpo sweep`: key name to the values it takes, in file order.
     public var sweep: [SweepAxis] = []
+    /// The list form of `sweep:`, for runs no single grid gives (DPO at four β beside SFT and Online DPO at one):
+    /// each entry a grid of its own, keys in alphabetical order; `dpo sweep` runs them one after another. Empty
+    /// when `sweep:` is a map.
+    public var sweepGrids: [[SweepAxis]] = []
 
     public init() {}
 }

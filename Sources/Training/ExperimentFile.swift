@@ -4,8 +4,9 @@ import Yams
 
 extension Experiment {
     /// Reads an experiment file. Nested maps (`sft:`, `lora:`, `tiny:`, `samples:`) and dotted keys
-    /// (`sft.max_steps: 100`) are equivalent. `sweep:` maps keys to lists of values. Unknown keys and
-    /// out-of-range values are errors naming the key.
+    /// (`sft.max_steps: 100`) are equivalent. `sweep:` maps keys to lists of values (one grid), or lists such
+    /// maps (grids run one after another: `sweepGrids`). Unknown keys and out-of-range values are errors naming
+    /// the key.
     public init(yaml text: String, file: String = "<experiment>") throws {
         let parsed: Any?
         do {
@@ -16,24 +17,39 @@ extension Experiment {
         self.init()
         guard let parsed else { return }
         guard let root = parsed as? [String: Any] else { throw ExperimentError(key: nil, "\(file): the top level must be a map of keys") }
-        var sweep: [SweepAxis] = []
         for (key, value) in try flatten(root, file: file) {
             if key == "sweep" { continue }
             try set(key, to: value)
         }
-        if let sweepMap = root["sweep"] {
-            guard let map = sweepMap as? [String: Any] else { throw ExperimentError(key: "sweep", "must map keys to lists of values") }
+        switch root["sweep"] {
+        case nil:
+            break
+        case let map as [String: Any]:
             let order = Experiment.keyOrder(in: text, under: "sweep")
-            for (key, values) in map.sorted(by: { order.firstIndex(of: $0.key) ?? .max < order.firstIndex(of: $1.key) ?? .max }) {
-                guard ExperimentKeys.named(key) != nil else { throw ExperimentError(key: "sweep.\(key)", "unknown key") }
-                guard let list = values as? [Any], !list.isEmpty else { throw ExperimentError(key: "sweep.\(key)", "needs a non-empty list") }
-                let texts = try list.map { try string($0) }
-                for value in texts { var probe = self; try probe.set(key, to: value) }
-                sweep.append(SweepAxis(key: key, values: texts))
+            let ordered = map.sorted { order.firstIndex(of: $0.key) ?? .max < order.firstIndex(of: $1.key) ?? .max }
+            sweep = try ordered.map { try sweepAxis($0.key, $0.value, scalarAllowed: false, label: "sweep.\($0.key)") }
+        case let list as [Any]:
+            sweepGrids = try list.enumerated().map { index, entry in
+                guard let map = entry as? [String: Any], !map.isEmpty else {
+                    throw ExperimentError(key: "sweep[\(index + 1)]", "must map keys to values or lists of values")
+                }
+                return try flatten(map, file: file).map { try sweepAxis($0.0, $0.1, scalarAllowed: true, label: "sweep[\(index + 1)].\($0.0)") }
             }
+        default:
+            throw ExperimentError(key: "sweep", "must map keys to lists of values, or list such maps")
         }
-        self.sweep = sweep
         try validate()
+    }
+
+    /// One sweep key and its values, each checked against the key's range. In the list form a single value
+    /// stands for a list of one, so an entry can pin keys (`online.enabled: true`) beside the ones it varies.
+    private func sweepAxis(_ key: String, _ values: Any, scalarAllowed: Bool, label: String) throws -> SweepAxis {
+        guard ExperimentKeys.named(key) != nil else { throw ExperimentError(key: label, "unknown key") }
+        let list = values as? [Any] ?? (scalarAllowed ? [values] : [])
+        guard !list.isEmpty else { throw ExperimentError(key: label, "needs a non-empty list") }
+        let texts = try list.map { try string($0) }
+        for value in texts { var probe = self; try probe.set(key, to: value) }
+        return SweepAxis(key: key, values: texts)
     }
 
     public init(contentsOf url: URL) throws {
@@ -116,21 +132,35 @@ extension Experiment {
                     section = parts[0]
                     lines.append("\(section):")
                 }
-                lines.append("  \(parts[1]): \(yamlScalar(value, key: key.name))")
+                lines.append("  \(parts[1]): \(yamlValue(value, key: key.name))")
             } else {
                 section = ""
-                lines.append("\(key.name): \(yamlScalar(value, key: key.name))")
+                lines.append("\(key.name): \(yamlValue(value, key: key.name))")
             }
+        }
+        // A sweep value is one `--set` value (one loss type, not a list of them), so it is written as a scalar.
+        func axisLine(_ axis: SweepAxis) -> String {
+            "\(axis.key): [\(axis.values.map(yamlScalar).joined(separator: ", "))]"
         }
         if !sweep.isEmpty {
             lines.append("sweep:")
-            for axis in sweep { lines.append("  \(axis.key): [\(axis.values.map { yamlScalar($0, key: axis.key) }.joined(separator: ", "))]") }
+            for axis in sweep { lines.append("  " + axisLine(axis)) }
+        }
+        if !sweepGrids.isEmpty {
+            lines.append("sweep:")
+            for grid in sweepGrids {
+                for (index, axis) in grid.enumerated() { lines.append((index == 0 ? "  - " : "    ") + axisLine(axis)) }
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func yamlScalar(_ value: String, key: String) -> String {
+    private func yamlValue(_ value: String, key: String) -> String {
         if ["loss_type", "loss_weights", "lora.target_modules"].contains(key) { return "[\(value.split(separator: ",").joined(separator: ", "))]" }
+        return yamlScalar(value)
+    }
+
+    private func yamlScalar(_ value: String) -> String {
         if Double(value) != nil || value == "true" || value == "false" { return value }
         let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         return "\"\(escaped)\""

@@ -1,18 +1,35 @@
 import Foundation
 
 extension Experiment {
-    /// The grid of a `sweep:` map, in file order (the last key varies fastest): one experiment per combination,
-    /// each without a sweep of its own and named after the values it takes (`sigmoid-beta0.1-beta=0.05`).
+    /// The runs of a sweep: the grid of a `sweep:` map, or each grid of the list form in turn (`sweepGrids`).
+    /// In a grid the last key varies fastest; each run has no sweep of its own and is named after the values it
+    /// takes (`sigmoid-beta0.1-beta=0.05`).
     public func sweepRuns() throws -> [Experiment] {
-        guard !sweep.isEmpty else { return [self] }
+        let grids = sweepGrids.isEmpty ? [sweep] : sweepGrids
+        guard grids.contains(where: { !$0.isEmpty }) else { return [self] }
+        return try grids.flatMap(runs(of:))
+    }
+
+    /// The sweep on one line, for `dpo sweep`'s first line: `beta [0.05, 0.1] × loss_type [sigmoid]`, the grids of
+    /// the list form joined by `, then `.
+    public var sweepSummary: String {
+        (sweepGrids.isEmpty ? [sweep] : sweepGrids)
+            .map { grid in grid.map { "\($0.key) \($0.values)" }.joined(separator: " × ") }
+            .joined(separator: ", then ")
+    }
+
+    /// One run per combination of a grid's values. The keys of a combination are set together, so a combination
+    /// is checked as a whole (`online.enabled` with the loss it needs), not key by key.
+    private func runs(of grid: [SweepAxis]) throws -> [Experiment] {
         var combinations: [[(String, String)]] = [[]]
-        for axis in sweep {
+        for axis in grid {
             combinations = combinations.flatMap { prefix in axis.values.map { prefix + [(axis.key, $0)] } }
         }
         return try combinations.map { assignment in
             var experiment = self
             experiment.sweep = []
-            for (key, value) in assignment { try experiment.apply(overrides: ["\(key)=\(value)"]) }
+            experiment.sweepGrids = []
+            try experiment.apply(overrides: assignment.map { "\($0.0)=\($0.1)" })
             let suffix = assignment.map { "\($0.0)=\($0.1)" }.joined(separator: "-")
             experiment.runName = "\(runName ?? "sweep")-\(suffix)"
             return experiment

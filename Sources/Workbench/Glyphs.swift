@@ -32,6 +32,11 @@ public struct Glyphs: Sendable {
     /// A diagnosis that fired, one that holds, one that has no data.
     public let warning, clear, unknown: String
     public let axisVertical, axisCorner, legendLine: String
+    /// A tick on a horizontal axis (`┬`), for the scatter charts that mark x values.
+    public let axisTick: String
+    /// Scatter markers, one per series in turn, and the reference point's own.
+    public let markers: [String]
+    public let referenceMarker: String
 
     public init(_ charset: Charset) {
         self.charset = charset
@@ -40,11 +45,13 @@ public struct Glyphs: Sendable {
             (ellipsis, cut, selected, running, bar, thumb) = ("…", "✂", "●", "▶", "█", "┃")
             (axisVertical, axisCorner, legendLine) = ("┤", "└", "━")
             (warning, clear, unknown) = ("⚠", "✓", "·")
+            (axisTick, markers, referenceMarker) = ("┬", ["●", "■", "▲", "◆", "▼", "✚", "○", "□"], "★")
         } else {
             (horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight) = ("-", "|", "+", "+", "+", "+")
             (ellipsis, cut, selected, running, bar, thumb) = ("~", "%", "*", ">", "#", "#")
             (axisVertical, axisCorner, legendLine) = ("|", "+", "=")
             (warning, clear, unknown) = ("!", "+", "-")
+            (axisTick, markers, referenceMarker) = ("+", ["o", "#", "^", "*", "v", "x", "@", "%"], "R")
         }
     }
 

@@ -71,7 +71,13 @@ extension Update {
         var experiment = state.experiment
         if argument == "clear" {
             experiment.sweep = []
+            experiment.sweepGrids = []
             return commit(experiment, &state, message: "sweep cleared")
+        }
+        // An axis means nothing beside a list of grids (which grid would it join?), so the file stays the place to edit one.
+        guard experiment.sweepGrids.isEmpty else {
+            state.say("this sweep: is a list of grids; edit it in the experiment file, or :sweep clear", error: true)
+            return []
         }
         let parts = argument.split(separator: " ", maxSplits: 1).map(String.init)
         let name = parts[0]

@@ -178,7 +178,7 @@ public enum Update {
                 state.say("cannot start: \(error)", error: true)
             }
         case .queueSweep:
-            guard !state.experiment.sweep.isEmpty else {
+            guard !state.experiment.sweep.isEmpty || !state.experiment.sweepGrids.isEmpty else {
                 state.say("no sweep: values; add some with :sweep beta 0.05,0.1,0.5", error: true)
                 break
             }

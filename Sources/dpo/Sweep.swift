@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Training
 
-/// `dpo sweep`: every combination of an experiment's `sweep:` values, one run after another. Runs share the
-/// SFT model and the reference log-probs (both cached under the output folder), so only the first computes them.
+/// `dpo sweep`: every combination of an experiment's `sweep:` values (or of each grid of its list form), one run
+/// after another. Runs share the SFT model and the reference log-probs (both cached under the output folder), so
+/// only the first computes them.
 struct Sweep: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the grid of an experiment's sweep: map and print a table of final metrics.")
+        abstract: "Run every run of an experiment's sweep (a grid, or a list of grids) and print a table of final metrics.")
 
-    @Argument(help: "Experiment file with a sweep: map, e.g. experiments/beta-sweep.yaml.")
+    @Argument(help: "Experiment file with a sweep: map or list, e.g. experiments/beta-sweep.yaml.")
     var experiment: String
 
     @OptionGroup var overrides: ExperimentOverrides
@@ -20,7 +21,7 @@ struct Sweep: ParsableCommand {
         let signals = SignalHandler.stopping(control)
         defer { withExtendedLifetime(signals) {} }
         let progress = ProgressPrinter()
-        progress.line("sweep: \(runs.count) runs over \(base.sweep.map { "\($0.key) \($0.values)" }.joined(separator: " × "))")
+        progress.line("sweep: \(runs.count) runs over \(base.sweepSummary)")
         var summaries: [RunSummary] = []
         for (index, runExperiment) in runs.enumerated() {
             if control.stopRequested { break }

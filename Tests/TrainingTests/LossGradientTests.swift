@@ -62,6 +62,41 @@ final class LossGradientTests: XCTestCase {
         }
     }
 
+    /// Unlikelihood's rejected-side slope 1/(e^(−p̄r) − 1)/|yr| grows without bound as p̄r → 0, past the range the
+    /// random pairs above cover, so this pushes rejected token-mean log-probs up to −1e-3 (still above the clamp),
+    /// alone and mixed with DPO.
+    func testUnlikelihoodGradientNearCertainRejectionsMatchesCentralDifferences() {
+        let seed = testSeed(#function, default: 0x0017_5EED)
+        var random = SplitMix64(seed: seed)
+        var worst = 0.0
+        for settings in [LossSettings(lossTypes: [.unlikelihood]), LossSettings(lossTypes: [.sigmoid, .unlikelihood])] {
+            for _ in 0..<30 {
+                let pairs = (0..<Int.random(in: 1...4, using: &random)).map { _ in
+                    var pair = randomPair(&random)
+                    let tokens = Double(pair.rejectedTokens)
+                    pair.policyRejected = -tokens * exp(Double.random(in: log(1e-3)...log(6), using: &random))
+                    return pair
+                }
+                let result = preferenceLoss(pairs, settings: settings)
+                for i in pairs.indices {
+                    let h = step * 1e-2 * Double(pairs[i].rejectedTokens)  // the slope bends over ~p̄r itself
+                    var up = pairs, down = pairs
+                    up[i].policyRejected += h
+                    down[i].policyRejected -= h
+                    let numeric =
+                        (preferenceLoss(up, settings: settings).loss - preferenceLoss(down, settings: settings).loss) / (2 * h)
+                    let analytic = result.dPolicyRejected[i]
+                    let error = abs(numeric - analytic)
+                    worst = max(worst, error / (1 + abs(analytic)))
+                    XCTAssert(
+                        error <= 1e-5 * (1 + abs(analytic)),
+                        "\(name(settings)) pair \(i) πr=\(pairs[i].policyRejected): analytic \(analytic), numeric \(numeric) (seed \(seed))")
+                }
+            }
+        }
+        print("  unlikelihood near p̄r = 0: max relative |analytic − numeric| = \(worst)")
+    }
+
     func testKTOGradientMatchesCentralDifferences() {
         let seed = testSeed(#function, default: 0x0C70_5EED)
         var random = SplitMix64(seed: seed)

@@ -59,14 +59,15 @@ final class LossSettingsTests: XCTestCase {
     }
 
     func testLossTypeNamesAndProperties() {
-        XCTAssertEqual(LossType.allCases.count, 17)
+        XCTAssertEqual(LossType.allCases.count, 18)
         XCTAssertEqual(
             LossType.allCases.map(\.rawValue),
             [
                 "sigmoid", "robust", "hinge", "ipo", "exo_pair", "nca_pair", "bco_pair", "sppo_hard", "apo_zero",
-                "apo_down", "discopop", "sigmoid_norm", "simpo", "orpo", "kto", "sft", "sppo",
+                "apo_down", "discopop", "sigmoid_norm", "simpo", "orpo", "kto", "sft", "unlikelihood", "sppo",
             ])
-        XCTAssertEqual(LossType.allCases.filter { !$0.needsReference }, [.simpo, .orpo, .sft])
+        XCTAssertEqual(LossType.allCases.filter { !$0.needsReference }, [.simpo, .orpo, .sft, .unlikelihood])
+        XCTAssertTrue(LossType.unlikelihood.usesTokenCounts)
         XCTAssertEqual(LossType.allCases.filter { !$0.isPairwise }, [.kto, .sppo])
         XCTAssertFalse(LossSettings(lossTypes: [.simpo, .sft]).needsReference)
         XCTAssertTrue(LossSettings(lossTypes: [.simpo, .ipo]).needsReference)

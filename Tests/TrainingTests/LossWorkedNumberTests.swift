@@ -131,6 +131,38 @@ final class LossWorkedNumberTests: XCTestCase {
         assertLossClose(lambdaOne.metrics["rewards/chosen"], -0.25, tolerance: 1e-15, "rewards use β, not λ")
     }
 
+    func testUnlikelihoodByHand() {
+        // Worked pair: p̄c = −10/4 = −2.5, p̄r = −12/5 = −2.4.
+        // e^−2.4 = 1/(e²·e^0.4) = 1/(7.389056·1.491825) = 1/11.023176 = 0.0907180; 1 − 0.0907180 = 0.9092820;
+        // −ln 0.9092820 = 0.0907180 + 0.0907180²/2 + 0.0907180³/3 + … = 0.0907180 + 0.0041149 + 0.0002489
+        // + 0.0000169 + 0.0000012 + … = 0.0951000, so loss = 2.5 + 0.0951000 = 2.5951000.
+        // d/dπc = −1/4; d/dπr = (1/5)·e^p̄r/(1 − e^p̄r) = 0.2·0.0907180/0.9092820 = 0.0199538.
+        // (python3 -c "from math import *; print(2.5 - log1p(-exp(-2.4)), 0.2 / expm1(2.4))" agrees.)
+        let result = lossResult(.unlikelihood, [workedPair])
+        assertLossClose(result.loss, 2.5951000, tolerance: 1e-6, "unlikelihood")
+        assertLossClose(result.dPolicyChosen[0], -0.25, tolerance: 1e-15, "d/dπc")
+        assertLossClose(result.dPolicyRejected[0], 0.0199538, tolerance: 1e-7, "d/dπr")
+        assertLossClose(result.metrics["rewards/chosen"], 0.1, tolerance: 1e-15, "rewards stay β·(π − r)")
+
+        // A batch mean of per-pair values: a second pair with p̄c = −3 and p̄r = −1/2 adds
+        // 3 − ln(1 − e^−0.5) = 3 − ln(1 − 0.6065307) = 3 − ln 0.3934693 = 3 + 0.9327521 = 3.9327521.
+        let second = PairLogProbs(policyChosen: -3, policyRejected: -1, chosenTokens: 1, rejectedTokens: 2)
+        let batch = lossResult(.unlikelihood, [workedPair, second])
+        assertLossClose(batch.loss, (2.5951000 + 3.9327521) / 2, tolerance: 1e-6, "batch mean")
+        // (1/2)·(1/2)·0.6065307/0.3934693 = 0.3853735
+        assertLossClose(batch.dPolicyRejected[1], 0.3853735, tolerance: 1e-7, "d/dπr of the second pair")
+    }
+
+    func testUnlikelihoodOfAnAlmostCertainRejectionIsClampedAsWelleck() {
+        // p̄r = −1e-7: 1 − e^p̄r ≈ 1e-7 is below the 1e-5 floor, so the term is −ln 1e-5 = 5·ln 10 = 11.5129255
+        // and the rejected side gets no gradient; the chosen side still does.
+        let certain = PairLogProbs(policyChosen: -2, policyRejected: -1e-7, chosenTokens: 2, rejectedTokens: 1)
+        let result = lossResult(.unlikelihood, [certain])
+        assertLossClose(result.loss, 1 + 11.5129255, tolerance: 1e-6, "clamped")
+        XCTAssertEqual(result.dPolicyRejected, [0])
+        XCTAssertEqual(result.dPolicyChosen, [-0.5])
+    }
+
     func testSFTAveragesOverAllChosenTokensAsTRL() {
         // Σ(−πc)/Σ|yc| = (10 + 3)/(4 + 1) = 2.6; a mean of per-sequence means would be (2.5 + 3)/2 = 2.75.
         let short = PairLogProbs(

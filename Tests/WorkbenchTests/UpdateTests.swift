@@ -86,6 +86,22 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.message?.isError, true, "an out-of-range sweep value is refused")
     }
 
+    func testAListOfGridsQueuesItsRunsAndKeepsItsAxesInTheFile() {
+        var state = Fixtures.state(screen: .config)
+        state.experiment.sweep = []
+        state.experiment.sweepGrids = [[SweepAxis(key: "beta", values: ["0.05", "0.5"])], [SweepAxis(key: "loss_type", values: ["sft"])]]
+        _ = type(":sweep label_smoothing 0,0.1", &state)
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.message?.isError, true, "an axis beside a list of grids is refused")
+        XCTAssertEqual(state.experiment.sweep, [])
+        let effects = Update.handle(.char("S"), &state, size: size)
+        guard case .start(let runs) = effects.first else { return XCTFail("\(effects)") }
+        XCTAssertEqual(runs.map(\.loss.lossTypes), [[.sigmoid], [.sigmoid], [.sft]])
+        _ = type(":sweep clear", &state)
+        _ = Update.handle(.enter, &state, size: size)
+        XCTAssertEqual(state.experiment.sweepGrids, [])
+    }
+
     func testQuitAsksOnlyWhenRunsOfThisWorkbenchAreActive() {
         var state = Fixtures.state(screen: .runs)
         XCTAssertEqual(Update.handle(.char("q"), &state, size: size), [])

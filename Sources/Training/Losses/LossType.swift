@@ -3,12 +3,15 @@
 /// The paired losses follow `DPOTrainer._compute_loss` (trl/trainer/dpo_trainer.py); `simpo` follows the CPO
 /// trainer, `orpo` the ORPO trainer, `kto` the KTO trainer. Formulas, with their papers, are in
 /// `../shared/design/LOSSES.md` and on each function in `PairwiseLosses.swift`, `ReferenceFreeLosses.swift` and
-/// `KTOLoss.swift`.
+/// `KTOLoss.swift`; `unlikelihood` is the DPO paper's Unlikelihood baseline (`UnlikelihoodLoss.swift`).
 public enum LossType: String, CaseIterable, Codable, Sendable {
     case sigmoid, robust, hinge, ipo
     case exoPair = "exo_pair", ncaPair = "nca_pair", bcoPair = "bco_pair", sppoHard = "sppo_hard"
     case apoZero = "apo_zero", apoDown = "apo_down", discopop, sigmoidNorm = "sigmoid_norm"
     case simpo, orpo, kto, sft
+    /// Unlikelihood training (Welleck et al. 2019), the DPO paper's baseline, at sequence level
+    /// (`unlikelihoodLoss`): the seam gives a loss summed log-probs, not each token's.
+    case unlikelihood
     /// SPPO (Wu et al. 2024, as the authors' trainer): its targets are win probabilities estimated from completions
     /// sampled each round (`sppoLoss`), so this loss type is the whole method, configured by the `sppo.*` keys.
     case sppo
@@ -17,7 +20,7 @@ public enum LossType: String, CaseIterable, Codable, Sendable {
     /// when no configured loss needs it.
     public var needsReference: Bool {
         switch self {
-        case .simpo, .orpo, .sft: false
+        case .simpo, .orpo, .sft, .unlikelihood: false
         default: true
         }
     }
@@ -37,7 +40,7 @@ public enum LossType: String, CaseIterable, Codable, Sendable {
     /// Whether the loss divides log-probs by completion token counts, so a count of 0 is an error.
     public var usesTokenCounts: Bool {
         switch self {
-        case .ipo, .sigmoidNorm, .simpo, .orpo, .sft: true
+        case .ipo, .sigmoidNorm, .simpo, .orpo, .sft, .unlikelihood: true
         default: false
         }
     }

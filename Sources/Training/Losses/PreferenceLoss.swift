@@ -2,7 +2,7 @@
 /// policy and the reference, and the completions' token counts.
 public struct PairLogProbs: Sendable, Equatable {
     public var policyChosen: Double, policyRejected: Double
-    /// 0 when every configured loss is reference-free (`simpo`, `orpo`, `sft`).
+    /// 0 when every configured loss is reference-free (`simpo`, `orpo`, `sft`, `unlikelihood`).
     public var referenceChosen: Double, referenceRejected: Double
     public var chosenTokens: Int, rejectedTokens: Int
 
@@ -49,7 +49,8 @@ public struct LossResult: Sendable {
 /// ```
 ///
 /// - Precondition: `pairs` is not empty, `settings` is valid and holds no `kto` or `sppo`, and token counts are positive
-///   when a configured loss divides by them (`ipo`, `sigmoid_norm`, `simpo`, `orpo`, `sft`, `rpo_alpha`).
+///   when a configured loss divides by them (`ipo`, `sigmoid_norm`, `simpo`, `orpo`, `sft`,
+///   `unlikelihood`, `rpo_alpha`).
 /// - Complexity: O(pairs × loss types).
 public func preferenceLoss(_ pairs: [PairLogProbs], settings: LossSettings) -> LossResult {
     precondition(!pairs.isEmpty, "preferenceLoss needs at least one pair")

@@ -1,0 +1,138 @@
+import Foundation
+import Model
+
+/// The DPO paper's reward-vs-KL frontier (Rafailov et al. 2023, §6.1, Fig. 2 left) read from a folder of runs:
+/// each run's held-out samples at every evaluation, as the mean KL(π ‖ π_ref) of the policy's samples against their
+/// mean ground-truth reward, plus the reference model's own point at KL 0.
+///
+/// The trainer writes `samples/kl`, `samples/reward` and `samples/reference_reward` into each `eval.jsonl` row when
+/// the experiment has `samples:` and the task a ground-truth reward; runs without them are listed in `skipped`.
+public struct Frontier: Sendable, Equatable, Codable {
+    public var runs: [FrontierRun]
+    /// The reference (SFT) model's samples' mean reward: the mean over runs of each one's last
+    /// `samples/reference_reward`. Runs that share the SFT model and the sample prompts agree on it; nil when no
+    /// run logged it.
+    public var referenceReward: Double?
+    public var skipped: [SkippedRun]
+
+    public init(runs: [FrontierRun], referenceReward: Double?, skipped: [SkippedRun] = []) {
+        self.runs = runs
+        self.referenceReward = referenceReward
+        self.skipped = skipped
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case runs, skipped
+        case referenceReward = "reference_reward"
+    }
+
+    static let klKey = "samples/kl"
+    static let rewardKey = "samples/reward"
+    static let referenceRewardKey = "samples/reference_reward"
+
+    /// Reads every run directory (a folder with `config.yaml`) directly inside `runsDirectory`. Runs come sorted by
+    /// method, β and name, their points by step.
+    public static func read(runsDirectory: URL) throws -> Frontier {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)
+        } catch {
+            throw FileProblem("cannot list", runsDirectory.path, error)
+        }
+        var runs: [FrontierRun] = [], skipped: [SkippedRun] = [], referenceRewards: [Double] = []
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let run = RunDirectory(url: runsDirectory.appendingPathComponent(name))
+            guard FileManager.default.fileExists(atPath: run.configURL.path) else { continue }
+            switch Result(catching: { try FrontierRun.read(run) }) {
+            case .success(let read?):
+                runs.append(read.run)
+                if let reward = read.referenceReward { referenceRewards.append(reward) }
+            case .success(nil):
+                skipped.append(SkippedRun(run: name, reason: "no \(klKey) and \(rewardKey) in \(RunDirectory.evalFile)"))
+            case .failure(let error):
+                skipped.append(SkippedRun(run: name, reason: "\(error)"))
+            }
+        }
+        let reference = referenceRewards.isEmpty ? nil : referenceRewards.reduce(0, +) / Double(referenceRewards.count)
+        return Frontier(runs: runs.sorted(by: FrontierRun.order), referenceReward: reference, skipped: skipped)
+    }
+}
+
+/// One run on the frontier: how it trained and where its evaluations landed.
+public struct FrontierRun: Sendable, Equatable, Codable {
+    public var run: String
+    /// The loss type (`sigmoid`, `sft`, `unlikelihood`, types joined by `+` for a mix), or `online-dpo` for Online
+    /// DPO (`online-<loss>` with another loss).
+    public var method: String
+    /// Nil when no configured loss reads β (`sft`, `unlikelihood`), so a chart does not label a run with a value
+    /// that did not shape it.
+    public var beta: Double?
+    public var points: [FrontierPoint]
+
+    public init(run: String, method: String, beta: Double?, points: [FrontierPoint]) {
+        self.run = run
+        self.method = method
+        self.beta = beta
+        self.points = points
+    }
+
+    /// The losses whose value does not depend on β (their rewards metrics still use it).
+    static let betaFreeLosses: Set<LossType> = [.sft, .unlikelihood]
+
+    /// The method label of an experiment, as the frontier's legend names it.
+    public static func method(of experiment: Experiment) -> String {
+        let losses = experiment.loss.lossTypes.map(\.rawValue).joined(separator: "+")
+        guard experiment.online.enabled else { return losses }
+        return losses == LossType.sigmoid.rawValue ? "online-dpo" : "online-\(losses)"
+    }
+
+    /// The run's points and its last reference reward, or nil when no evaluation logged samples' KL and reward.
+    static func read(_ run: RunDirectory) throws -> (run: FrontierRun, referenceReward: Double?)? {
+        let experiment = try run.readConfig()
+        var points: [FrontierPoint] = []
+        var referenceReward: Double?
+        for row in try run.records(RunDirectory.evalFile) {
+            func number(_ key: String) -> Double? { (row[key] as? NSNumber)?.doubleValue }
+            if let reward = number(Frontier.referenceRewardKey) { referenceReward = reward }
+            guard let step = number("step"), let kl = number(Frontier.klKey), let reward = number(Frontier.rewardKey) else { continue }
+            points.append(FrontierPoint(step: Int(step), kl: kl, reward: reward))
+        }
+        guard !points.isEmpty else { return nil }
+        let usesBeta = !Set(experiment.loss.lossTypes).isSubset(of: betaFreeLosses)
+        let frontierRun = FrontierRun(
+            run: run.id, method: method(of: experiment), beta: usesBeta ? experiment.loss.beta : nil,
+            points: points.sorted { $0.step < $1.step })
+        return (frontierRun, referenceReward)
+    }
+
+    /// Method, then β (runs without one first), then name.
+    static func order(_ a: FrontierRun, _ b: FrontierRun) -> Bool {
+        if a.method != b.method { return a.method < b.method }
+        if a.beta != b.beta { return (a.beta ?? -.infinity) < (b.beta ?? -.infinity) }
+        return a.run < b.run
+    }
+}
+
+/// One evaluation of a run: the policy's samples' mean KL from the reference (nats per sample) and mean reward.
+public struct FrontierPoint: Sendable, Equatable, Codable {
+    public var step: Int
+    public var kl: Double
+    public var reward: Double
+
+    public init(step: Int, kl: Double, reward: Double) {
+        self.step = step
+        self.kl = kl
+        self.reward = reward
+    }
+}
+
+/// A run directory the frontier could not use, and why.
+public struct SkippedRun: Sendable, Equatable, Codable {
+    public var run: String
+    public var reason: String
+
+    public init(run: String, reason: String) {
+        self.run = run
+        self.reason = reason
+    }
+}

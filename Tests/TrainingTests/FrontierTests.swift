@@ -1,0 +1,98 @@
+import Foundation
+import XCTest
+
+@testable import Training
+
+/// The frontier read from run directories written here: config.yaml from an experiment, eval.jsonl by hand.
+final class FrontierTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("dpo-frontier-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// A run directory named `name` with the experiment changed by `overrides` and these eval.jsonl lines.
+    @discardableResult
+    private func makeRun(_ name: String, _ overrides: [String], eval lines: [String]) throws -> URL {
+        let url = directory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        var experiment = Experiment()
+        try experiment.apply(overrides: overrides)
+        try RunDirectory(url: url).writeConfig(experiment)
+        try lines.map { $0 + "\n" }.joined().write(to: url.appendingPathComponent(RunDirectory.evalFile), atomically: true, encoding: .utf8)
+        return url
+    }
+
+    private func row(step: Int, kl: Double, reward: Double, reference: Double = 0.25) -> String {
+        #"{"eval_loss":0.6,"samples/kl":\#(kl),"samples/reference_reward":\#(reference),"samples/reward":\#(reward),"step":\#(step)}"#
+    }
+
+    func testReadsEachRunsPointsMethodAndBeta() throws {
+        try makeRun("dpo-b0.5", ["loss_type=sigmoid", "beta=0.5"], eval: [row(step: 100, kl: 1.5, reward: 0.6), row(step: 50, kl: 0.5, reward: 0.4)])
+        try makeRun("dpo-b0.05", ["loss_type=sigmoid", "beta=0.05"], eval: [row(step: 50, kl: 4, reward: 0.7)])
+        try makeRun("online", ["loss_type=sigmoid", "beta=0.1", "online.enabled=true"], eval: [row(step: 50, kl: 2, reward: 0.8)])
+        try makeRun("online-ipo", ["loss_type=ipo", "online.enabled=true"], eval: [row(step: 50, kl: 2, reward: 0.8)])
+        try makeRun("sft", ["loss_type=sft"], eval: [row(step: 50, kl: 3, reward: 0.3, reference: 0.35)])
+        try makeRun("ul", ["loss_type=unlikelihood", "beta=0.5"], eval: [row(step: 50, kl: 6, reward: 0.5)])
+
+        let frontier = try Frontier.read(runsDirectory: directory)
+        XCTAssertEqual(frontier.runs.map(\.run), ["online", "online-ipo", "sft", "dpo-b0.05", "dpo-b0.5", "ul"])
+        XCTAssertEqual(frontier.runs.map(\.method), ["online-dpo", "online-ipo", "sft", "sigmoid", "sigmoid", "unlikelihood"])
+        XCTAssertEqual(frontier.runs.map(\.beta), [0.1, 0.1, nil, 0.05, 0.5, nil], "β only where the loss reads it")
+        XCTAssertEqual(frontier.runs[4].points, [FrontierPoint(step: 50, kl: 0.5, reward: 0.4), FrontierPoint(step: 100, kl: 1.5, reward: 0.6)])
+        // Five runs logged 0.25 as the reference's reward, one 0.35.
+        XCTAssertEqual(frontier.referenceReward!, (5 * 0.25 + 0.35) / 6, accuracy: 1e-12)
+        XCTAssertEqual(frontier.skipped, [])
+    }
+
+    func testRunsWithoutSampleMetricsAreSkippedAndOtherFoldersIgnored() throws {
+        try makeRun("kept", ["beta=0.1"], eval: [row(step: 10, kl: 0.1, reward: 0.2)])
+        try makeRun("no-samples", ["beta=0.1"], eval: [#"{"eval_loss":0.6,"step":10}"#])
+        let broken = try makeRun("broken", [], eval: [])
+        try "betta: 1\n".write(to: broken.appendingPathComponent(RunDirectory.configFile), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent(".reference-cache"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("not-a-run"), withIntermediateDirectories: true)
+
+        let frontier = try Frontier.read(runsDirectory: directory)
+        XCTAssertEqual(frontier.runs.map(\.run), ["kept"])
+        XCTAssertEqual(frontier.skipped.map(\.run), ["broken", "no-samples"])
+        XCTAssertTrue(frontier.skipped[0].reason.contains("betta"), frontier.skipped[0].reason)
+        XCTAssertTrue(frontier.skipped[1].reason.contains("samples/kl"), frontier.skipped[1].reason)
+    }
+
+    func testNoReferenceRewardWhenNoRunLoggedIt() throws {
+        try makeRun("a", [], eval: [#"{"samples/kl":0.1,"samples/reward":0.2,"step":5}"#])
+        let frontier = try Frontier.read(runsDirectory: directory)
+        XCTAssertNil(frontier.referenceReward)
+        XCTAssertEqual(frontier.runs.first?.points, [FrontierPoint(step: 5, kl: 0.1, reward: 0.2)])
+    }
+
+    func testTableHasOneRowPerPointAfterTheReference() throws {
+        let frontier = Frontier(
+            runs: [FrontierRun(run: "r1", method: "sigmoid", beta: 0.1, points: [FrontierPoint(step: 50, kl: 0.5, reward: 0.4),
+                                                                                    FrontierPoint(step: 100, kl: 1.25, reward: 0.625)]),
+                   FrontierRun(run: "r2", method: "sft", beta: nil, points: [FrontierPoint(step: 50, kl: 3, reward: 0.3)])],
+            referenceReward: 0.25)
+        XCTAssertEqual(frontier.table().split(separator: "\n").map(String.init), [
+            "method     β    step  KL      reward  run",
+            "---------  ---  ----  ------  ------  ---",
+            "reference  –    –     0.0000  0.2500",
+            "sigmoid    0.1  50    0.5000  0.4000  r1",
+            "sigmoid    0.1  100   1.2500  0.6250  r1",
+            "sft        –    50    3.0000  0.3000  r2",
+        ])
+    }
+
+    func testJSONUsesSnakeCaseAndReadsBack() throws {
+        let frontier = Frontier(runs: [FrontierRun(run: "r", method: "sft", beta: nil, points: [FrontierPoint(step: 1, kl: 0, reward: 1)])],
+                                referenceReward: 0.5)
+        let data = try JSONEncoder().encode(frontier)
+        XCTAssertTrue(String(decoding: data, as: UTF8.self).contains(#""reference_reward":0.5"#))
+        XCTAssertEqual(try JSONDecoder().decode(Frontier.self, from: data), frontier)
+    }
+}
