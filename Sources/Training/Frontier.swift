@@ -39,22 +39,25 @@ public struct Frontier: Sendable, Equatable, Codable {
         } catch {
             throw FileProblem("cannot list", runsDirectory.path, error)
         }
-        var runs: [FrontierRun] = [], skipped: [SkippedRun] = [], referenceRewards: [Double] = []
+        var runs: [(run: FrontierRun, referenceReward: Double?)] = [], skipped: [SkippedRun] = []
         for name in names.sorted() where !name.hasPrefix(".") {
             let run = RunDirectory(url: runsDirectory.appendingPathComponent(name))
             guard FileManager.default.fileExists(atPath: run.configURL.path) else { continue }
             switch Result(catching: { try FrontierRun.read(run) }) {
-            case .success(let read?):
-                runs.append(read.run)
-                if let reward = read.referenceReward { referenceRewards.append(reward) }
-            case .success(nil):
-                skipped.append(SkippedRun(run: name, reason: "no \(klKey) and \(rewardKey) in \(RunDirectory.evalFile)"))
-            case .failure(let error):
-                skipped.append(SkippedRun(run: name, reason: "\(error)"))
+            case .success(let read?): runs.append(read)
+            case .success(nil): skipped.append(SkippedRun(run: name, reason: "no \(klKey) and \(rewardKey) in \(RunDirectory.evalFile)"))
+            case .failure(let error): skipped.append(SkippedRun(run: name, reason: "\(error)"))
             }
         }
-        let reference = referenceRewards.isEmpty ? nil : referenceRewards.reduce(0, +) / Double(referenceRewards.count)
-        return Frontier(runs: runs.sorted(by: FrontierRun.order), referenceReward: reference, skipped: skipped)
+        return Frontier(combining: runs, skipped: skipped)
+    }
+
+    /// The frontier of runs already read (`FrontierRun.make`), sorted by method, β and name; the reference reward is
+    /// the mean of the runs' own.
+    public init(combining runs: [(run: FrontierRun, referenceReward: Double?)], skipped: [SkippedRun] = []) {
+        let rewards = runs.compactMap(\.referenceReward)
+        self.init(runs: runs.map(\.run).sorted(by: FrontierRun.order),
+                  referenceReward: rewards.isEmpty ? nil : rewards.reduce(0, +) / Double(rewards.count), skipped: skipped)
     }
 }
 
@@ -89,20 +92,24 @@ public struct FrontierRun: Sendable, Equatable, Codable {
     /// The run's points and its last reference reward, or nil when no evaluation logged samples' KL and reward.
     static func read(_ run: RunDirectory) throws -> (run: FrontierRun, referenceReward: Double?)? {
         let experiment = try run.readConfig()
-        var points: [FrontierPoint] = []
-        var referenceReward: Double?
+        var eval = MetricTable()
         for row in try run.records(RunDirectory.evalFile) {
-            func number(_ key: String) -> Double? { (row[key] as? NSNumber)?.doubleValue }
-            if let reward = number(Frontier.referenceRewardKey) { referenceReward = reward }
-            guard let step = number("step"), let kl = number(Frontier.klKey), let reward = number(Frontier.rewardKey) else { continue }
-            points.append(FrontierPoint(step: Int(step), kl: kl, reward: reward))
+            eval.append(row.compactMapValues { ($0 as? NSNumber)?.doubleValue })
+        }
+        return make(run: run.id, experiment: experiment, eval: eval)
+    }
+
+    /// A run's points from its evaluations as the workbench holds them (`samples/kl`, `samples/reward` by step),
+    /// and its last reference reward; nil when no evaluation logged samples' KL and reward.
+    public static func make(run: String, experiment: Experiment, eval: MetricTable) -> (run: FrontierRun, referenceReward: Double?)? {
+        guard let kl = eval.column(Frontier.klKey), let reward = eval.column(Frontier.rewardKey) else { return nil }
+        let points = eval.steps.indices.filter { kl[$0].isFinite && reward[$0].isFinite }.map {
+            FrontierPoint(step: Int(eval.steps[$0]), kl: kl[$0], reward: reward[$0])
         }
         guard !points.isEmpty else { return nil }
         let usesBeta = !Set(experiment.loss.lossTypes).isSubset(of: betaFreeLosses)
-        let frontierRun = FrontierRun(
-            run: run.id, method: method(of: experiment), beta: usesBeta ? experiment.loss.beta : nil,
-            points: points.sorted { $0.step < $1.step })
-        return (frontierRun, referenceReward)
+        let frontierRun = FrontierRun(run: run, method: method(of: experiment), beta: usesBeta ? experiment.loss.beta : nil, points: points)
+        return (frontierRun, eval.last(Frontier.referenceRewardKey))
     }
 
     /// Method, then β (runs without one first), then name.

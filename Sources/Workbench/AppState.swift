@@ -69,6 +69,8 @@ public struct ChartsScreenState: Sendable, Equatable {
     public var smoothing = 0.6
     public var showRaw = true
     public var xAxis = XAxis.step
+    /// The reward-vs-KL frontier instead of the metric charts.
+    public var frontier = false
     public init() {}
 }
 

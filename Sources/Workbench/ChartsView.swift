@@ -31,7 +31,7 @@ enum ChartsView {
     static let sftLoss = Definition(title: "sft loss", keys: ["loss"], names: [""], source: .sft)
 
     /// Charts of one method's own metrics, after the common ones when a chart run logs them: KTO's KL reference
-    /// point, Online DPO's objective, SPPO's win-probability targets.
+    /// point, Online DPO's objective, SPPO's win-probability targets; and the diagnostics' held-out samples.
     static let methodDefinitions: [Definition] = [
         Definition(title: "kl (KTO's reference point)", keys: ["kl"], names: [""], source: .metrics),
         Definition(title: "objective/scores · objective/rlhf_reward", keys: ["objective/scores", "objective/rlhf_reward"],
@@ -41,6 +41,10 @@ enum ChartsView {
         Definition(title: "eval_kl", keys: ["eval_kl"], names: [""], source: .eval),
         Definition(title: "sppo/prob_chosen · sppo/prob_rejected (P̂ ≻ π_t)", keys: ["sppo/prob_chosen", "sppo/prob_rejected"],
                    names: ["chosen", "rejected"], source: .metrics),
+        Definition(title: "samples/reward · samples/reference_reward", keys: ["samples/reward", "samples/reference_reward"],
+                   names: ["policy", "reference"], source: .eval),
+        Definition(title: "samples/kl (nats per sample)", keys: ["samples/kl"], names: [""], source: .eval),
+        Definition(title: "diagnostics/chosen_shift (nats from the reference)", keys: ["diagnostics/chosen_shift"], names: [""], source: .metrics),
     ]
 
     /// The charts for these runs, in page order.
@@ -67,6 +71,10 @@ enum ChartsView {
     static func headerHeight(_ runs: Int) -> Int { max(1, min(3, runs)) }
 
     static func layout(_ body: Rect, state: AppState) -> [Pane] {
+        if state.charts.frontier {
+            let (header, area) = body.splitRows(1)
+            return [Pane("header", header), Pane("frontier", area)]
+        }
         let runs = state.chartRuns.count
         let (header, area) = body.splitRows(headerHeight(runs))
         if state.charts.zoomed { return [Pane("header", header), Pane("chart-zoom", area)] }
@@ -106,7 +114,27 @@ enum ChartsView {
         return result
     }
 
+    /// The runs the frontier draws from: the selected ones, or every run when none is selected.
+    static func frontierPool(_ state: AppState) -> [RunInfo] {
+        let selected = state.runs.filter { state.runsScreen.selected.contains($0.id) }
+        return selected.isEmpty ? state.runs : selected
+    }
+
+    static func renderFrontier(_ state: AppState, _ panes: [Pane], _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        let pool = frontierPool(state)
+        let frontier = Frontier(combining: pool.compactMap(\.frontier))
+        let header = panes["header"]
+        let scope = state.runsScreen.selected.isEmpty ? "runs" : "selected runs"
+        canvas.text(" reward vs KL(π‖π_ref) · \(frontier.runs.count) of \(pool.count) \(scope) logged samples · f back to the charts",
+                    x: header.x, y: header.y, style: .dim, clip: header)
+        let inside = Widgets.box(&canvas, panes["frontier"], title: "Frontier · ground-truth reward of held-out samples against their KL",
+                                 focused: true, glyphs: glyphs)
+        guard !inside.isEmpty else { return }
+        canvas.blit(FrontierChart(frontier).render(Size(width: inside.width, height: inside.height), glyphs: glyphs), x: inside.x, y: inside.y)
+    }
+
     static func render(_ state: AppState, _ panes: [Pane], _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        if state.charts.frontier { return renderFrontier(state, panes, &canvas, glyphs) }
         let runs = state.chartRuns
         header(state, runs, panes["header"], &canvas, glyphs)
         if runs.isEmpty {

@@ -37,7 +37,8 @@ enum DiagnosticsView {
         let diagnosis = diagnoses[min(state.diagnostics.cursor, diagnoses.count - 1)]
         let kind = diagnosis.kind
         let about = Widgets.box(&canvas, panes["about"], title: kind.title, titleStyle: look(diagnosis.verdict, glyphs).1.with(.bold), glyphs: glyphs)
-        let limits = kind.thresholdKeys.map { key in "\(key) \(ExperimentKeys.named(key).map { $0.value(experiment(of: run)) } ?? "")" }
+        let settings = run.experiment ?? Experiment()
+        let limits = kind.thresholdKeys.map { key in "\(key) \(ExperimentKeys.named(key).map { $0.value(settings) } ?? "")" }
         let measured = diagnosis.detail + (diagnosis.step.map { String(format: " (step %.0f)", $0) } ?? "")
         let text = "Now: \(measured).\nWhen it fires: \(kind.explanation).\nRemedies: \(kind.remedies).\nThresholds: \(limits.joined(separator: ", "))."
         Widgets.paragraph(&canvas, about, text, glyphs: glyphs)
@@ -50,12 +51,5 @@ enum DiagnosticsView {
         case .clear: (glyphs.clear, Style(.green))
         case .unknown: (glyphs.unknown, .dim)
         }
-    }
-
-    /// An experiment holding the run's thresholds, so each key shows its value as the Config screen would.
-    private static func experiment(of run: RunInfo) -> Experiment {
-        var experiment = Experiment()
-        experiment.diagnostics = run.thresholds
-        return experiment
     }
 }

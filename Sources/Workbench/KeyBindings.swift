@@ -58,7 +58,7 @@ public enum Action: Sendable, Hashable {
     case search, nextMatch, previousMatch, toggleStatistics
     case edit, cycleForward, cycleBackward, resetValue, save
     case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts
-    case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis
+    case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis, toggleFrontier
     case earlierStep, laterStep
     case browseGeneratedPairs, openJudge, judge(Verdict), undoJudgment, closeJudge
     case detach, stopAndQuit
@@ -187,6 +187,8 @@ public enum KeyBindings {
         KeyBinding([.char("-")], .smoothLess, .screen(.charts), "less smoothing"),
         KeyBinding([.char("o")], .toggleRaw, .screen(.charts), "raw lines beneath the smoothed ones on/off"),
         KeyBinding([.char("w")], .toggleXAxis, .screen(.charts), "x axis: step ↔ wall time", hint: "x-axis"),
+        KeyBinding([.char("f")], .toggleFrontier, .screen(.charts),
+                   "reward-vs-KL frontier (DPO paper, Fig. 2) of the selected runs, or of all when none is, and back", hint: "frontier"),
         // Samples
         KeyBinding([.char("["), .char("h"), .left], .earlierStep, .screen(.samples), "samples of the previous evaluation", hint: "step"),
         KeyBinding([.char("]"), .char("l"), .right], .laterStep, .screen(.samples), "samples of the next evaluation"),

@@ -66,8 +66,8 @@ public struct RunInfo: Sendable, Equatable {
     public var learningRate: Double?
     public var labelSmoothing: Double?
     public var lossType: String?
-    /// When the run's warnings fire: its experiment's `diagnostics.*` keys.
-    public var thresholds = DiagnosticThresholds()
+    /// The run's `config.yaml` (or the experiment a queued job will run), once read.
+    public var experiment: Experiment?
     public var metrics = MetricTable()
     public var sft = MetricTable()
     public var eval = MetricTable()
@@ -104,7 +104,14 @@ public struct RunInfo: Sendable, Equatable {
     }
 
     /// Every failure mode's state, from the run's metrics as last read.
-    public var diagnoses: [Diagnosis] { diagnose(train: metrics, eval: eval, thresholds: thresholds) }
+    public var diagnoses: [Diagnosis] {
+        diagnose(train: metrics, eval: eval, thresholds: experiment?.diagnostics ?? DiagnosticThresholds())
+    }
+
+    /// The run's place on the reward-vs-KL frontier, once it has logged samples' KL and reward.
+    public var frontier: (run: FrontierRun, referenceReward: Double?)? {
+        experiment.flatMap { FrontierRun.make(run: name, experiment: $0, eval: eval) }
+    }
 
     /// How many failure modes fired.
     public var warnings: Int { diagnoses.filter { $0.verdict == .fired }.count }
@@ -132,6 +139,6 @@ extension Experiment {
         run.learningRate = learningRate
         run.labelSmoothing = loss.labelSmoothing
         run.lossType = loss.lossTypes.map(\.rawValue).joined(separator: "+")
-        run.thresholds = diagnostics
+        run.experiment = self
     }
 }

@@ -230,6 +230,7 @@ public enum Update {
             state.charts.smoothing = min(0.99, max(0, ((state.charts.smoothing + step) * 100).rounded() / 100))
         case .toggleRaw: state.charts.showRaw.toggle()
         case .toggleXAxis: state.charts.xAxis = state.charts.xAxis == .step ? .time : .step
+        case .toggleFrontier: state.charts.frontier.toggle()
         case .earlierStep, .laterStep:
             let count = state.chartRuns.first.map { SamplesView.steps($0).count } ?? 0
             state.samples.stepsBack = max(0, min(count - 1, state.samples.stepsBack + (action == .earlierStep ? 1 : -1)))

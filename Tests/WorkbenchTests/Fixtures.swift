@@ -62,6 +62,10 @@ enum Fixtures {
         run.learningRate = learningRate
         run.labelSmoothing = 0
         run.lossType = "sigmoid"
+        var experiment = Experiment()
+        experiment.loss.beta = beta
+        experiment.learningRate = learningRate
+        run.experiment = experiment
         for step in 1...max(1, steps) where steps > 0 {
             let t = Double(step)
             let progress = 1 - exp(-t / 25)

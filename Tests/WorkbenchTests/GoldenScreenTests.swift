@@ -73,6 +73,15 @@ final class GoldenScreenTests: XCTestCase {
         assertSnapshot(state, "config-invalid", size: size)
     }
 
+    func testChartsFrontierOfAllRuns() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .charts)
+            _ = Update.handle(.char("f"), &state, size: size)
+            XCTAssertTrue(state.charts.frontier)
+            assertSnapshot(state, "charts-frontier", size: size)
+        }
+    }
+
     func testDiagnosticsScreen() {
         for size in Self.sizes {
             var state = Fixtures.state(screen: .runs)
