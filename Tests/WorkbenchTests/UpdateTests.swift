@@ -228,20 +228,22 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.charts.xAxis, .time)
     }
 
-    /// A method's own charts appear after the common ones only for runs that log their metrics (KTO's kl here),
-    /// and the chart cursor can reach them.
+    /// A method's own charts appear after the common ones only for runs that log their metrics (KTO's kl here;
+    /// the fixture's DPO runs log their samples' reward and KL), and the chart cursor can reach them.
     func testMethodChartsFollowTheSelectedRunsMetrics() {
         var state = Fixtures.state(screen: .charts)
         let common = ChartsView.definitions.count
-        XCTAssertEqual(ChartsView.definitions(for: state.chartRuns).count, common, "a DPO run has no method charts")
+        XCTAssertEqual(ChartsView.definitions(for: state.chartRuns).map(\.title).dropFirst(common),
+                       ["samples/reward · samples/reference_reward", "samples/kl (nats per sample)"], "a DPO run has no method charts")
         var kto = state.runs[0]
         for step in 1...5 { kto.metrics.append(["step": Double(1000 + step), "loss": 0.5, "kl": 0.1 * Double(step)]) }
         state.runs[0] = kto
         state.runsScreen.selected = [kto.id]
         let shown = ChartsView.definitions(for: state.chartRuns)
-        XCTAssertEqual(shown.map(\.title).suffix(1), ["kl (KTO's reference point)"])
+        XCTAssertEqual(shown.map(\.title).dropFirst(common).first, "kl (KTO's reference point)")
         for _ in 0..<shown.count { _ = Update.handle(.char("l"), &state, size: size) }
         XCTAssertEqual(state.charts.cursor, shown.count - 1)
+        while shown[state.charts.cursor].title != "kl (KTO's reference point)" { _ = Update.handle(.char("h"), &state, size: size) }
         _ = Update.handle(.char("z"), &state, size: size)
         let frame = MemoryScreen(size)
         frame.draw(Renderer.frame(state, size: size, options: RenderOptions()), over: nil)
