@@ -92,10 +92,10 @@ public struct FrontierRun: Sendable, Equatable, Codable {
     /// The run's points and its last reference reward, or nil when no evaluation logged samples' KL and reward.
     static func read(_ run: RunDirectory) throws -> (run: FrontierRun, referenceReward: Double?)? {
         let experiment = try run.readConfig()
+        // A table keeps rows in step order; a journal written by hand may not be.
+        let rows = try run.records(RunDirectory.evalFile).map { $0.compactMapValues { ($0 as? NSNumber)?.doubleValue } }
         var eval = MetricTable()
-        for row in try run.records(RunDirectory.evalFile) {
-            eval.append(row.compactMapValues { ($0 as? NSNumber)?.doubleValue })
-        }
+        for row in rows.sorted(by: { ($0["step"] ?? -.infinity) < ($1["step"] ?? -.infinity) }) { eval.append(row) }
         return make(run: run.id, experiment: experiment, eval: eval)
     }
 

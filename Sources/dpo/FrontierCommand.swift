@@ -44,6 +44,8 @@ struct FrontierCommand: ParsableCommand {
             return
         }
         print(frontier.table())
+        let dominance = frontier.dominanceSummary()
+        if !dominance.isEmpty { print("\n" + dominance) }
         print()
         let charset = Charset.detect(environment: ProcessInfo.processInfo.environment)
         print(FrontierChart.lines(frontier, width: width, height: height, charset: charset).joined(separator: "\n"))

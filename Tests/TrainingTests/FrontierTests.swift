@@ -95,4 +95,26 @@ final class FrontierTests: XCTestCase {
         XCTAssertTrue(String(decoding: data, as: UTF8.self).contains(#""reference_reward":0.5"#))
         XCTAssertEqual(try JSONDecoder().decode(Frontier.self, from: data), frontier)
     }
+
+    /// A baseline point counts as dominated only when one checkpoint has both no more KL and at least its reward;
+    /// the reference at step 0 counts on neither side.
+    func testDominanceIsParetoOverTheRunsCheckpoints() {
+        let point = { (step: Int, kl: Double, reward: Double) in FrontierPoint(step: step, kl: kl, reward: reward) }
+        let dpo = FrontierRun(run: "dpo", method: "sigmoid", beta: 0.1, points: [point(0, 0, 0.4), point(25, 2, 0.7), point(50, 6, 0.9)])
+        let sft = FrontierRun(run: "sft", method: "sft", beta: nil, points: [
+            point(0, 0, 0.4),
+            point(25, 3, 0.6),  // dominated by step 25 (KL 2 ≤ 3, 0.7 ≥ 0.6)
+            point(50, 1, 0.5),  // less KL than any trained checkpoint: not dominated
+            point(75, 7, 0.95), // more reward than any checkpoint: not dominated
+            point(100, 6, 0.9), // tied with step 50: dominated
+        ])
+        let unlikelihood = FrontierRun(run: "ul", method: "unlikelihood", beta: nil, points: [point(25, 8, 0.85)])
+        let frontier = Frontier(runs: [dpo, sft, unlikelihood], referenceReward: 0.4)
+        let rows = frontier.dominance()
+        XCTAssertEqual(rows.map(\.baseline), ["sft", "unlikelihood"])
+        XCTAssertEqual(rows.map(\.dominated), [2, 1])
+        XCTAssertEqual(rows.map(\.total), [4, 1])
+        XCTAssertEqual(rows.map(\.isComplete), [false, true])
+        XCTAssertEqual(frontier.dominanceSummary().split(separator: "\n").last, "  sigmoid β=0.1: dominates 2/4 of sft, 1/1 of unlikelihood")
+    }
 }
