@@ -24,13 +24,12 @@ public func importGGUF(file: URL) throws -> (model: Transformer, tokenizer: BPET
     return (model, tokenizer)
 }
 
-/// `importGGUF(file:)`, then both saved as a Hugging Face directory: config.json, model.safetensors,
-/// tokenizer.json, tokenizer_config.json (special tokens, chat template). What `dpo model import` does.
+/// `importGGUF(file:)`, then both saved as a Hugging Face directory (`saveModelDirectory`). What `dpo model import`
+/// does.
 @discardableResult
 public func importGGUF(file: URL, to directory: URL) throws -> (model: Transformer, tokenizer: BPETokenizer) {
     let imported = try importGGUF(file: file)
-    try imported.model.save(directory: directory)
-    try imported.tokenizer.save(directory: directory)
+    try saveModelDirectory(imported.model, tokenizer: imported.tokenizer, to: directory)
     return imported
 }
 

@@ -148,8 +148,7 @@ public final class TrainingSession {
             model.attach(nil)
             say("adapters (PEFT layout): \(run.finalURL.appendingPathComponent("adapter").path); merged into the final model")
         }
-        try model.save(directory: run.finalURL)
-        try tokenizer.save(to: run.finalURL.appendingPathComponent("tokenizer.json"))
+        try saveModelDirectory(model, tokenizer: tokenizer, to: run.finalURL)
         FaultPoint.final.reached(stage.lastStep)
         say("final model: \(run.finalURL.path)")
         if let report = samples.report() { say(report) }
@@ -184,8 +183,7 @@ public final class TrainingSession {
             say("stopped during SFT; resume with: dpo train --resume \(run.url.path) (SFT starts again)")
             return nil
         }
-        try model.save(directory: partial)
-        try tokenizer.save(to: partial.appendingPathComponent("tokenizer.json"))
+        try saveModelDirectory(model, tokenizer: tokenizer, to: partial)
         try FileManager.default.moveItem(at: partial, to: run.sftURL)
         try storeInCache(run.sftURL, at: cache)
         return model

@@ -44,7 +44,9 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertNotEqual(try XCTUnwrap(last["loss"] as? Double), log(2), accuracy: 1e-4, "the policy never moved")
         XCTAssertEqual(session.run.readStatus()?.state, .finished)
         XCTAssertEqual(session.run.readStatus()?.step, 8, "the final status names the last step")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: session.run.finalURL.appendingPathComponent("model.safetensors").path))
+        for file in ["model.safetensors", "config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: session.run.finalURL.appendingPathComponent(file).path), "final/\(file)")
+        }
         XCTAssertEqual(try session.run.records(RunDirectory.samplesFile).count, 2 * 2)
     }
 
