@@ -22,6 +22,7 @@ extension RunDirectory {
     /// Appends one JSON object to a journal.
     public func append(_ object: [String: Any], to file: String) throws {
         try appendLine(try Self.line(object), to: file)
+        if let log = TensorBoardLog(journal: file) { try mirror(object, into: log) }
     }
 
     /// One journal line: the object as compact JSON with sorted keys.
@@ -90,6 +91,11 @@ extension RunDirectory {
     }
 
     private func appendLine(_ line: String, to file: String) throws {
+        try appendBytes(Array(line.utf8) + [UInt8(ascii: "\n")], to: file)
+    }
+
+    /// Appends bytes to a file of the run (a path relative to it) with one `write`, cut back if it fails part-way.
+    func appendBytes(_ bytes: [UInt8], to file: String) throws {
         let path = url.appendingPathComponent(file).path
         try lock.withLock {
             let descriptor: Int32
@@ -101,8 +107,6 @@ extension RunDirectory {
                 journals[file] = descriptor
             }
             let before = lseek(descriptor, 0, SEEK_END)
-            var bytes = Array(line.utf8)
-            bytes.append(UInt8(ascii: "\n"))
             do {
                 try bytes.withUnsafeBytes { try AtomicFile.writeAll(descriptor, $0, path: path) }
             } catch {
