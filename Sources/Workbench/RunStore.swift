@@ -8,6 +8,8 @@ public final class RunStore {
     public let root: URL
     public private(set) var runs: [String: RunInfo] = [:]
     private var followers: [String: RunFollower] = [:]
+    /// transformers/TRL output directories in the folder (or the folder itself), read-only.
+    private var trlFollowers: [String: TRLRunFollower] = [:]
     /// Runs started by this workbench: their paths, so their trainer's events are merged in.
     public private(set) var ownPaths: Set<String> = []
     let heartbeatTimeout: Double
@@ -23,10 +25,18 @@ public final class RunStore {
         var changed = false
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         var seen: Set<String> = []
-        for name in names where !name.hasPrefix(".") {
+        let trlRoot = TRLOutput.isOutputDirectory(root)
+        if trlRoot { changed = followTRL(root, now: now) || changed }
+        for name in names where !name.hasPrefix(".") && !trlRoot {
             let url = root.appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: url.appendingPathComponent(RunDirectory.statusFile).path)
-                    || FileManager.default.fileExists(atPath: url.appendingPathComponent(RunDirectory.configFile).path) else { continue }
+                    || FileManager.default.fileExists(atPath: url.appendingPathComponent(RunDirectory.configFile).path) else {
+                if TRLOutput.isOutputDirectory(url) {
+                    seen.insert(url.path)
+                    changed = followTRL(url, now: now) || changed
+                }
+                continue
+            }
             seen.insert(url.path)
             if followers[url.path] == nil {
                 followers[url.path] = RunFollower(url: url)
@@ -40,9 +50,27 @@ public final class RunStore {
                 changed = true
             }
         }
+        if trlRoot { seen.insert(root.path) }
         for path in runs.keys where !seen.contains(path) && !ownPaths.contains(path) {
             runs[path] = nil
             followers[path] = nil
+            trlFollowers[path] = nil
+            changed = true
+        }
+        return changed
+    }
+
+    /// Reads what changed in a transformers/TRL output directory; returns whether anything did.
+    private func followTRL(_ url: URL, now: Double) -> Bool {
+        var changed = false
+        if trlFollowers[url.path] == nil {
+            trlFollowers[url.path] = TRLRunFollower(url: url)
+            runs[url.path] = RunInfo(id: .directory(url.path), name: url.lastPathComponent)
+            changed = true
+        }
+        var run = runs[url.path]!
+        if trlFollowers[url.path]!.update(&run, now: now, heartbeatTimeout: heartbeatTimeout) {
+            runs[url.path] = run
             changed = true
         }
         return changed
@@ -197,6 +225,12 @@ struct RunFollower {
         let text = String(decoding: (try? handle.readToEnd()) ?? Data(), as: UTF8.self)
         run.log = Array(text.split(separator: "\n").map(String.init).suffix(Self.logLines))
         return true
+    }
+
+    static func fileSize(_ url: URL) -> Int {
+        var info = stat()
+        guard stat(url.path, &info) == 0 else { return 0 }
+        return Int(info.st_size)
     }
 
     static func modificationTime(_ url: URL) -> Double {

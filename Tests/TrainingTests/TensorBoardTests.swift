@@ -105,3 +105,42 @@ final class TensorBoardTests: XCTestCase {
         XCTAssertEqual(sft.count, 1, "the SFT stage is a TensorBoard run of its own")
     }
 }
+
+/// A transformers/TRL output directory read back into TRL's metric names.
+final class TRLOutputTests: XCTestCase {
+    func testEventsBecomeOneRowPerStepUnderTRLsNames() throws {
+        let bytes = [UInt8](try Data(contentsOf: RepositoryPaths.fixture("tensorboard/events.out.tfevents.golden")))
+        let events = try TFRecord.records(bytes).records.map(TensorBoardEvent.init(decoding:))
+        let rows = TRLOutput.rows(events)
+        XCTAssertEqual(rows.map { $0["step"] }, [1, 2, 300])
+        XCTAssertEqual(rows[0]["loss"]!, Double(Float(0.6931471805599453)))
+        XCTAssertEqual(rows[0]["learning_rate"]!, Double(Float(5e-07)))
+        XCTAssertEqual(rows[1]["rewards/margins"], -0.015625)
+        XCTAssertEqual(rows[1]["eval_loss"], 0.69140625)
+        XCTAssertEqual(rows[1]["eval_rewards/accuracies"], 0.5)
+        XCTAssertEqual(rows[1]["time"], 1767225602.75, "the step's latest wall time")
+        XCTAssertEqual(TRLOutput.metric(fromTag: "eval/rewards/chosen"), "eval_rewards/chosen")
+        XCTAssertNil(TRLOutput.metric(fromTag: "hparams/beta"))
+        // A restart at step 2 drops what the first launch logged from step 2 on.
+        let restarted = TRLOutput.rows(events + [
+            TensorBoardEvent(wallTime: 1767230000, step: 2, content: .sessionStart),
+            TensorBoardEvent(wallTime: 1767230001, step: 2, content: .scalars([.init("train/loss", 0.25)])),
+        ])
+        XCTAssertEqual(restarted.map { $0["step"] }, [1, 2])
+        XCTAssertEqual(restarted[1], ["step": 2, "time": 1767230001, "loss": 0.25])
+    }
+
+    func testLogHistoryOfTheNewestTrainerState() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dpo-trl-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let checkpoint = url.appendingPathComponent("checkpoint-4")
+        try FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
+        XCTAssertFalse(TRLOutput.isOutputDirectory(url))
+        let state = #"{"max_steps": 8, "is_hyper_param_search": false, "log_history": [{"epoch": 0.5, "loss": 0.6931, "rewards/chosen": 0.0, "step": 2}, {"epoch": 1.0, "eval_loss": 0.68, "step": 4}]}"#
+        try state.write(to: checkpoint.appendingPathComponent("trainer_state.json"), atomically: true, encoding: .utf8)
+        XCTAssertTrue(TRLOutput.isOutputDirectory(url))
+        let history = TRLOutput.logHistory(in: url)
+        XCTAssertEqual(history.maxSteps, 8)
+        XCTAssertEqual(history.rows, [["epoch": 0.5, "loss": 0.6931, "rewards/chosen": 0, "step": 2], ["epoch": 1, "eval_loss": 0.68, "step": 4]])
+    }
+}

@@ -290,6 +290,37 @@ final class EndToEndTests: XCTestCase {
         keys("q")
     }
 
+    /// `dpo watch` on a TRL output directory while a writer appends TensorBoard events as transformers' callback
+    /// does (one event a tag, `train/…` and `eval/…`): the run's step and its loss chart follow the file.
+    func testWatchFollowsATRLRunsEventFile() throws {
+        let output = folder.appendingPathComponent("trl-dpo")
+        let events = output.appendingPathComponent("runs/Dec03_10-00-00_host")
+        try FileManager.default.createDirectory(at: events, withIntermediateDirectories: true)
+        let file = events.appendingPathComponent("events.out.tfevents.1767225600.host.1.0")
+        FileManager.default.createFile(atPath: file.path, contents: Data(TFRecord.frame(TensorBoardEvent.version(wallTime: 1767225600).encoded())))
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        var step: Int64 = 0
+        func write(steps: Int) throws {
+            for _ in 0..<steps {
+                step += 1
+                let time = Date().timeIntervalSince1970
+                for (tag, value) in [("train/loss", 1 / Float(step)), ("train/rewards/margins", Float(step) / 100)] {
+                    try handle.seekToEnd()
+                    try handle.write(contentsOf: Data(TFRecord.frame(TensorBoardEvent(wallTime: time, step: step, content: .scalars([.init(tag, value)])).encoded())))
+                }
+            }
+        }
+        try write(steps: 5)
+        start("\(binary.path) watch \(output.path)")
+        waitFor("the TRL run at step 5") { $0.contains("trl-dpo") && $0.contains("running") && $0.contains("5/5") }
+        try write(steps: 15)
+        waitFor("the TRL run at step 20", timeout: 60) { $0.contains("20/20") }
+        keys("4")
+        waitFor("its loss chart with the last value") { $0.contains("rewards/margins") && $0.contains("0.05") }
+        keys("q")
+    }
+
     /// The judge screen on a run's generated pairs: J on the Runs screen, then a, b, t, as a person would. The
     /// preference file holds the two decisive verdicts, each with the side shown under the pressed letter as
     /// chosen, and the loader a run uses reads it.

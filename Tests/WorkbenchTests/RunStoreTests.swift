@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Training
 import XCTest
 @testable import Workbench
@@ -36,6 +37,42 @@ final class RunStoreTests: XCTestCase {
         (lines, reset) = tail.read(url)
         XCTAssertTrue(reset)
         XCTAssertEqual(lines, ["{\"step\":1}"])
+    }
+
+    /// A TRL output directory beside our runs: its event files (PyTorch's writer's golden file, then records
+    /// appended as a trainer would, one torn) become a run with TRL's metric names, read from where it left off.
+    func testStoreFollowsATRLOutputDirectoryAsItsEventFilesGrow() throws {
+        let events = folder.appendingPathComponent("trl-dpo/runs/Dec03_10-00-00_host")
+        try FileManager.default.createDirectory(at: events, withIntermediateDirectories: true)
+        let file = events.appendingPathComponent("events.out.tfevents.1767225600.host.1.0")
+        let golden = try Data(contentsOf: RepositoryPaths.fixture("tensorboard/events.out.tfevents.golden"))
+        try golden.write(to: file)
+        let store = RunStore(root: folder)
+        let now = Date().timeIntervalSince1970
+        XCTAssertTrue(store.poll(now: now, focus: nil))
+        let path = folder.appendingPathComponent("trl-dpo").standardizedFileURL.path
+        var run = try XCTUnwrap(store.runs[path])
+        XCTAssertEqual(run.metrics.steps, [1, 2, 300])
+        XCTAssertEqual(run.eval.steps, [2])
+        XCTAssertEqual(run.eval.last("eval_rewards/accuracies"), 0.5)
+        XCTAssertEqual(run.status?.state, .running, "its files just changed")
+        XCTAssertEqual(run.stateLabel, "running")
+
+        let next = TFRecord.frame(TensorBoardEvent(wallTime: now, step: 301, content: .scalars([.init("train/loss", 0.125)])).encoded())
+        let torn = TFRecord.frame(TensorBoardEvent(wallTime: now, step: 302, content: .scalars([.init("train/loss", 0.0625)])).encoded())
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(next + torn.prefix(10)))
+        XCTAssertTrue(store.poll(now: now, focus: nil))
+        run = try XCTUnwrap(store.runs[path])
+        XCTAssertEqual(run.metrics.steps.last, 301)
+        XCTAssertEqual(run.metrics.last("loss"), 0.125)
+        try handle.write(contentsOf: Data(torn.dropFirst(10)))
+        try handle.close()
+        XCTAssertTrue(store.poll(now: now, focus: nil))
+        XCTAssertEqual(store.runs[path]?.metrics.steps.last, 302, "the torn record is read once whole")
+        XCTAssertEqual(store.poll(now: now + 3600, focus: nil), true)
+        XCTAssertEqual(store.runs[path]?.status?.state, .stopped, "quiet for an hour, without the final trainer_state.json")
     }
 
     func testStoreFollowsARunWrittenByAnotherProcess() throws {

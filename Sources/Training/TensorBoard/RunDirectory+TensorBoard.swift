@@ -28,7 +28,7 @@ extension RunDirectory {
         guard let step = (row["step"] as? NSNumber)?.int64Value else { return }
         let wallTime = (row["time"] as? NSNumber)?.doubleValue ?? Date().timeIntervalSince1970
         let scalars = row.compactMap { key, value -> TensorBoardEvent.Scalar? in
-            guard key != "step", key != "time", let number = value as? NSNumber, !(value is Bool) else { return nil }
+            guard key != "step", key != "time", let number = value as? NSNumber else { return nil }
             return TensorBoardEvent.Scalar(log.tag(key), Float(number.doubleValue))
         }.sorted { $0.tag < $1.tag }
         let file = try eventFile(log, wallTime: wallTime, step: step)
