@@ -59,12 +59,12 @@ final class LossSettingsTests: XCTestCase {
     }
 
     func testLossTypeNamesAndProperties() {
-        XCTAssertEqual(LossType.allCases.count, 18)
+        XCTAssertEqual(LossType.allCases.count, 20)
         XCTAssertEqual(
             LossType.allCases.map(\.rawValue),
             [
                 "sigmoid", "robust", "hinge", "ipo", "exo_pair", "nca_pair", "bco_pair", "sppo_hard", "apo_zero",
-                "apo_down", "discopop", "sigmoid_norm", "simpo", "orpo", "kto", "sft", "unlikelihood", "sppo",
+                "apo_down", "discopop", "sigmoid_norm", "aot", "aot_unpaired", "simpo", "orpo", "kto", "sft", "unlikelihood", "sppo",
             ])
         XCTAssertEqual(LossType.allCases.filter { !$0.needsReference }, [.simpo, .orpo, .sft, .unlikelihood])
         XCTAssertTrue(LossType.unlikelihood.usesTokenCounts)

@@ -93,6 +93,33 @@ final class LossWorkedNumberTests: XCTestCase {
         }
     }
 
+    /// AOT on two pairs whose sorting crosses them. Policy πc − πr: pair 1 (−10, −12) → 2, pair 2 (−8.5, −13) → 4.5;
+    /// reference rc − rr: pair 1 (−11, −12) → 1, pair 2 (−10, −9) → −1. `aot` meets sorted policy (2, 4.5) with
+    /// sorted reference (−1, 1): δ = 3 for pair 1 and 3.5 for pair 2, where DPO's own margins are 1 and 5.5.
+    /// Chosen Lc: 1, 1.5; rejected Lr: 0, −4. `aot_unpaired` meets sorted Lc (1: pair 1, 1.5: pair 2) with sorted Lr
+    /// (−4: pair 2, 0: pair 1): δ = 5 (chosen 1 with rejected 2) and 1.5 (chosen 2 with rejected 1). β = 0.1:
+    /// python3 -c "from math import *; sp=lambda x:log1p(exp(x)); sg=lambda x:1/(1+exp(-x)); b=0.1;
+    ///   print((sp(-b*3)+sp(-b*3.5))/2, b*-sg(-b*3)/2, b*-sg(-b*3.5)/2, (sp(-b*5)+sp(-b*1.5))/2, b*-sg(-b*5)/2,
+    ///   b*-sg(-b*1.5)/2, (sp(-b*1)+sp(-b*5.5))/2)"
+    func testAOTSortsTheBatchsLogRatios() {
+        let pairs = [
+            PairLogProbs(policyChosen: -10, policyRejected: -12, referenceChosen: -11, referenceRejected: -12, chosenTokens: 3, rejectedTokens: 3),
+            PairLogProbs(policyChosen: -8.5, policyRejected: -13, referenceChosen: -10, referenceRejected: -9, chosenTokens: 3, rejectedTokens: 3),
+        ]
+        let aot = lossResult(.aot, pairs)
+        assertLossClose(aot.loss, 0.5438686999436521, tolerance: 1e-14, "aot")
+        assertLossClose(aot.dPolicyChosen[0], -0.02127787415941705, tolerance: 1e-15, "aot dπc pair 1")
+        assertLossClose(aot.dPolicyRejected[0], 0.02127787415941705, tolerance: 1e-15, "aot dπr pair 1")
+        assertLossClose(aot.dPolicyChosen[1], -0.020669121054133502, tolerance: 1e-15, "aot dπc pair 2")
+        assertLossClose(lossResult(.sigmoid, pairs).loss, 0.5499445707684543, tolerance: 1e-14, "DPO, pair by pair")
+        let unpaired = lossResult(.aotUnpaired, pairs)
+        assertLossClose(unpaired.loss, 0.5475170159848194, tolerance: 1e-14, "aot_unpaired")
+        assertLossClose(unpaired.dPolicyChosen[0], -0.01887703343990727, tolerance: 1e-15, "chosen 1 meets rejected 2")
+        assertLossClose(unpaired.dPolicyRejected[1], 0.01887703343990727, tolerance: 1e-15, "rejected 2 meets chosen 1")
+        assertLossClose(unpaired.dPolicyChosen[1], -0.023128507732812525, tolerance: 1e-15, "chosen 2 meets rejected 1")
+        assertLossClose(unpaired.dPolicyRejected[0], 0.023128507732812525, tolerance: 1e-15, "rejected 1 meets chosen 2")
+    }
+
     func testSimPO() {
         // m = −10/4 + 12/5 − γ/β = −5.1; python3 -c "...; print(-ls(0.1*(-10/4+12/5-0.5/0.1)))"
         let result = lossResult(.simpo, [workedPair])

@@ -3,11 +3,13 @@
 /// The paired losses follow `DPOTrainer._compute_loss` (trl/trainer/dpo_trainer.py); `simpo` follows the CPO
 /// trainer, `orpo` the ORPO trainer, `kto` the KTO trainer. Formulas, with their papers, are in
 /// `../shared/design/LOSSES.md` and on each function in `PairwiseLosses.swift`, `ReferenceFreeLosses.swift` and
-/// `KTOLoss.swift`; `unlikelihood` is the DPO paper's Unlikelihood baseline (`UnlikelihoodLoss.swift`).
+/// `KTOLoss.swift`; `aot` and `aot_unpaired` in `AOTLosses.swift`; `unlikelihood` is the DPO paper's Unlikelihood baseline (`UnlikelihoodLoss.swift`).
 public enum LossType: String, CaseIterable, Codable, Sendable {
     case sigmoid, robust, hinge, ipo
     case exoPair = "exo_pair", ncaPair = "nca_pair", bcoPair = "bco_pair", sppoHard = "sppo_hard"
     case apoZero = "apo_zero", apoDown = "apo_down", discopop, sigmoidNorm = "sigmoid_norm"
+    /// AOT (Melnyk et al. 2024) on the batch's sorted log-ratios (`aotLoss`).
+    case aot, aotUnpaired = "aot_unpaired"
     case simpo, orpo, kto, sft
     /// Unlikelihood training (Welleck et al. 2019), the DPO paper's baseline, at sequence level
     /// (`unlikelihoodLoss`): the seam gives a loss summed log-probs, not each token's.

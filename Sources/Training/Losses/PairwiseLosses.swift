@@ -161,7 +161,7 @@ func pairwiseLoss(_ type: LossType, _ pair: PairLogProbs, settings: LossSettings
     case .apoDown: return apoDown(beta * lc, beta * lr).scaled(by: beta)
     case .simpo: return simpo(pair, settings: settings)
     case .unlikelihood: return unlikelihoodLoss(pair)
-    case .orpo, .sft: preconditionFailure("\(type.rawValue) has a batch-level term: see batchLoss")
+    case .orpo, .sft, .aot, .aotUnpaired: preconditionFailure("\(type.rawValue) has a batch-level term: see batchLoss")
     case .kto: preconditionFailure("kto is unpaired: call ktoLoss")
     case .sppo: preconditionFailure("sppo needs win probabilities: call sppoLoss")
     }

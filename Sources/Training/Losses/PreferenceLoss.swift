@@ -127,6 +127,8 @@ struct BatchTerm {
 /// `orpo` (NLL − λ·mean logσ(log_odds), TRL's `loss = policy_nll_loss - losses.mean()`).
 func batchLoss(_ type: LossType, _ pairs: [PairLogProbs], settings: LossSettings) -> BatchTerm {
     switch type {
+    case .aot, .aotUnpaired:
+        return aotLoss(type, pairs, settings: settings)
     case .sft:
         return .chosenNLL(pairs)
     case .orpo:
