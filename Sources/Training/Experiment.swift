@@ -30,6 +30,9 @@ public struct Experiment: Sendable, Equatable {
     public var scheduler = LearningRateSchedule.linear
     public var maxGradNorm = 1.0
     public var seed = 42
+    /// TRL's `train_sampling_strategy`: `random` shuffles the pairs each epoch (seeded), `sequential` takes them in
+    /// file order, as a TRL run given the same value does.
+    public var trainSamplingStrategy = "random"
     /// 0 disables periodic evaluation (one evaluation still runs at the end).
     public var evalSteps = 0
     /// Also evaluate before the first step (TRL's `eval_on_start`), for a before/after comparison.

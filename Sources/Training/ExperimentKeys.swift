@@ -115,6 +115,8 @@ public enum ExperimentKeys {
             }).choosing { _ in LearningRateSchedule.allCases.map(\.rawValue) },
         number("max_grad_norm", "≥ 0 (0 = off)", "clip gradients to this global norm", \.maxGradNorm) { $0 >= 0 },
         integer("seed", "≥ 0", "seeds initialization, data order and sampling", \.seed) { $0 >= 0 }.changingData(),
+        choice("train_sampling_strategy", ["random", "sequential"], "pairs shuffled each epoch, or in file order (to follow a TRL run's batches)",
+               \.trainSamplingStrategy),
         integer("eval_steps", "≥ 0 (0 = at the end only)", "evaluate every N steps", \.evalSteps) { $0 >= 0 },
         boolean("eval_on_start", "evaluate once before the first step too", \.evalOnStart),
         integer("save_steps", "≥ 1", "checkpoint every N steps", \.saveSteps) { $0 >= 1 },

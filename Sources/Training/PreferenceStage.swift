@@ -42,7 +42,7 @@ public final class PreferenceStage {
 
     public init(
         experiment: Experiment, model: Transformer, train: [TokenizedPair], eval: [TokenizedPair],
-        reference: ReferenceLogProbs?, run: RunDirectory, control: RunControl, shuffled: Bool = true,
+        reference: ReferenceLogProbs?, run: RunDirectory, control: RunControl,
         emit: @escaping @Sendable (TrainerEvent) -> Void
     ) {
         self.experiment = experiment
@@ -54,7 +54,7 @@ public final class PreferenceStage {
         self.control = control
         self.emit = emit
         optimizer = Optimizer(settings: experiment.optimizer, block: .trainable(model))
-        order = DataOrder(count: train.count, seed: UInt64(experiment.seed), shuffled: shuffled)
+        order = DataOrder(count: train.count, seed: UInt64(experiment.seed), shuffled: experiment.trainSamplingStrategy == "random")
         totalSteps = Self.steps(experiment, pairs: train.count) * (experiment.sppoEnabled ? experiment.sppo.iterations : 1)
     }
 

@@ -41,7 +41,7 @@ struct BenchTrain: ParsableCommand {
         try experiment.apply(overrides: [
             "per_device_train_batch_size=\(batchSize)", "max_steps=\(steps + warmup)", "beta=0.1", "loss_type=sigmoid",
             "learning_rate=5e-6", "lr_scheduler_type=constant", "max_length=\(maxLength)",
-            "max_prompt_length=\(min(maxPromptLength ?? maxLength - 1, maxLength - 1))",
+            "max_prompt_length=\(min(maxPromptLength ?? maxLength - 1, maxLength - 1))", "train_sampling_strategy=sequential",
         ])
         let started = Date()
         var reference = ReferenceLogProbs(key: "bench", train: [:], eval: [])
@@ -52,7 +52,7 @@ struct BenchTrain: ParsableCommand {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let stage = PreferenceStage(experiment: experiment, model: policy, train: pairs, eval: [], reference: reference,
                                     run: try RunDirectory.create(in: scratch, name: "bench"), control: RunControl(),
-                                    shuffled: false, emit: { _ in })
+                                    emit: { _ in })
         let first = try stage.trainStep(1)
         for step in stride(from: 2, through: warmup, by: 1) { _ = try stage.trainStep(step) }
         // Each step is paired with an sgemm measurement taken just before it: the machine's speed drifts over

@@ -53,9 +53,9 @@ final class OnlineDPOTests: XCTestCase {
         let onlineMetrics = try onlineStage.trainStep(1)
 
         let pairs = judged.map(\.pair)
-        let offlineStage = PreferenceStage(experiment: try experiment(), model: try model.copy(), train: pairs, eval: [], reference: nil,
+        let offlineStage = PreferenceStage(experiment: try experiment(["train_sampling_strategy=sequential"]), model: try model.copy(), train: pairs, eval: [], reference: nil,
                                            run: try RunDirectory.create(in: directory, name: "offline"), control: RunControl(),
-                                           shuffled: false, emit: { _ in })
+                                           emit: { _ in })
         var reference = ReferenceLogProbs(key: "offline", train: [:], eval: [])
         _ = try reference.complete(model: model, train: pairs, batches: 1, batch: offlineStage.microBatch, eval: [], evalBatchSize: 1)
         offlineStage.reference = reference
