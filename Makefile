@@ -3,7 +3,7 @@
 SWIFT ?= swift
 RELEASE = .build/release
 
-.PHONY: run test deps build bench-engine bench-peer-setup bench-peer bench-trl
+.PHONY: run test deps build bench-engine bench-peer-setup bench-peer bench-trl trl-export-check
 
 deps:
 	@scripts/install-deps.sh
@@ -34,3 +34,13 @@ bench-peer: build bench-peer-setup
 
 bench-trl: bench-peer-setup
 	.venv-bench/bin/python bench/trl_dpo.py --steps $(BENCH_STEPS)
+
+# The TRL hand-off (dpo export trl): a 2-step run in file order, its export, and TRL 1.16 on CPU running the exported
+# config; step 1's metrics compared (bench/trl_export_check.py). Needs .venv-bench (make bench-peer-setup).
+TRL_CHECK = .trl-check
+trl-export-check: build bench-peer-setup
+	rm -rf $(TRL_CHECK)
+	$(RELEASE)/dpo train experiments/demo.yaml --set output_dir=$(TRL_CHECK)/runs --set max_steps=2 \
+		--set train_sampling_strategy=sequential --set eval_steps=0 --set samples.prompts=0
+	$(RELEASE)/dpo export trl $$(ls -d $(TRL_CHECK)/runs/sigmoid*) --out $(TRL_CHECK)/export
+	.venv-bench/bin/python bench/trl_export_check.py $(TRL_CHECK)/export $$(ls -d $(TRL_CHECK)/runs/sigmoid*)
