@@ -29,6 +29,8 @@ public enum Mode: Sendable, Equatable {
     case confirmQuit
     /// Waiting for runs to checkpoint before exiting.
     case stopping
+    /// The config keys that set two runs apart (`D` on Runs).
+    case configDiff(RunID, RunID)
 }
 
 public struct DataScreenState: Sendable, Equatable {

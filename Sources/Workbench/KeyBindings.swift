@@ -57,7 +57,7 @@ public enum Action: Sendable, Hashable {
     case up, down, left, right, pageUp, pageDown, top, bottom
     case search, nextMatch, previousMatch, toggleStatistics
     case edit, cycleForward, cycleBackward, resetValue, save
-    case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts
+    case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts, diffRuns
     case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis, toggleFrontier
     case earlierStep, laterStep
     case browseGeneratedPairs, openJudge, judge(Verdict), undoJudgment, closeJudge
@@ -177,6 +177,8 @@ public enum KeyBindings {
         KeyBinding([.char("S")], .queueSweep, .screen(.runs), "queue the Config screen's sweep", mutates: true),
         KeyBinding([.char("d")], .browseGeneratedPairs, .screen(.runs), "the run's generated pairs (Online DPO, RSO) on the Data screen",
                    hint: "pairs", mutates: true),
+        KeyBinding([.char("D")], .diffRuns, .screen(.runs), "config diff of the two selected runs (or the selected one and the cursor's)",
+                   hint: "diff"),
         KeyBinding([.char("J")], .openJudge, .screen(.runs), "judge the run's generated pairs yourself, A/B (into the run's human_pairs.jsonl)",
                    hint: "judge", mutates: true),
         // Charts

@@ -41,6 +41,7 @@ public enum Renderer {
         case .help(let scroll): help(state, scroll: scroll, &canvas, glyphs)
         case .confirmQuit: confirmQuit(state, &canvas, glyphs)
         case .stopping: stopping(state, &canvas, glyphs)
+        case .configDiff(let a, let b): configDiff(state, a, b, &canvas, glyphs)
         default: break
         }
         if options.charset == .ascii { asciiOnly(&canvas) }
@@ -166,6 +167,29 @@ public enum Renderer {
                 canvas.text(TextWidth.pad(line.keys, to: keyWidth), x: inside.x + 1, y: y, style: .bold, clip: inside)
                 canvas.text(TextWidth.truncate(line.help, to: inside.width - keyWidth - 3), x: inside.x + keyWidth + 3, y: y, clip: inside)
             }
+        }
+    }
+
+    /// Two runs' differing keys, side by side in their chart colours.
+    static func configDiff(_ state: AppState, _ a: RunID, _ b: RunID, _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        guard let first = state.runs.first(where: { $0.id == a }), let second = state.runs.first(where: { $0.id == b }),
+              let experiments = first.experiment.flatMap({ x in second.experiment.map { (x, $0) } }) else { return }
+        let rows = experiments.0.differences(from: experiments.1)
+        let inside = overlay(&canvas, width: 110, height: min(canvas.height - 2, rows.count + 5),
+                             title: "Config diff · \(rows.count) key\(rows.count == 1 ? "" : "s") differ · any key closes", glyphs)
+        let keyWidth = min(32, max(12, rows.map { TextWidth.of($0.key) }.max() ?? 0))
+        let valueWidth = max(8, (inside.width - keyWidth - 4) / 2)
+        let header = [(TextWidth.pad("key", to: keyWidth), Style.bold), (TextWidth.pad(TextWidth.truncate(first.name, to: valueWidth), to: valueWidth), Style(Theme.series(0), .bold)),
+                      (TextWidth.truncate(second.name, to: valueWidth), Style(Theme.series(1), .bold))]
+        var x = inside.x
+        for (text, style) in header { x = canvas.text(text + "  ", x: x, y: inside.y, style: style, clip: inside) }
+        if rows.isEmpty { canvas.text("the two configs are the same", x: inside.x, y: inside.y + 2, style: .dim, clip: inside) }
+        for (index, row) in rows.enumerated() where index + 2 < inside.height {
+            let y = inside.y + 2 + index
+            var x = canvas.text(TextWidth.pad(TextWidth.truncate(row.key, to: keyWidth), to: keyWidth) + "  ", x: inside.x, y: y, clip: inside)
+            x = canvas.text(TextWidth.pad(TextWidth.truncate(row.this.isEmpty ? "–" : row.this, to: valueWidth), to: valueWidth) + "  ", x: x, y: y,
+                            style: Style(Theme.series(0)), clip: inside)
+            canvas.text(TextWidth.truncate(row.other.isEmpty ? "–" : row.other, to: valueWidth), x: x, y: y, style: Style(Theme.series(1)), clip: inside)
         }
     }
 

@@ -58,6 +58,9 @@ public enum Update {
         case .stopping:
             if key == .char("d") { return [.detach] }
             return []
+        case .configDiff:
+            state.mode = .normal
+            return []
         case .command(let text):
             guard let edited = edit(text, key) else {
                 state.mode = .normal
@@ -118,6 +121,19 @@ public enum Update {
             if state.activeOwnRuns.isEmpty { return [.quit] }
             state.mode = .confirmQuit
         case .help: state.mode = .help(scroll: 0)
+        case .diffRuns:
+            let selected = state.runsScreen.selected
+            let pair = selected.count >= 2 ? (selected[0], selected[1])
+                : selected.first.flatMap { first in state.cursorRun.flatMap { $0.id == first ? nil : (first, $0.id) } }
+            guard let pair else {
+                state.say("select two runs with space (or one, then put the cursor on the other) to diff their configs", error: true)
+                break
+            }
+            guard [pair.0, pair.1].allSatisfy({ id in state.runs.first { $0.id == id }?.experiment != nil }) else {
+                state.say("no config.yaml to compare for one of the runs", error: true)
+                break
+            }
+            state.mode = .configDiff(pair.0, pair.1)
         case .nextScreen, .previousScreen:
             let screens = state.screens
             let index = screens.firstIndex(of: state.screen) ?? 0

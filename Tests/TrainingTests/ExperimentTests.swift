@@ -89,3 +89,18 @@ final class ExperimentTests: XCTestCase {
         for file in files { XCTAssertNoThrow(try Experiment(contentsOf: directory.appendingPathComponent(file)), file) }
     }
 }
+
+/// What sets two runs apart, as the workbench's config diff lists it.
+final class ExperimentDiffTests: XCTestCase {
+    func testDifferencesAreTheKeysWhoseValuesDifferInTableOrder() throws {
+        var a = Experiment(), b = Experiment()
+        try a.apply(overrides: ["beta=0.1", "learning_rate=0.001"])
+        try b.apply(overrides: ["beta=0.5", "learning_rate=0.001", "rpo_alpha=0.5", "loss_type=ipo"])
+        let rows = a.differences(from: b)
+        XCTAssertEqual(rows.map(\.key), ["loss_type", "beta", "rpo_alpha"])
+        XCTAssertEqual(rows[1].this, "0.1")
+        XCTAssertEqual(rows[1].other, "0.5")
+        XCTAssertEqual(rows[2].this, "", "unset on one side")
+        XCTAssertTrue(a.differences(from: a).isEmpty)
+    }
+}

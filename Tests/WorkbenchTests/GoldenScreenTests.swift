@@ -82,6 +82,21 @@ final class GoldenScreenTests: XCTestCase {
         }
     }
 
+    func testConfigDiffOfTwoSelectedRuns() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .runs)
+            state.runs[2].experiment?.loss.lossTypes = [.ipo]
+            _ = Update.handle(.char(" "), &state, size: size)
+            _ = Update.handle(.char("j"), &state, size: size)
+            _ = Update.handle(.char("j"), &state, size: size)
+            _ = Update.handle(.char("D"), &state, size: size)
+            XCTAssertEqual(state.mode, .configDiff(state.runs[0].id, state.runs[2].id))
+            assertSnapshot(state, "config-diff", size: size)
+            _ = Update.handle(.char("x"), &state, size: size)
+            XCTAssertEqual(state.mode, .normal, "any key closes it")
+        }
+    }
+
     func testDiagnosticsScreen() {
         for size in Self.sizes {
             var state = Fixtures.state(screen: .runs)
