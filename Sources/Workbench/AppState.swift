@@ -62,6 +62,8 @@ public struct RunsScreenState: Sendable, Equatable {
     public var scroll = 0
     /// Paths of runs overlaid on the Charts screen.
     public var selected: [RunID] = []
+    /// The `/` filter (`RunFilter`); empty shows every run.
+    public var filter = ""
     public init() {}
 }
 

@@ -177,6 +177,8 @@ public enum KeyBindings {
         KeyBinding([.char("S")], .queueSweep, .screen(.runs), "queue the Config screen's sweep", mutates: true),
         KeyBinding([.char("d")], .browseGeneratedPairs, .screen(.runs), "the run's generated pairs (Online DPO, RSO) on the Data screen",
                    hint: "pairs", mutates: true),
+        KeyBinding([.char("/")], .search, .screen(.runs), "filter runs: beta<0.2 and loss_type=ipo, state=running, warnings>0 (Esc clears)",
+                   hint: "filter"),
         KeyBinding([.char("D")], .diffRuns, .screen(.runs), "config diff of the two selected runs (or the selected one and the cursor's)",
                    hint: "diff"),
         KeyBinding([.char("J")], .openJudge, .screen(.runs), "judge the run's generated pairs yourself, A/B (into the run's human_pairs.jsonl)",

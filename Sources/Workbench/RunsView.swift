@@ -51,7 +51,8 @@ enum RunsView {
     static func render(_ state: AppState, _ panes: [Pane], _ canvas: inout Canvas, _ glyphs: Glyphs) {
         let running = state.runs.filter { $0.status?.state == .running && !$0.lost }.count
         let right = "\(state.runs.count) run\(state.runs.count == 1 ? "" : "s")" + (running > 0 ? " · \(running) training" : "")
-        let inside = Widgets.box(&canvas, panes["runs"], title: "Runs · \(state.runsDirectory)", right: right, focused: true, glyphs: glyphs)
+        let title = state.runsScreen.filter.isEmpty ? "Runs · \(state.runsDirectory)" : "Runs · filter \(state.runsScreen.filter)"
+        let inside = Widgets.box(&canvas, panes["runs"], title: title, right: right, focused: true, glyphs: glyphs)
         if state.runs.isEmpty {
             let hint = state.readOnly ? "no runs here yet; this screen follows the folder and shows runs as they appear"
                 : "no runs yet: press s to train the Config screen's experiment (or run `dpo train` in another terminal)"

@@ -55,8 +55,12 @@ extension Update {
         }
     }
 
-    /// Applies a search (Data) or filter (Config) as it is typed.
+    /// Applies a search (Data) or filter (Config, Runs) as it is typed.
     static func setQuery(_ query: String, _ state: inout AppState) {
+        if state.screen == .runs {
+            state.runsScreen.filter = query
+            return
+        }
         if state.screen == .config {
             state.config.filter = query
             state.config.cursor = 0

@@ -73,6 +73,8 @@ public enum Update {
             guard let edited = edit(text, key) else {
                 state.mode = .normal
                 if key == .escape { setQuery("", &state) }
+                let problem = state.screen == .runs && key == .enter ? RunFilter.problem(state.runsScreen.filter) : ""
+                if !problem.isEmpty { state.say("filter: " + problem + "; it hides nothing until it parses", error: true) }
                 return []
             }
             state.mode = .search(edited)
@@ -147,10 +149,11 @@ public enum Update {
             else if state.screen == .data, !state.data.query.isEmpty { setQuery("", &state) }
             else if state.screen == .data, state.data.file != nil { return [.browse(path: nil)] }
             else if state.screen == .config, !state.config.filter.isEmpty { setQuery("", &state) }
+            else if state.screen == .runs, !state.runsScreen.filter.isEmpty { setQuery("", &state) }
         case .up, .down, .pageUp, .pageDown, .top, .bottom, .left, .right:
             move(action, &state, body: body)
         case .search:
-            state.mode = .search(state.screen == .config ? state.config.filter : state.data.query)
+            state.mode = .search(state.screen == .config ? state.config.filter : state.screen == .runs ? state.runsScreen.filter : state.data.query)
         case .nextMatch, .previousMatch:
             let matches = state.data.matches
             guard !matches.isEmpty else {

@@ -57,7 +57,7 @@ extension WorkbenchApp {
             run.ownedHere = run.path.map(store.ownPaths.contains) ?? false
             return run
         }
-        state.runs = pending + runs
+        state.runs = state.filtered(pending + runs)
         if let cursor, let index = state.runs.firstIndex(where: { $0.id == cursor }) { state.runsScreen.cursor = index }
     }
 

@@ -102,7 +102,7 @@ public final class WorkbenchApp {
 
     /// Handles a key; tells the loop whether to go on.
     public func handle(_ key: Key, size: Size) -> Outcome {
-        let before = state.runsScreen.cursor
+        let (before, filter) = (state.runsScreen.cursor, state.runsScreen.filter)
         let effects = Update.handle(key, &state, size: size)
         var outcome = Outcome.continue
         for effect in effects {
@@ -112,6 +112,7 @@ public final class WorkbenchApp {
             }
         }
         if state.runsScreen.cursor != before { store.poll(now: state.now, focus: state.cursorRun?.path); refreshRuns() }
+        if state.runsScreen.filter != filter { refreshRuns() }
         return outcome
     }
 

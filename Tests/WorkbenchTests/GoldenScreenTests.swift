@@ -97,6 +97,17 @@ final class GoldenScreenTests: XCTestCase {
         }
     }
 
+    func testRunsFilteredByConfig() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .runs)
+            for key in [Key.char("/")] + "beta<0.3 and loss<0.4".map({ Key.char($0) }) + [.enter] { _ = Update.handle(key, &state, size: size) }
+            XCTAssertEqual(state.runsScreen.filter, "beta<0.3 and loss<0.4")
+            state.runs = state.filtered(state.runs)
+            XCTAssertEqual(state.runs.map(\.name), ["sigmoid-beta0.1-20270115-093000"], "β 0.05's loss is 0.5: out")
+            assertSnapshot(state, "runs-filter", size: size)
+        }
+    }
+
     func testDiagnosticsScreen() {
         for size in Self.sizes {
             var state = Fixtures.state(screen: .runs)
