@@ -75,6 +75,9 @@ public struct ChartsScreenState: Sendable, Equatable {
     public var xAxis = XAxis.step
     /// The reward-vs-KL frontier instead of the metric charts.
     public var frontier = false
+    /// The `/` filter: charts whose title contains it.
+    public var filter = ""
+
     public init() {}
 }
 

@@ -47,11 +47,12 @@ enum ChartsView {
         Definition(title: "diagnostics/chosen_shift (nats from the reference)", keys: ["diagnostics/chosen_shift"], names: [""], source: .metrics),
     ]
 
-    /// The charts for these runs, in page order.
-    static func definitions(for runs: [RunInfo]) -> [Definition] {
-        definitions + methodDefinitions.filter { definition in
+    /// The charts for these runs, in page order; with a `/` filter, those whose title contains it.
+    static func definitions(for runs: [RunInfo], filter: String = "") -> [Definition] {
+        let all = definitions + methodDefinitions.filter { definition in
             runs.contains { run in definition.keys.contains { table(run, definition.source).column($0) != nil } }
         }
+        return filter.isEmpty ? all : all.filter { $0.title.lowercased().contains(filter.lowercased()) }
     }
 
     static func table(_ run: RunInfo, _ source: Source) -> MetricTable {
@@ -85,7 +86,7 @@ enum ChartsView {
         for (row, rowRect) in area.rows(rows).enumerated() {
             for (column, rect) in rowRect.columns(columns).enumerated() {
                 let index = page * perPage + row * columns + column
-                if index < definitions(for: state.chartRuns).count { panes.append(Pane("chart-\(index)", rect)) }
+                if index < definitions(for: state.chartRuns, filter: state.charts.filter).count { panes.append(Pane("chart-\(index)", rect)) }
             }
         }
         return panes
@@ -143,7 +144,12 @@ enum ChartsView {
             canvas.text(message, x: max(0, (canvas.width - message.count) / 2), y: rect.y + rect.height / 2, style: .dim)
             return
         }
-        let shown = definitions(for: runs)
+        let shown = definitions(for: runs, filter: state.charts.filter)
+        if shown.isEmpty {
+            let message = "no chart title contains \"\(state.charts.filter)\" (Esc clears the filter)"
+            canvas.text(message, x: max(0, (canvas.width - TextWidth.of(message)) / 2), y: canvas.height / 2, style: .dim)
+            return
+        }
         for pane in panes where pane.name.hasPrefix("chart-") {
             // The cursor may outlive a method's charts when the selection changes: it falls back to the first.
             let wanted = pane.name == "chart-zoom" ? state.charts.cursor : Int(pane.name.dropFirst("chart-".count))!
@@ -167,7 +173,8 @@ enum ChartsView {
 
     private static func header(_ state: AppState, _ runs: [RunInfo], _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {
         let settings = "smoothing \(String(format: "%.2f", state.charts.smoothing)) · x \(state.charts.xAxis.rawValue)"
-            + (state.charts.zoomed ? " · zoom" : " · \(state.charts.cursor + 1)/\(definitions(for: runs).count)")
+            + (state.charts.filter.isEmpty ? "" : " · /\(state.charts.filter)")
+            + (state.charts.zoomed ? " · zoom" : " · \(state.charts.cursor + 1)/\(definitions(for: runs, filter: state.charts.filter).count)")
         let shownRuns = runs.count > rect.height ? rect.height - 1 : runs.count
         var firstLineEnd = rect.x
         for (index, run) in runs.prefix(shownRuns).enumerated() {

@@ -191,6 +191,8 @@ public enum KeyBindings {
         KeyBinding([.char("-")], .smoothLess, .screen(.charts), "less smoothing"),
         KeyBinding([.char("o")], .toggleRaw, .screen(.charts), "raw lines beneath the smoothed ones on/off"),
         KeyBinding([.char("w")], .toggleXAxis, .screen(.charts), "x axis: step ↔ wall time", hint: "x-axis"),
+        KeyBinding([.char("/")], .search, .screen(.charts), "show the charts whose title contains the text (rewards, eval_, samples; Esc clears)",
+                   hint: "filter"),
         KeyBinding([.char("f")], .toggleFrontier, .screen(.charts),
                    "reward-vs-KL frontier (DPO paper, Fig. 2) of the selected runs, or of all when none is, and back", hint: "frontier"),
         // Samples

@@ -37,7 +37,7 @@ extension Update {
             state.samples.stepsBack = 0
         case .charts:
             let (columns, rows) = ChartsView.grid(body, runs: state.chartRuns.count)
-            let count = ChartsView.definitions(for: state.chartRuns).count
+            let count = ChartsView.definitions(for: state.chartRuns, filter: state.charts.filter).count
             switch action {
             case .up: state.charts.cursor = max(0, state.charts.cursor - columns)
             case .down: state.charts.cursor = min(count - 1, state.charts.cursor + columns)
@@ -59,6 +59,11 @@ extension Update {
     static func setQuery(_ query: String, _ state: inout AppState) {
         if state.screen == .runs {
             state.runsScreen.filter = query
+            return
+        }
+        if state.screen == .charts {
+            state.charts.filter = query
+            state.charts.cursor = 0
             return
         }
         if state.screen == .config {

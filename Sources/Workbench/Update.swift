@@ -150,10 +150,17 @@ public enum Update {
             else if state.screen == .data, state.data.file != nil { return [.browse(path: nil)] }
             else if state.screen == .config, !state.config.filter.isEmpty { setQuery("", &state) }
             else if state.screen == .runs, !state.runsScreen.filter.isEmpty { setQuery("", &state) }
+            else if state.screen == .charts, !state.charts.filter.isEmpty { setQuery("", &state) }
         case .up, .down, .pageUp, .pageDown, .top, .bottom, .left, .right:
             move(action, &state, body: body)
         case .search:
-            state.mode = .search(state.screen == .config ? state.config.filter : state.screen == .runs ? state.runsScreen.filter : state.data.query)
+            let current: String = switch state.screen {
+            case .config: state.config.filter
+            case .runs: state.runsScreen.filter
+            case .charts: state.charts.filter
+            default: state.data.query
+            }
+            state.mode = .search(current)
         case .nextMatch, .previousMatch:
             let matches = state.data.matches
             guard !matches.isEmpty else {

@@ -108,6 +108,19 @@ final class GoldenScreenTests: XCTestCase {
         }
     }
 
+    func testChartsFilteredByTitle() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .charts)
+            for key in [Key.char("/")] + "rewards".map({ Key.char($0) }) + [.enter] { _ = Update.handle(key, &state, size: size) }
+            XCTAssertEqual(ChartsView.definitions(for: state.chartRuns, filter: state.charts.filter).map(\.title),
+                           ["rewards/margins", "rewards/accuracies", "rewards/chosen · rewards/rejected", "eval_rewards/accuracies",
+                            "eval_rewards/margins"], "samples/reward · samples/reference_reward holds reward, not rewards")
+            assertSnapshot(state, "charts-filter", size: size)
+            _ = Update.handle(.escape, &state, size: size)
+            XCTAssertEqual(state.charts.filter, "", "Esc clears the filter")
+        }
+    }
+
     func testDiagnosticsScreen() {
         for size in Self.sizes {
             var state = Fixtures.state(screen: .runs)
