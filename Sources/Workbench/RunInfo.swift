@@ -74,6 +74,8 @@ public struct RunInfo: Sendable, Equatable {
     public var samples: [SampleRecord] = []
     /// The last lines of `log.txt` (read for the run under the cursor).
     public var log: [String] = []
+    /// The training process's CPU, memory and threads, while it runs on this machine.
+    public var process: ProcessStats?
 
     public init(id: RunID, name: String) {
         self.id = id

@@ -152,6 +152,7 @@ struct RunFollower {
     private var samples = JSONLTail()
     private var logSize: UInt64 = 0
     private var journalsRead = false
+    private var sampler = ProcessSampler()
     var forceSamples = false
 
     init(url: URL) { self.url = url }
@@ -202,6 +203,13 @@ struct RunFollower {
             changed = true
         }
         if focus { changed = readLog(&run) || changed }
+        let process = run.status.flatMap { status in
+            status.state.isActive && !run.lost && Self.alive(status.pid) ? sampler.sample(pid: status.pid, now: now) : nil
+        }
+        if process != run.process {
+            run.process = process
+            changed = true
+        }
         return changed
     }
 

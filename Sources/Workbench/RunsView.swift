@@ -109,6 +109,10 @@ enum RunsView {
             lines.append((facts.joined(separator: " · "), Theme.state(run.stateLabel)))
             if run.lost { lines.append(("its process is gone (no heartbeat for 30 s): r resumes it from its last checkpoint", Style(Theme.error))) }
             if let message = status.message { lines.append((message, Style(Theme.error))) }
+            if let process = run.process {
+                let speed = run.metrics.last("tokens_per_s").map { String(format: " · %.0f tokens/s", $0) } ?? ""
+                lines.append(("process: " + process.summary + speed, Style(Theme.accent)))
+            }
             if let accuracy = run.eval.last("eval_rewards/accuracies"), let loss = run.eval.last("eval_loss") {
                 lines.append((String(format: "last evaluation: loss %.4f, accuracy %.3f, margin %.3f", loss, accuracy,
                                      run.eval.last("eval_rewards/margins") ?? .nan), .plain))

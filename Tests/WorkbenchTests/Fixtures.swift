@@ -76,7 +76,7 @@ enum Fixtures {
                 "rewards/accuracies": min(1, 0.5 + 0.45 * progress + jitter), "rewards/margins": margin,
                 "rewards/chosen": margin * 0.4, "rewards/rejected": -margin * 0.6,
                 "logps/chosen": -60 + 5 * progress + jitter * 10, "logps/rejected": -62 - 12 * progress + jitter * 10,
-                "grad_norm": 1.4 - 0.6 * progress + abs(jitter) * 3, "learning_rate": learningRate * min(1, t / 10) * (1 - t / Double(total + 1)),
+                "grad_norm": 1.4 - 0.6 * progress + abs(jitter) * 3, "learning_rate": learningRate * min(1, t / 10) * (1 - t / Double(total + 1)), "tokens_per_s": 5200,
             ])
             if step % 20 == 0 {
                 // The β 0.5 run drifts: its chosen log-probs fall far and its samples move away from the reference.
@@ -117,6 +117,7 @@ enum Fixtures {
         state.data.status = nil
         var live = run(name: "sigmoid-beta0.1-20270115-093000", beta: 0.1, learningRate: 1e-3, steps: 60, total: 100, state: .running, seed: 1)
         live.ownedHere = true
+        live.process = ProcessStats(cpuPercent: 187, residentBytes: 412 * 1_048_576, threads: 5, cpuSeconds: 100)
         let finished = run(name: "sigmoid-beta0.5-20270114-181500", beta: 0.5, learningRate: 1e-3, steps: 100, total: 100, state: .finished, seed: 2)
         let failed = run(name: "ipo-beta0.05-20270113-120000", beta: 0.05, learningRate: 5e-4, steps: 17, total: 100, state: .failed, seed: 3)
         state.runs = [live, finished, failed]
