@@ -57,7 +57,7 @@ public enum Action: Sendable, Hashable {
     case up, down, left, right, pageUp, pageDown, top, bottom
     case search, nextMatch, previousMatch, toggleStatistics
     case edit, cycleForward, cycleBackward, resetValue, save
-    case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts, diffRuns
+    case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts, diffRuns, cloneRun
     case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis, toggleFrontier
     case earlierStep, laterStep
     case browseGeneratedPairs, openJudge, judge(Verdict), undoJudgment, closeJudge
@@ -179,6 +179,8 @@ public enum KeyBindings {
                    hint: "pairs", mutates: true),
         KeyBinding([.char("/")], .search, .screen(.runs), "filter runs: beta<0.2 and loss_type=ipo, state=running, warnings>0 (Esc clears)",
                    hint: "filter"),
+        KeyBinding([.char("c")], .cloneRun, .screen(.runs), "clone: the run's config on the Config screen, to change and start as a new run",
+                   hint: "clone", mutates: true),
         KeyBinding([.char("D")], .diffRuns, .screen(.runs), "config diff of the two selected runs (or the selected one and the cursor's)",
                    hint: "diff"),
         KeyBinding([.char("J")], .openJudge, .screen(.runs), "judge the run's generated pairs yourself, A/B (into the run's human_pairs.jsonl)",

@@ -123,6 +123,14 @@ public enum Update {
             if state.activeOwnRuns.isEmpty { return [.quit] }
             state.mode = .confirmQuit
         case .help: state.mode = .help(scroll: 0)
+        case .cloneRun:
+            guard let run = state.cursorRun, var experiment = run.experiment else {
+                state.say("no config.yaml to clone for this run", error: true)
+                break
+            }
+            experiment.runName = nil
+            state.screen = .config
+            return commit(experiment, &state, message: "a copy of \(run.name)'s config: change keys, then s starts it as a new run")
         case .diffRuns:
             let selected = state.runsScreen.selected
             let pair = selected.count >= 2 ? (selected[0], selected[1])

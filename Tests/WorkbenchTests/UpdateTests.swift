@@ -249,4 +249,20 @@ final class UpdateTests: XCTestCase {
         frame.draw(Renderer.frame(state, size: size, options: RenderOptions()), over: nil)
         XCTAssertTrue(frame.snapshot().contains("kl (KTO's reference point)"))
     }
+
+    /// `c` on Runs puts the run's config on the Config screen as a new experiment (not while watching).
+    func testCloneCopiesTheRunsConfigToTheConfigScreen() {
+        var state = Fixtures.state(screen: .runs)
+        state.runs[1].experiment?.runName = "tuned"
+        _ = Update.handle(.char("j"), &state, size: size)
+        _ = Update.handle(.char("c"), &state, size: size)
+        XCTAssertEqual(state.screen, .config)
+        XCTAssertEqual(state.experiment.loss.beta, 0.5)
+        XCTAssertNil(state.experiment.runName, "a clone is named afresh")
+        XCTAssertTrue(state.message?.text.contains("a copy of sigmoid-beta0.5") ?? false, "\(String(describing: state.message))")
+        var watching = Fixtures.state(screen: .runs)
+        watching.readOnly = true
+        _ = Update.handle(.char("c"), &watching, size: size)
+        XCTAssertEqual(watching.screen, .runs)
+    }
 }
