@@ -77,6 +77,8 @@ public struct ChartsScreenState: Sendable, Equatable {
     public var frontier = false
     /// The `/` filter: charts whose title contains it.
     public var filter = ""
+    /// The inspection cursor's step (`i`), shown on every chart at once; nil when off.
+    public var inspect: Double?
 
     public init() {}
 }

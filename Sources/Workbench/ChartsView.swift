@@ -55,6 +55,11 @@ enum ChartsView {
         return filter.isEmpty ? all : all.filter { $0.title.lowercased().contains(filter.lowercased()) }
     }
 
+    /// Every step the runs logged (training, evaluation, SFT), in order: where the inspection cursor stops.
+    static func loggedSteps(_ runs: [RunInfo]) -> [Double] {
+        Array(Set(runs.flatMap { $0.metrics.steps + $0.eval.steps + $0.sft.steps })).sorted()
+    }
+
     static func table(_ run: RunInfo, _ source: Source) -> MetricTable {
         switch source {
         case .metrics: run.metrics
@@ -167,6 +172,7 @@ enum ChartsView {
             guard !inside.isEmpty else { continue }
             var chart = LineChart(series: series, xAxis: state.charts.xAxis, smoothing: state.charts.smoothing)
             chart.showRaw = state.charts.showRaw
+            chart.inspect = state.charts.inspect
             canvas.blit(chart.render(Size(width: inside.width, height: inside.height), glyphs: glyphs), x: inside.x, y: inside.y)
         }
     }
@@ -174,6 +180,7 @@ enum ChartsView {
     private static func header(_ state: AppState, _ runs: [RunInfo], _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {
         let settings = "smoothing \(String(format: "%.2f", state.charts.smoothing)) · x \(state.charts.xAxis.rawValue)"
             + (state.charts.filter.isEmpty ? "" : " · /\(state.charts.filter)")
+            + (state.charts.inspect.map { " · @" + LineChart.number($0) } ?? "")
             + (state.charts.zoomed ? " · zoom" : " · \(state.charts.cursor + 1)/\(definitions(for: runs, filter: state.charts.filter).count)")
         let shownRuns = runs.count > rect.height ? rect.height - 1 : runs.count
         var firstLineEnd = rect.x

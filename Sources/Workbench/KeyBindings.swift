@@ -58,7 +58,7 @@ public enum Action: Sendable, Hashable {
     case search, nextMatch, previousMatch, toggleStatistics
     case edit, cycleForward, cycleBackward, resetValue, save
     case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts, diffRuns, cloneRun
-    case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis, toggleFrontier
+    case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis, toggleFrontier, toggleInspect, inspectEarlier, inspectLater
     case earlierStep, laterStep
     case browseGeneratedPairs, openJudge, judge(Verdict), undoJudgment, closeJudge
     case detach, stopAndQuit
@@ -195,6 +195,9 @@ public enum KeyBindings {
         KeyBinding([.char("w")], .toggleXAxis, .screen(.charts), "x axis: step ↔ wall time", hint: "x-axis"),
         KeyBinding([.char("/")], .search, .screen(.charts), "show the charts whose title contains the text (rewards, eval_, samples; Esc clears)",
                    hint: "filter"),
+        KeyBinding([.char("i")], .toggleInspect, .screen(.charts), "inspection cursor on every chart at once: the values at one step", hint: "inspect"),
+        KeyBinding([.char("[")], .inspectEarlier, .screen(.charts), "inspection cursor to the previous logged step"),
+        KeyBinding([.char("]")], .inspectLater, .screen(.charts), "inspection cursor to the next logged step"),
         KeyBinding([.char("f")], .toggleFrontier, .screen(.charts),
                    "reward-vs-KL frontier (DPO paper, Fig. 2) of the selected runs, or of all when none is, and back", hint: "frontier"),
         // Samples

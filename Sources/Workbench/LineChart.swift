@@ -29,6 +29,9 @@ public struct LineChart: Sendable {
     public var smoothing = 0.6
     public var showRaw = true
     public var showLegend = true
+    /// The step under the inspection cursor: a dim vertical line there and, at the top left, each series' logged
+    /// value nearest to it (step axis only).
+    public var inspect: Double?
 
     public init(series: [ChartSeries], xAxis: XAxis = .step, smoothing: Double = 0.6) {
         self.series = series
@@ -87,6 +90,10 @@ public struct LineChart: Sendable {
             }
         }
 
+        if let inspect, xAxis == .step, inspect >= xLow, inspect <= xHigh {
+            drawInspection(at: inspect, points: points, plot: plot, column: plot.x + dotX(inspect) / dots.x, &canvas, glyphs)
+        }
+
         // Axes: labels at the top, middle and bottom rows (more when tall), each naming its row's centre value.
         let labelRows = Self.labelRows(plot.height)
         for row in 0..<plot.height {
@@ -127,6 +134,18 @@ public struct LineChart: Sendable {
             }
         }
         return canvas
+    }
+
+    /// The cursor's column (over blank cells only, so the lines stay readable) and its readout: `@120 0.412 0.381`,
+    /// each value the series' logged point nearest to the step, in the series' colour.
+    private func drawInspection(at step: Double, points: [[(Double, Double)]], plot: Rect, column: Int, _ canvas: inout Canvas, _ glyphs: Glyphs) {
+        for row in plot.y..<plot.maxY where canvas[column, row] == .blank { canvas[column, row] = Cell(glyphs.vertical, Style(Theme.accent, .dim)) }
+        let limit = Rect(x: plot.x, y: plot.y, width: plot.width, height: 1)
+        var x = canvas.text("@" + Self.number(step, width: 8), x: plot.x, y: plot.y, style: Style(Theme.accent, .bold), clip: limit)
+        for (line, linePoints) in zip(series, points) {
+            guard let nearest = linePoints.min(by: { abs($0.0 - step) < abs($1.0 - step) }) else { continue }
+            x = canvas.text(" " + Self.number(nearest.1, width: 8), x: x, y: plot.y, style: Style(line.color, .bold), clip: limit)
+        }
     }
 
     /// Dots of a polyline: consecutive finite points joined by straight lines (Bresenham); a lone point is one

@@ -265,6 +265,12 @@ public enum Update {
         case .toggleRaw: state.charts.showRaw.toggle()
         case .toggleXAxis: state.charts.xAxis = state.charts.xAxis == .step ? .time : .step
         case .toggleFrontier: state.charts.frontier.toggle()
+        case .toggleInspect:
+            state.charts.inspect = state.charts.inspect == nil ? ChartsView.loggedSteps(state.chartRuns).last : nil
+        case .inspectEarlier, .inspectLater:
+            let steps = ChartsView.loggedSteps(state.chartRuns)
+            guard let current = state.charts.inspect ?? steps.last else { break }
+            state.charts.inspect = action == .inspectEarlier ? steps.last { $0 < current } ?? steps.first : steps.first { $0 > current } ?? steps.last
         case .earlierStep, .laterStep:
             let count = state.chartRuns.first.map { SamplesView.steps($0).count } ?? 0
             state.samples.stepsBack = max(0, min(count - 1, state.samples.stepsBack + (action == .earlierStep ? 1 : -1)))

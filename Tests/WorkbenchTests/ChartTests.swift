@@ -104,4 +104,20 @@ final class ChartTests: XCTestCase {
             XCTAssertLessThanOrEqual(LineChart.number(value).count, 7, "\(value) → \(LineChart.number(value))")
         }
     }
+
+    /// The inspection cursor reads each series' logged value nearest to its step and draws a column there.
+    func testInspectionReadsTheNearestValueOfEverySeries() {
+        var chart = LineChart(series: [
+            ChartSeries(label: "a", x: [1, 2, 3, 4], y: [10, 20, 30, 40], color: .cyan),
+            ChartSeries(label: "b", x: [1, 3], y: [-1, -3], color: .magenta),
+        ], smoothing: 0)
+        chart.showLegend = false
+        chart.inspect = 2
+        let lines = chart.render(Size(width: 40, height: 10), glyphs: Glyphs(.ascii)).lines
+        XCTAssertTrue(lines[0].contains("@2 20 -1"), lines[0])
+        let column = lines.dropFirst().dropLast().filter { $0.contains("|") }.count
+        XCTAssertGreaterThan(column, 3, "a column of the cursor down the plot:\n\(lines.joined(separator: "\n"))")
+        chart.inspect = 99
+        XCTAssertFalse(chart.render(Size(width: 40, height: 10), glyphs: Glyphs(.ascii)).lines[0].contains("@"), "outside the data: no cursor")
+    }
 }

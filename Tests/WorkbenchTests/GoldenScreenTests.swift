@@ -121,6 +121,19 @@ final class GoldenScreenTests: XCTestCase {
         }
     }
 
+    func testChartsInspectionCursor() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .charts)
+            _ = Update.handle(.char("i"), &state, size: size)
+            XCTAssertEqual(state.charts.inspect, 60, "the latest step of the run shown")
+            for _ in 0..<20 { _ = Update.handle(.char("["), &state, size: size) }
+            XCTAssertEqual(state.charts.inspect, 40, "a logged step at a time (training 1…60 and SFT 1…30)")
+            assertSnapshot(state, "charts-inspect", size: size)
+            _ = Update.handle(.char("i"), &state, size: size)
+            XCTAssertNil(state.charts.inspect)
+        }
+    }
+
     func testDiagnosticsScreen() {
         for size in Self.sizes {
             var state = Fixtures.state(screen: .runs)
