@@ -62,6 +62,8 @@ public struct RunsScreenState: Sendable, Equatable {
     public var scroll = 0
     /// Paths of runs overlaid on the Charts screen.
     public var selected: [RunID] = []
+    /// Runs always on the Charts screen, in the order pinned (`P`).
+    public var pinned: [RunID] = []
     /// The `/` filter (`RunFilter`); empty shows every run.
     public var filter = ""
     public init() {}
@@ -149,11 +151,18 @@ public struct AppState: Sendable, Equatable {
 
     public var cursorRun: RunInfo? { runs.indices.contains(runsScreen.cursor) ? runs[runsScreen.cursor] : nil }
 
-    /// The runs the Charts and Samples screens show: the selected ones, else the one under the Runs cursor.
+    /// The run the Samples and Diagnostics screens show: the first selected, else the one under the Runs cursor.
+    public var focusRun: RunInfo? {
+        runsScreen.selected.lazy.compactMap { id in self.runs.first { $0.id == id } }.first ?? cursorRun
+    }
+
+    /// The runs the Charts screen overlays: the pinned ones first (so each keeps its colour whatever else is shown),
+    /// then the selected ones, else the one under the Runs cursor.
     public var chartRuns: [RunInfo] {
+        let pinned = runsScreen.pinned.compactMap { id in runs.first { $0.id == id } }
         let selected = runsScreen.selected.compactMap { id in runs.first { $0.id == id } }
-        if !selected.isEmpty { return selected }
-        return cursorRun.map { [$0] } ?? []
+        let shown = selected.isEmpty ? (cursorRun.map { [$0] } ?? []) : selected
+        return pinned + shown.filter { run in !runsScreen.pinned.contains(run.id) }
     }
 
     /// Config rows: every key of the table (filtered by `/`), then the sweep's axes.

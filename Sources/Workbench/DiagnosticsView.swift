@@ -12,7 +12,7 @@ enum DiagnosticsView {
     }
 
     static func render(_ state: AppState, _ panes: [Pane], _ canvas: inout Canvas, _ glyphs: Glyphs) {
-        guard let run = state.chartRuns.first else {
+        guard let run = state.focusRun else {
             let inside = Widgets.box(&canvas, panes["checks"], title: "Diagnostics", focused: true, glyphs: glyphs)
             Widgets.paragraph(&canvas, inside, "no run selected: pick one on the Runs screen (3)", style: .dim, glyphs: glyphs)
             Widgets.box(&canvas, panes["about"], glyphs: glyphs)

@@ -29,6 +29,8 @@ public struct Glyphs: Sendable {
     public let charset: Charset
     public let horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight: String
     public let ellipsis, cut, selected, running, bar, thumb: String
+    /// A run pinned to the Charts screen.
+    public let pinned: String
     /// A diagnosis that fired, one that holds, one that has no data.
     public let warning, clear, unknown: String
     public let axisVertical, axisCorner, legendLine: String
@@ -45,12 +47,14 @@ public struct Glyphs: Sendable {
             (ellipsis, cut, selected, running, bar, thumb) = ("…", "✂", "●", "▶", "█", "┃")
             (axisVertical, axisCorner, legendLine) = ("┤", "└", "━")
             (warning, clear, unknown) = ("⚠", "✓", "·")
+            pinned = "◆"
             (axisTick, markers, referenceMarker) = ("┬", ["●", "■", "▲", "◆", "▼", "✚", "○", "□"], "★")
         } else {
             (horizontal, vertical, topLeft, topRight, bottomLeft, bottomRight) = ("-", "|", "+", "+", "+", "+")
             (ellipsis, cut, selected, running, bar, thumb) = ("~", "%", "*", ">", "#", "#")
             (axisVertical, axisCorner, legendLine) = ("|", "+", "=")
             (warning, clear, unknown) = ("!", "+", "-")
+            pinned = "^"
             (axisTick, markers, referenceMarker) = ("+", ["o", "#", "^", "*", "v", "x", "@", "%"], "R")
         }
     }

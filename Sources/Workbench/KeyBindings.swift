@@ -57,7 +57,7 @@ public enum Action: Sendable, Hashable {
     case up, down, left, right, pageUp, pageDown, top, bottom
     case search, nextMatch, previousMatch, toggleStatistics
     case edit, cycleForward, cycleBackward, resetValue, save
-    case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts, diffRuns, cloneRun
+    case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts, diffRuns, cloneRun, togglePin
     case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis, toggleFrontier, toggleInspect, inspectEarlier, inspectLater
     case earlierStep, laterStep
     case browseGeneratedPairs, openJudge, judge(Verdict), undoJudgment, closeJudge
@@ -170,6 +170,7 @@ public enum KeyBindings {
         KeyBinding([.char("/")], .search, .screen(.config), "filter keys by name"),
         // Runs
         KeyBinding([.char(" ")], .toggleSelection, .screen(.runs), "select for the Charts overlay", hint: "select"),
+        KeyBinding([.char("P")], .togglePin, .screen(.runs), "pin: always on the Charts screen, first, in a colour of its own"),
         KeyBinding([.char("p")], .pauseResume, .screen(.runs), "pause or resume a run started here", hint: "pause", mutates: true),
         KeyBinding([.char("x")], .stopRun, .screen(.runs), "stop: checkpoint and mark stopped (runs of other processes too, by their stop-request file)", hint: "stop", mutates: true),
         KeyBinding([.char("r")], .resumeRun, .screen(.runs), "resume a stopped or failed run from its checkpoint", hint: "resume", mutates: true),

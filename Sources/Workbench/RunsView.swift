@@ -69,9 +69,10 @@ enum RunsView {
             let index = state.runsScreen.scroll + row
             guard index < state.runs.count else { break }
             let run = state.runs[index]
-            let selectionIndex = selected.firstIndex(of: run.id)
-            let mark = selectionIndex.map { _ in glyphs.selected } ?? " "
-            let markStyle = selectionIndex.map { Style(Theme.series($0), .bold) } ?? .plain
+            // The mark's colour is the run's colour on the Charts screen.
+            let chartIndex = selected.contains(run.id) || state.runsScreen.pinned.contains(run.id) ? state.chartRuns.firstIndex { $0.id == run.id } : nil
+            let mark = state.runsScreen.pinned.contains(run.id) ? glyphs.pinned : (chartIndex.map { _ in glyphs.selected } ?? " ")
+            let markStyle = chartIndex.map { Style(Theme.series($0), .bold) } ?? .plain
             let number = { (value: Double?) in value.map { LineChart.number($0, width: 7) } ?? "" }
             let accuracy = run.metrics.last("rewards/accuracies").map { String(format: "%.2f", $0) } ?? ""
             let loss = (run.status?.stage == .sft ? run.sft.last("loss") : run.metrics.last("loss")) ?? run.metrics.last("loss")

@@ -17,7 +17,7 @@ enum SamplesView {
 
     /// The step shown and its samples.
     static func current(_ state: AppState) -> (run: RunInfo, step: Int, samples: [SampleRecord], position: Int, of: Int)? {
-        guard let run = state.chartRuns.first else { return nil }
+        guard let run = state.focusRun else { return nil }
         let steps = steps(run)
         guard !steps.isEmpty else { return nil }
         let position = max(0, steps.count - 1 - state.samples.stepsBack)
@@ -28,7 +28,7 @@ enum SamplesView {
     static func render(_ state: AppState, _ panes: [Pane], _ canvas: inout Canvas, _ glyphs: Glyphs) {
         guard let (run, step, samples, position, count) = current(state) else {
             let inside = Widgets.box(&canvas, panes["samples"], title: "Samples", focused: true, glyphs: glyphs)
-            let text = state.chartRuns.isEmpty ? "no run selected: pick one on the Runs screen (3)"
+            let text = state.focusRun == nil ? "no run selected: pick one on the Runs screen (3)"
                 : "no samples yet: a run samples held-out prompts at each evaluation (eval_steps) and at its end"
             Widgets.paragraph(&canvas, inside, text, style: .dim, glyphs: glyphs)
             for name in ["sample-prompt", "policy", "reference"] { Widgets.box(&canvas, panes[name], glyphs: glyphs) }

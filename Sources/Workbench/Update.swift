@@ -223,6 +223,13 @@ public enum Update {
             } catch {
                 state.say("cannot sweep: \(error)", error: true)
             }
+        case .togglePin:
+            guard let run = state.cursorRun, !run.pending else { break }
+            if let index = state.runsScreen.pinned.firstIndex(of: run.id) {
+                state.runsScreen.pinned.remove(at: index)
+            } else {
+                state.runsScreen.pinned.append(run.id)
+            }
         case .toggleSelection:
             guard let run = state.cursorRun, !run.pending else { break }
             if let index = state.runsScreen.selected.firstIndex(of: run.id) {
@@ -272,7 +279,7 @@ public enum Update {
             guard let current = state.charts.inspect ?? steps.last else { break }
             state.charts.inspect = action == .inspectEarlier ? steps.last { $0 < current } ?? steps.first : steps.first { $0 > current } ?? steps.last
         case .earlierStep, .laterStep:
-            let count = state.chartRuns.first.map { SamplesView.steps($0).count } ?? 0
+            let count = state.focusRun.map { SamplesView.steps($0).count } ?? 0
             state.samples.stepsBack = max(0, min(count - 1, state.samples.stepsBack + (action == .earlierStep ? 1 : -1)))
             state.samples.cursor = 0
         case .browseGeneratedPairs, .openJudge, .judge, .undoJudgment, .closeJudge:

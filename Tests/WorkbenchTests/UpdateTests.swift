@@ -265,4 +265,29 @@ final class UpdateTests: XCTestCase {
         _ = Update.handle(.char("c"), &watching, size: size)
         XCTAssertEqual(watching.screen, .runs)
     }
+
+    /// `P` pins a run: first on the Charts screen whatever else is selected, so its colour stays; the Samples and
+    /// Diagnostics screens still follow the selection or the cursor.
+    func testPinnedRunsLeadTheChartsAndKeepTheirColour() {
+        var state = Fixtures.state(screen: .runs)
+        let ids = state.runs.map(\.id)
+        _ = Update.handle(.char("j"), &state, size: size)
+        _ = Update.handle(.char("j"), &state, size: size)
+        _ = Update.handle(.char("P"), &state, size: size)
+        XCTAssertEqual(state.chartRuns.map(\.id), [ids[2]], "the cursor's run is the pinned one")
+        _ = Update.handle(.char("k"), &state, size: size)
+        XCTAssertEqual(state.chartRuns.map(\.id), [ids[2], ids[1]], "pinned first, then the cursor's")
+        _ = Update.handle(.char("k"), &state, size: size)
+        _ = Update.handle(.char(" "), &state, size: size)
+        _ = Update.handle(.char(" "), &state, size: size)
+        XCTAssertEqual(state.runsScreen.cursor, 2, "selecting moves the cursor down")
+        XCTAssertEqual(state.chartRuns.map(\.id), [ids[2], ids[0], ids[1]])
+        XCTAssertEqual(state.focusRun?.id, ids[0], "Samples and Diagnostics follow the first selected")
+        _ = Update.handle(.char("P"), &state, size: size)
+        XCTAssertEqual(state.chartRuns.map(\.id), [ids[0], ids[1]], "unpinned")
+        let frame = MemoryScreen(Size(width: 120, height: 40))
+        _ = Update.handle(.char("P"), &state, size: size)
+        frame.draw(Renderer.frame(state, size: Size(width: 120, height: 40)), over: nil)
+        XCTAssertTrue(frame.snapshot().contains("│◆ ipo-beta0.05"), "the pin mark:\n\(frame.snapshot())")
+    }
 }
