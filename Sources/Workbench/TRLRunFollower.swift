@@ -23,8 +23,7 @@ struct TRLRunFollower {
             newest = max(newest, RunFollower.modificationTime(file))
             changed = read(file) || changed
         }
-        let states = [url.appendingPathComponent("trainer_state.json")] + checkpointStates()
-        let stateTime = states.map(RunFollower.modificationTime).max() ?? -1
+        let stateTime = TRLOutput.trainerStates(in: url).map(RunFollower.modificationTime).max() ?? -1
         newest = max(newest, stateTime)
         if stateTime != stateModified {
             stateModified = stateTime
@@ -77,10 +76,5 @@ struct TRLRunFollower {
             consumed[key] = Int.max
             return true
         }
-    }
-
-    private func checkpointStates() -> [URL] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []).filter { $0.hasPrefix("checkpoint-") }
-            .map { url.appendingPathComponent($0).appendingPathComponent("trainer_state.json") }
     }
 }

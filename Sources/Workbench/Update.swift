@@ -225,18 +225,10 @@ public enum Update {
             }
         case .togglePin:
             guard let run = state.cursorRun, !run.pending else { break }
-            if let index = state.runsScreen.pinned.firstIndex(of: run.id) {
-                state.runsScreen.pinned.remove(at: index)
-            } else {
-                state.runsScreen.pinned.append(run.id)
-            }
+            toggle(run.id, in: &state.runsScreen.pinned)
         case .toggleSelection:
             guard let run = state.cursorRun, !run.pending else { break }
-            if let index = state.runsScreen.selected.firstIndex(of: run.id) {
-                state.runsScreen.selected.remove(at: index)
-            } else {
-                state.runsScreen.selected.append(run.id)
-            }
+            toggle(run.id, in: &state.runsScreen.selected)
             move(.down, &state, body: body)
         case .pauseResume:
             guard let run = state.cursorRun else { break }
@@ -310,5 +302,10 @@ public enum Update {
                                                  visible: SamplesView.visibleRows(body), total: samples)
         if let session = state.judge { state.judge?.scroll = min(session.scroll, JudgeView.scrollLimit(session, body: body)) }
         if state.message.map({ $0.expires <= state.now }) == true { state.message = nil }
+    }
+
+    /// Adds a run to an ordered set of runs (selected, pinned), or takes it out.
+    static func toggle(_ id: RunID, in list: inout [RunID]) {
+        if let index = list.firstIndex(of: id) { list.remove(at: index) } else { list.append(id) }
     }
 }

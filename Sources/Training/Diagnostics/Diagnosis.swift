@@ -138,10 +138,16 @@ private struct MetricReader {
         return Diagnosis(kind: .overfitting, verdict: fired ? .fired : .clear, detail: detail, step: latestStep)
     }
 
-    /// The mean training loss of the (up to) ten logged steps ending at `step`.
+    /// The mean training loss of the (up to) ten logged steps ending at `step`. Steps are in order, so it looks back
+    /// from the last one at or before `step` instead of reading the whole run (the screens judge every frame).
     private func trainLoss(upTo step: Double) -> Double? {
         guard let column = train.column("loss") else { return nil }
-        let values = zip(train.steps, column).filter { $0.0 <= step && $0.1.isFinite }.suffix(10).map(\.1)
+        var low = 0, high = train.steps.count
+        while low < high {
+            let middle = (low + high) / 2
+            if train.steps[middle] <= step { low = middle + 1 } else { high = middle }
+        }
+        let values = column[..<low].reversed().lazy.filter(\.isFinite).prefix(10)
         return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
     }
 

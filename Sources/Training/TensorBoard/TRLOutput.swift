@@ -23,7 +23,7 @@ public enum TRLOutput {
     }
 
     /// trainer_state.json files: the top one, then each checkpoint's, the newest step first.
-    static func trainerStates(in url: URL) -> [URL] {
+    public static func trainerStates(in url: URL) -> [URL] {
         let top = url.appendingPathComponent("trainer_state.json")
         let checkpoints = ((try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? [])
             .compactMap { name -> (Int, URL)? in
