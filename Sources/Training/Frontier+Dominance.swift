@@ -1,9 +1,9 @@
 /// How far each β-tuned run (DPO, Online DPO) dominates the baselines that have no β (Preferred-FT, Unlikelihood):
 /// the DPO paper's claim for Fig. 2 is that DPO's frontier lies above theirs at every KL.
 ///
-/// A baseline point is dominated by a run when one of the run's evaluations has no more KL and at least its reward
-/// (Pareto dominance, so a noisy trajectory that doubles back still counts its best checkpoints). Step 0, the
-/// reference model itself, is left out on both sides.
+/// A baseline point is dominated by a run when the run reaches at least its reward at no more than its KL
+/// (`Frontier.reward(of:atKL:)`): a checkpoint, or a mix of two checkpoints or of a checkpoint and the reference the
+/// run starts from. The baseline's own step 0, the reference model itself, is not counted.
 public struct FrontierDominance: Sendable, Equatable {
     public var run: FrontierRun
     public var baseline: String
@@ -20,20 +20,39 @@ extension Frontier {
         let baselines = runs.filter { $0.beta == nil }
         let methods = baselines.map(\.method).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         return runs.filter { $0.beta != nil }.flatMap { run in
-            let trained = run.points.filter { $0.step > 0 }
-            return methods.map { method in
+            methods.map { method in
                 let points = baselines.filter { $0.method == method }.flatMap(\.points).filter { $0.step > 0 }
-                let dominated = points.filter { point in trained.contains { $0.kl <= point.kl && $0.reward >= point.reward } }.count
+                let dominated = points.filter { point in reward(of: run, atKL: point.kl).map { $0 >= point.reward } ?? false }.count
                 return FrontierDominance(run: run, baseline: method, dominated: dominated, total: points.count)
             }
         }
+    }
+
+    /// The most reward `run` reaches at a KL of at most `kl`: its evaluations (with step 0 the reference it starts
+    /// from, at `referenceReward` when the run did not evaluate it) and the lines between any two of them. A policy
+    /// that samples from one with probability λ and from the other otherwise has the λ-mix of their rewards
+    /// (reward is linear in the policy) at no more than the λ-mix of their KLs (KL is convex), so each line is
+    /// reachable; nil when nothing is at or below `kl`.
+    public func reward(of run: FrontierRun, atKL kl: Double) -> Double? {
+        var points = run.points
+        if !points.contains(where: { $0.step == 0 }), let referenceReward {
+            points.append(FrontierPoint(step: 0, kl: 0, reward: referenceReward))
+        }
+        var best = points.filter { $0.kl <= kl }.map(\.reward).max()
+        for low in points where low.kl < kl {
+            for high in points where high.kl > kl {
+                let mixed = low.reward + (high.reward - low.reward) * (kl - low.kl) / (high.kl - low.kl)
+                best = max(best ?? mixed, mixed)
+            }
+        }
+        return best
     }
 
     /// The dominance rows as lines: `sigmoid β=0.1: dominates 9/10 of sft, 10/10 of unlikelihood`.
     public func dominanceSummary() -> String {
         let rows = dominance()
         guard !rows.isEmpty else { return "" }
-        var lines = ["Pareto dominance (a baseline point is dominated when a checkpoint of the run has no more KL and at least its reward):"]
+        var lines = ["Dominance at equal KL (a baseline point is dominated when the run reaches at least its reward at no more KL: a checkpoint, or a mix of two checkpoints or of one and the reference):"]
         var current: FrontierRun?
         var parts: [String] = []
         func flush() {

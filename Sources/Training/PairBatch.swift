@@ -34,24 +34,36 @@ public struct PairBatch: Sendable {
     public var completionTokens: Int { packed.targetCount }
 
     /// Summed log-probabilities and token counts per pair, from `forward`'s per-target values. With `ldAlpha`
-    /// (LD-DPO), the tokens of a completion beyond the pair's shorter completion count `ldAlpha` times.
-    public func sums(_ logp: [Float], ldAlpha: Double? = nil) -> [CompletionSums] {
+    /// (LD-DPO), the tokens of a completion beyond the pair's shorter completion count `ldAlpha` times. With
+    /// `unlikelihood`, also the rejected tokens' Σ log(1 − p) (`tokenUnlikelihood`), weighed the same way.
+    public func sums(_ logp: [Float], ldAlpha: Double? = nil, unlikelihood: Bool = false) -> [CompletionSums] {
         zip(chosenTargets, rejectedTargets).map { chosen, rejected in
             let shared = min(chosen.count, rejected.count)
+            let unlikely = unlikelihood
+                ? rejected.reduce(0) { $0 + tokenUnlikelihood(Double(logp[$1])).value * weight($1 - rejected.lowerBound, shared: shared, alpha: ldAlpha) }
+                : nil
             return CompletionSums(chosen: sum(logp, chosen, shared: shared, alpha: ldAlpha),
                                   rejected: sum(logp, rejected, shared: shared, alpha: ldAlpha),
-                                  chosenTokens: chosen.count, rejectedTokens: rejected.count)
+                                  chosenTokens: chosen.count, rejectedTokens: rejected.count,
+                                  rejectedUnlikelihood: unlikely)
         }
     }
 
     /// d loss / d log-prob per target: a completion's summed log-prob passes its gradient to each of its tokens
-    /// (times `ldAlpha` beyond the shorter completion, as `sums` weighs them).
-    public func targetGradients(dChosen: [Double], dRejected: [Double], scale: Double = 1, ldAlpha: Double? = nil) -> [Float] {
+    /// (times `ldAlpha` beyond the shorter completion, as `sums` weighs them). `unlikelihood` carries
+    /// ∂loss/∂Σ log(1 − p) per pair and the log-probs of the forward pass, whose token slopes it multiplies.
+    public func targetGradients(dChosen: [Double], dRejected: [Double], scale: Double = 1, ldAlpha: Double? = nil,
+                                unlikelihood: (gradients: [Double], logp: [Float])? = nil) -> [Float] {
         var dlogp = [Float](repeating: 0, count: packed.targetCount)
         for (i, (chosen, rejected)) in zip(chosenTargets, rejectedTargets).enumerated() {
             let shared = min(chosen.count, rejected.count)
             for (range, gradient) in [(chosen, dChosen[i]), (rejected, dRejected[i])] {
                 for t in range { dlogp[t] = Float(gradient * scale * weight(t - range.lowerBound, shared: shared, alpha: ldAlpha)) }
+            }
+            guard let unlikelihood, unlikelihood.gradients[i] != 0 else { continue }
+            for t in rejected {
+                let slope = tokenUnlikelihood(Double(unlikelihood.logp[t])).slope
+                dlogp[t] += Float(unlikelihood.gradients[i] * scale * slope * weight(t - rejected.lowerBound, shared: shared, alpha: ldAlpha))
             }
         }
         return dlogp
@@ -72,4 +84,6 @@ public struct CompletionSums: Sendable, Equatable, Codable {
     public var rejected: Double
     public var chosenTokens: Int
     public var rejectedTokens: Int
+    /// The rejected tokens' Σ log(1 − p), when `unlikelihood` asked for it.
+    public var rejectedUnlikelihood: Double? = nil
 }

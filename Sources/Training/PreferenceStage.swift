@@ -149,7 +149,8 @@ public final class PreferenceStage {
             let judged = try online?.pairs(policy: model, prompts: pairs, microBatch: number)
             if let judged { pairs = judged.map(\.pair) }
             let batch = PairBatch(pairs)
-            let sums = batch.sums(try model.forward(batch.packed), ldAlpha: experiment.loss.ldAlpha)
+            let logp = try model.forward(batch.packed)
+            let sums = batch.sums(logp, ldAlpha: experiment.loss.ldAlpha, unlikelihood: usesUnlikelihood)
             let referenceSums = try referenceModel.map { batch.sums(try $0.forward(batch.packed)) }
             let inputs = try zip(indices, sums).enumerated().map { row, indexed in
                 try pairLogProbs(policy: indexed.1, reference: referenceSums?[row] ?? reference?.train[indexed.0],
@@ -163,7 +164,8 @@ public final class PreferenceStage {
                 try record(judged, step: step)
             }
             model.backward(batch.targetGradients(dChosen: result.dPolicyChosen, dRejected: result.dPolicyRejected,
-                                                 scale: 1 / Double(accumulation), ldAlpha: experiment.loss.ldAlpha))
+                                                 scale: 1 / Double(accumulation), ldAlpha: experiment.loss.ldAlpha,
+                                                 unlikelihood: usesUnlikelihood ? (result.dRejectedUnlikelihood, logp) : nil))
             parts.append(result.metrics)
             tokens += pairs.reduce(0) { $0 + $1.prompt.count + $1.chosen.count + $1.rejected.count }
         }
@@ -195,7 +197,8 @@ public final class PreferenceStage {
     func evaluate(step: Int) throws {
         guard !eval.isEmpty else { return }
         if let sppo, round == nil { try enterRound(1, at: sppo.firstStep(of: 1)) }
-        let sums = try completionSums(model: model, pairs: eval, batchSize: experiment.evalBatchSize, ldAlpha: experiment.loss.ldAlpha)
+        let sums = try completionSums(model: model, pairs: eval, batchSize: experiment.evalBatchSize, ldAlpha: experiment.loss.ldAlpha,
+                                      unlikelihood: usesUnlikelihood)
         if let referenceModel, onlineEvalReference == nil {
             onlineEvalReference = try completionSums(model: referenceModel, pairs: eval, batchSize: experiment.evalBatchSize)
         }
@@ -215,6 +218,9 @@ public final class PreferenceStage {
         try runDirectory.append(values, to: RunDirectory.evalFile)
         emit(.evaluation(step: step, values: values))
     }
+
+    /// Whether a configured loss reads the rejected tokens' Σ log(1 − p), which the forward pass's sums then carry.
+    private var usesUnlikelihood: Bool { experiment.loss.lossTypes.contains(.unlikelihood) }
 
     /// Whether the log-probs are measured against a reference, which the displacement and length diagnostics need.
     private var hasReference: Bool { reference != nil || referenceModel != nil }
@@ -284,6 +290,7 @@ public final class PreferenceStage {
         }
         return PairLogProbs(policyChosen: policy.chosen, policyRejected: policy.rejected,
                      referenceChosen: reference?.chosen ?? 0, referenceRejected: reference?.rejected ?? 0,
-                     chosenTokens: policy.chosenTokens, rejectedTokens: policy.rejectedTokens)
+                     chosenTokens: policy.chosenTokens, rejectedTokens: policy.rejectedTokens,
+                     rejectedUnlikelihood: policy.rejectedUnlikelihood)
     }
 }

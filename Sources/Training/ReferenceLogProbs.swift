@@ -4,13 +4,14 @@ import Model
 import Preference
 
 /// Forward passes only: each pair's summed completion log-probabilities under `model`, `batchSize` pairs at a time.
-public func completionSums(model: Transformer, pairs: [TokenizedPair], batchSize: Int, ldAlpha: Double? = nil) throws -> [CompletionSums] {
+public func completionSums(model: Transformer, pairs: [TokenizedPair], batchSize: Int, ldAlpha: Double? = nil,
+                           unlikelihood: Bool = false) throws -> [CompletionSums] {
     var sums: [CompletionSums] = []
     sums.reserveCapacity(pairs.count)
     var start = 0
     while start < pairs.count {
         let batch = PairBatch(Array(pairs[start..<min(pairs.count, start + batchSize)]))
-        sums += batch.sums(try model.forward(batch.packed), ldAlpha: ldAlpha)
+        sums += batch.sums(try model.forward(batch.packed), ldAlpha: ldAlpha, unlikelihood: unlikelihood)
         start += batchSize
     }
     return sums

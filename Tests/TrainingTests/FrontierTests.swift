@@ -96,25 +96,33 @@ final class FrontierTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(Frontier.self, from: data), frontier)
     }
 
-    /// A baseline point counts as dominated only when one checkpoint has both no more KL and at least its reward;
-    /// the reference at step 0 counts on neither side.
-    func testDominanceIsParetoOverTheRunsCheckpoints() {
+    /// A baseline point counts as dominated when the run reaches its reward at no more KL: at a checkpoint, or on
+    /// the line between two of its points, the reference at step 0 included; the baseline's step 0 is not counted.
+    func testDominanceComparesRewardAtEqualKL() {
         let point = { (step: Int, kl: Double, reward: Double) in FrontierPoint(step: step, kl: kl, reward: reward) }
         let dpo = FrontierRun(run: "dpo", method: "sigmoid", beta: 0.1, points: [point(0, 0, 0.4), point(25, 2, 0.7), point(50, 6, 0.9)])
         let sft = FrontierRun(run: "sft", method: "sft", beta: nil, points: [
             point(0, 0, 0.4),
-            point(25, 3, 0.6),  // dominated by step 25 (KL 2 ≤ 3, 0.7 ≥ 0.6)
-            point(50, 1, 0.5),  // less KL than any trained checkpoint: not dominated
+            point(25, 3, 0.6),  // step 25 has less KL and more reward
+            point(50, 1, 0.5),  // half-way from the reference (0.4) to step 25 (0.7): 0.55 ≥ 0.5
+            point(60, 1, 0.6),  // above that line: not dominated
             point(75, 7, 0.95), // more reward than any checkpoint: not dominated
-            point(100, 6, 0.9), // tied with step 50: dominated
+            point(100, 4, 0.8), // on the line from step 25 to step 50: 0.7 + 0.2·2/4 = 0.8, a tie
         ])
         let unlikelihood = FrontierRun(run: "ul", method: "unlikelihood", beta: nil, points: [point(25, 8, 0.85)])
         let frontier = Frontier(runs: [dpo, sft, unlikelihood], referenceReward: 0.4)
+        XCTAssertEqual(frontier.reward(of: dpo, atKL: 1)!, 0.55, accuracy: 1e-12)
+        XCTAssertEqual(frontier.reward(of: dpo, atKL: 9)!, 0.9, accuracy: 1e-12)
         let rows = frontier.dominance()
         XCTAssertEqual(rows.map(\.baseline), ["sft", "unlikelihood"])
-        XCTAssertEqual(rows.map(\.dominated), [2, 1])
-        XCTAssertEqual(rows.map(\.total), [4, 1])
+        XCTAssertEqual(rows.map(\.dominated), [3, 1])
+        XCTAssertEqual(rows.map(\.total), [5, 1])
         XCTAssertEqual(rows.map(\.isComplete), [false, true])
-        XCTAssertEqual(frontier.dominanceSummary().split(separator: "\n").last, "  sigmoid β=0.1: dominates 2/4 of sft, 1/1 of unlikelihood")
+        XCTAssertEqual(frontier.dominanceSummary().split(separator: "\n").last, "  sigmoid β=0.1: dominates 3/5 of sft, 1/1 of unlikelihood")
+
+        // A run without its step-0 evaluation starts from the frontier's reference reward.
+        let late = FrontierRun(run: "late", method: "sigmoid", beta: 0.5, points: [point(25, 2, 0.7)])
+        XCTAssertEqual(frontier.reward(of: late, atKL: 1)!, 0.55, accuracy: 1e-12)
+        XCTAssertNil(Frontier(runs: [late], referenceReward: nil).reward(of: late, atKL: 1))
     }
 }

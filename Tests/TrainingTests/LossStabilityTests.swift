@@ -8,9 +8,11 @@ final class LossStabilityTests: XCTestCase {
     /// A pair with βΔ = `margin` (rc = rr = −1), one token each so per-token averages are as extreme as sums.
     private func pair(margin: Double, beta: Double) -> PairLogProbs {
         let delta = margin / beta
+        let rejected = delta > 0 ? -1 - delta : -1
         return PairLogProbs(
-            policyChosen: delta < 0 ? -1 + delta : -1, policyRejected: delta > 0 ? -1 - delta : -1,
-            referenceChosen: -1, referenceRejected: -1, chosenTokens: 1, rejectedTokens: 1)
+            policyChosen: delta < 0 ? -1 + delta : -1, policyRejected: rejected,
+            referenceChosen: -1, referenceRejected: -1, chosenTokens: 1, rejectedTokens: 1,
+            rejectedUnlikelihood: tokenUnlikelihood(rejected).value)
     }
 
     func testEveryPairedLossIsFiniteForHugeMargins() {

@@ -21,10 +21,11 @@ func assertLossClose(
         file: file, line: line)
 }
 
-/// The pair LOSSES.md works through: πc = −10, πr = −12, rc = rr = −11 (Δ = 2), with 4 and 5 tokens.
+/// The pair LOSSES.md works through: πc = −10, πr = −12, rc = rr = −11 (Δ = 2), with 4 and 5 tokens; for
+/// `unlikelihood`, its rejected tokens' Σ log(1 − p) is −0.5.
 let workedPair = PairLogProbs(
     policyChosen: -10, policyRejected: -12, referenceChosen: -11, referenceRejected: -11,
-    chosenTokens: 4, rejectedTokens: 5)
+    chosenTokens: 4, rejectedTokens: 5, rejectedUnlikelihood: -0.5)
 
 /// A pair whose policy equals its reference (Δ = 0, Lc = Lr = 0).
 let unmovedPair = PairLogProbs(

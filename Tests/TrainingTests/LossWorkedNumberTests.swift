@@ -159,35 +159,36 @@ final class LossWorkedNumberTests: XCTestCase {
     }
 
     func testUnlikelihoodByHand() {
-        // Worked pair: p̄c = −10/4 = −2.5, p̄r = −12/5 = −2.4.
-        // e^−2.4 = 1/(e²·e^0.4) = 1/(7.389056·1.491825) = 1/11.023176 = 0.0907180; 1 − 0.0907180 = 0.9092820;
-        // −ln 0.9092820 = 0.0907180 + 0.0907180²/2 + 0.0907180³/3 + … = 0.0907180 + 0.0041149 + 0.0002489
-        // + 0.0000169 + 0.0000012 + … = 0.0951000, so loss = 2.5 + 0.0951000 = 2.5951000.
-        // d/dπc = −1/4; d/dπr = (1/5)·e^p̄r/(1 − e^p̄r) = 0.2·0.0907180/0.9092820 = 0.0199538.
-        // (python3 -c "from math import *; print(2.5 - log1p(-exp(-2.4)), 0.2 / expm1(2.4))" agrees.)
-        let result = lossResult(.unlikelihood, [workedPair])
-        assertLossClose(result.loss, 2.5951000, tolerance: 1e-6, "unlikelihood")
+        // Worked pair (πc = −10 over 4 tokens, 5 rejected tokens) with Ur = Σ log(1 − p) = −0.5:
+        // loss = 10/4 + 0.5/5 = 2.6; d/dπc = −1/4, d/dUr = −1/5, and πr has no say.
+        let pair = workedPair
+        let result = lossResult(.unlikelihood, [pair])
+        assertLossClose(result.loss, 2.6, tolerance: 1e-15, "unlikelihood")
         assertLossClose(result.dPolicyChosen[0], -0.25, tolerance: 1e-15, "d/dπc")
-        assertLossClose(result.dPolicyRejected[0], 0.0199538, tolerance: 1e-7, "d/dπr")
+        XCTAssertEqual(result.dPolicyRejected, [0])
+        assertLossClose(result.dRejectedUnlikelihood[0], -0.2, tolerance: 1e-15, "d/dUr")
         assertLossClose(result.metrics["rewards/chosen"], 0.1, tolerance: 1e-15, "rewards stay β·(π − r)")
 
-        // A batch mean of per-pair values: a second pair with p̄c = −3 and p̄r = −1/2 adds
-        // 3 − ln(1 − e^−0.5) = 3 − ln(1 − 0.6065307) = 3 − ln 0.3934693 = 3 + 0.9327521 = 3.9327521.
-        let second = PairLogProbs(policyChosen: -3, policyRejected: -1, chosenTokens: 1, rejectedTokens: 2)
-        let batch = lossResult(.unlikelihood, [workedPair, second])
-        assertLossClose(batch.loss, (2.5951000 + 3.9327521) / 2, tolerance: 1e-6, "batch mean")
-        // (1/2)·(1/2)·0.6065307/0.3934693 = 0.3853735
-        assertLossClose(batch.dPolicyRejected[1], 0.3853735, tolerance: 1e-7, "d/dπr of the second pair")
+        // A batch mean: a second pair with πc = −3 over 1 token and Ur = −2 over 2 tokens adds 3 + 1 = 4.
+        let second = PairLogProbs(policyChosen: -3, policyRejected: -1, chosenTokens: 1, rejectedTokens: 2, rejectedUnlikelihood: -2)
+        let batch = lossResult(.unlikelihood, [pair, second])
+        assertLossClose(batch.loss, (2.6 + 4) / 2, tolerance: 1e-15, "batch mean")
+        assertLossClose(batch.dRejectedUnlikelihood[1], -0.25, tolerance: 1e-15, "(1/2)·(−1/2)")
+        XCTAssertEqual(lossResult(.sigmoid, [pair]).dRejectedUnlikelihood, [], "only unlikelihood reads Ur")
     }
 
-    func testUnlikelihoodOfAnAlmostCertainRejectionIsClampedAsWelleck() {
-        // p̄r = −1e-7: 1 − e^p̄r ≈ 1e-7 is below the 1e-5 floor, so the term is −ln 1e-5 = 5·ln 10 = 11.5129255
-        // and the rejected side gets no gradient; the chosen side still does.
-        let certain = PairLogProbs(policyChosen: -2, policyRejected: -1e-7, chosenTokens: 2, rejectedTokens: 1)
-        let result = lossResult(.unlikelihood, [certain])
-        assertLossClose(result.loss, 1 + 11.5129255, tolerance: 1e-6, "clamped")
-        XCTAssertEqual(result.dPolicyRejected, [0])
-        XCTAssertEqual(result.dPolicyChosen, [-0.5])
+    func testTokenUnlikelihoodByHandAndClampedAsWelleck() {
+        // l = −2.4: e^−2.4 = 1/(e²·e^0.4) = 1/(7.389056·1.491825) = 0.0907180; ln(1 − 0.0907180) = −(0.0907180 +
+        // 0.0907180²/2 + 0.0907180³/3 + …) = −0.0951000; slope −e^l/(1 − e^l) = −0.0907180/0.9092820 = −0.0997688.
+        // (python3 -c "from math import *; print(log1p(-exp(-2.4)), -1/expm1(2.4))" agrees.)
+        let token = tokenUnlikelihood(-2.4)
+        assertLossClose(token.value, -0.0951000, tolerance: 1e-7, "log(1 − p)")
+        assertLossClose(token.slope, -0.0997688, tolerance: 1e-7, "d/dl")
+        // l = −1e-7: 1 − p ≈ 1e-7 is below the 1e-5 floor, so the term is ln 1e-5 = −5·ln 10 = −11.5129255 and
+        // the token gets no gradient.
+        let certain = tokenUnlikelihood(-1e-7)
+        assertLossClose(certain.value, -11.5129255, tolerance: 1e-7, "clamped")
+        XCTAssertEqual(certain.slope, 0)
     }
 
     func testSFTAveragesOverAllChosenTokensAsTRL() {

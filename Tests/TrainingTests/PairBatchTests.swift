@@ -29,6 +29,40 @@ final class PairBatchTests: XCTestCase {
         XCTAssertEqual(batch.sums([-1, -1, -1]), [CompletionSums(chosen: -2, rejected: -1, chosenTokens: 2, rejectedTokens: 1)])
     }
 
+    /// Token-level Unlikelihood end to end: the loss as a function of every target's log-prob, through `sums`,
+    /// `preferenceLoss` and `targetGradients`, against central differences per token, with rejected tokens from
+    /// unlikely to nearly certain (l = −1e-3, slope −999.5) and mixed with DPO.
+    func testUnlikelihoodTokenGradientsMatchCentralDifferences() {
+        let batch = PairBatch([pair([1, 2], [3, 4, 5], [6, 7]), pair([8], [9], [10, 11, 12])])
+        let logp: [Float] = [-1.5, -0.7, -2.2, -0.4, -3.1, -0.9, -0.001, -4.0, -0.05]
+        for settings in [LossSettings(lossTypes: [.unlikelihood]), LossSettings(lossTypes: [.sigmoid, .unlikelihood])] {
+            func loss(_ logp: [Float]) -> Double {
+                let pairs = batch.sums(logp, unlikelihood: true).map {
+                    PairLogProbs(policyChosen: $0.chosen, policyRejected: $0.rejected, referenceChosen: -5, referenceRejected: -5,
+                                 chosenTokens: $0.chosenTokens, rejectedTokens: $0.rejectedTokens, rejectedUnlikelihood: $0.rejectedUnlikelihood)
+                }
+                return preferenceLoss(pairs, settings: settings).loss
+            }
+            let pairs = batch.sums(logp, unlikelihood: true).map {
+                PairLogProbs(policyChosen: $0.chosen, policyRejected: $0.rejected, referenceChosen: -5, referenceRejected: -5,
+                             chosenTokens: $0.chosenTokens, rejectedTokens: $0.rejectedTokens, rejectedUnlikelihood: $0.rejectedUnlikelihood)
+            }
+            let result = preferenceLoss(pairs, settings: settings)
+            let analytic = batch.targetGradients(dChosen: result.dPolicyChosen, dRejected: result.dPolicyRejected,
+                                                 unlikelihood: (result.dRejectedUnlikelihood, logp))
+            for t in logp.indices {
+                let h: Float = t == 6 ? 1e-5 : 1e-3
+                var up = logp, down = logp
+                up[t] += h
+                down[t] -= h
+                let numeric = (loss(up) - loss(down)) / Double(up[t] - down[t])
+                XCTAssertEqual(Double(analytic[t]), numeric, accuracy: 2e-3 * (1 + abs(numeric)),
+                               "\(settings.lossTypes) token \(t) (l = \(logp[t]))")
+            }
+        }
+        XCTAssertNil(batch.sums(logp)[0].rejectedUnlikelihood, "computed only when asked")
+    }
+
     func testDataOrderIsAPermutationPerEpochAndReproducible() {
         var order = DataOrder(count: 10, seed: 3)
         let first = order.batch(start: 0, size: 10)

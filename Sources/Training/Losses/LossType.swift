@@ -11,8 +11,8 @@ public enum LossType: String, CaseIterable, Codable, Sendable {
     /// AOT (Melnyk et al. 2024) on the batch's sorted log-ratios (`aotLoss`).
     case aot, aotUnpaired = "aot_unpaired"
     case simpo, orpo, kto, sft
-    /// Unlikelihood training (Welleck et al. 2019), the DPO paper's baseline, at sequence level
-    /// (`unlikelihoodLoss`): the seam gives a loss summed log-probs, not each token's.
+    /// Unlikelihood training (Welleck et al. 2019), the DPO paper's baseline, at token level (`unlikelihoodLoss`):
+    /// it reads the rejected tokens' Σ log(1 − p) as well as the summed log-probs.
     case unlikelihood
     /// SPPO (Wu et al. 2024, as the authors' trainer): its targets are win probabilities estimated from completions
     /// sampled each round (`sppoLoss`), so this loss type is the whole method, configured by the `sppo.*` keys.

@@ -12,6 +12,8 @@ struct LossTerm: Equatable {
     var value: Double
     var dChosen: Double
     var dRejected: Double
+    /// With respect to the rejected tokens' Σ log(1 − p), which only `unlikelihood` reads.
+    var dRejectedUnlikelihood = 0.0
 
     /// A loss of z = a·xc − b·xr, given its value and dloss/dz, as a term in (xc, xr).
     static func margin(_ f: (value: Double, slope: Double), chosenScale a: Double, rejectedScale b: Double)
@@ -22,7 +24,8 @@ struct LossTerm: Equatable {
 
     /// The same loss with both derivatives multiplied by `factor` (the chain rule through z = factor · x).
     func scaled(by factor: Double) -> LossTerm {
-        LossTerm(value: value, dChosen: dChosen * factor, dRejected: dRejected * factor)
+        LossTerm(value: value, dChosen: dChosen * factor, dRejected: dRejected * factor,
+                 dRejectedUnlikelihood: dRejectedUnlikelihood * factor)
     }
 }
 

@@ -5,10 +5,12 @@ public struct PairLogProbs: Sendable, Equatable {
     /// 0 when every configured loss is reference-free (`simpo`, `orpo`, `sft`, `unlikelihood`).
     public var referenceChosen: Double, referenceRejected: Double
     public var chosenTokens: Int, rejectedTokens: Int
+    /// Σₜ log(1 − pₜ) over the rejected completion's tokens under the policy, for `unlikelihood` (nil otherwise).
+    public var rejectedUnlikelihood: Double?
 
     public init(
         policyChosen: Double, policyRejected: Double, referenceChosen: Double = 0, referenceRejected: Double = 0,
-        chosenTokens: Int, rejectedTokens: Int
+        chosenTokens: Int, rejectedTokens: Int, rejectedUnlikelihood: Double? = nil
     ) {
         self.policyChosen = policyChosen
         self.policyRejected = policyRejected
@@ -16,6 +18,7 @@ public struct PairLogProbs: Sendable, Equatable {
         self.referenceRejected = referenceRejected
         self.chosenTokens = chosenTokens
         self.rejectedTokens = rejectedTokens
+        self.rejectedUnlikelihood = rejectedUnlikelihood
     }
 }
 
@@ -27,6 +30,8 @@ public struct LossResult: Sendable {
     public var dPolicyChosen: [Double]
     /// ∂loss/∂policyRejected[i], including the 1/batch of the mean.
     public var dPolicyRejected: [Double]
+    /// ∂loss/∂rejectedUnlikelihood[i] (`unlikelihood`); empty when no configured loss reads it.
+    public var dRejectedUnlikelihood: [Double] = []
     /// `loss`, `rewards/chosen`, `rewards/rejected`, `rewards/margins`, `rewards/accuracies`, `logps/chosen`,
     /// `logps/rejected` (see `preferenceMetrics`); `nll_loss` with `rpo_alpha`, `sft` or `orpo`;
     /// `log_odds_ratio` and `log_odds_chosen` with `orpo`; `loss/<loss_type>` (unweighted) for each of several
@@ -50,7 +55,7 @@ public struct LossResult: Sendable {
 ///
 /// - Precondition: `pairs` is not empty, `settings` is valid and holds no `kto` or `sppo`, and token counts are positive
 ///   when a configured loss divides by them (`ipo`, `sigmoid_norm`, `simpo`, `orpo`, `sft`,
-///   `unlikelihood`, `rpo_alpha`).
+///   `unlikelihood`, `rpo_alpha`), and `unlikelihood` finds each pair's `rejectedUnlikelihood`.
 /// - Complexity: O(pairs × loss types).
 public func preferenceLoss(_ pairs: [PairLogProbs], settings: LossSettings) -> LossResult {
     precondition(!pairs.isEmpty, "preferenceLoss needs at least one pair")
@@ -78,7 +83,8 @@ public func preferenceLoss(_ pairs: [PairLogProbs], settings: LossSettings) -> L
     metrics.merge(preferenceMetrics(pairs, primary: types[0], beta: settings.beta)) { first, _ in first }
     metrics["loss"] = total.value
     return LossResult(
-        loss: total.value, dPolicyChosen: total.dChosen, dPolicyRejected: total.dRejected, metrics: metrics)
+        loss: total.value, dPolicyChosen: total.dChosen, dPolicyRejected: total.dRejected,
+        dRejectedUnlikelihood: types.contains(.unlikelihood) ? total.dRejectedUnlikelihood : [], metrics: metrics)
 }
 
 /// One loss over a batch: its value and its gradient with respect to every pair's policy log-probs, plus any
@@ -87,11 +93,13 @@ struct BatchTerm {
     var value = 0.0
     var dChosen: [Double]
     var dRejected: [Double]
+    var dRejectedUnlikelihood: [Double]
     var metrics: [String: Double] = [:]
 
     init(count: Int) {
         dChosen = Array(repeating: 0, count: count)
         dRejected = Array(repeating: 0, count: count)
+        dRejectedUnlikelihood = Array(repeating: 0, count: count)
     }
 
     /// The chosen tokens' mean NLL (`chosenNLL`) as a batch term.
@@ -110,6 +118,7 @@ struct BatchTerm {
             value += term.value / n
             dChosen[i] += term.dChosen / n
             dRejected[i] += term.dRejected / n
+            dRejectedUnlikelihood[i] += term.dRejectedUnlikelihood / n
         }
     }
 
@@ -119,6 +128,7 @@ struct BatchTerm {
         for i in dChosen.indices {
             dChosen[i] += weight * other.dChosen[i]
             dRejected[i] += weight * other.dRejected[i]
+            dRejectedUnlikelihood[i] += weight * other.dRejectedUnlikelihood[i]
         }
     }
 }
