@@ -23,14 +23,17 @@ bench-engine: build
 
 # The peer benchmark (docs/performance.md): TRL's DPOTrainer on CPU PyTorch in .venv-bench/, against `dpo bench train`
 # on the same model, tokenizer and pairs (bench/.inputs/, built once).
+# BENCH_WORKLOAD=smollm2-lora or smollm2-full runs SmolLM2-135M-Instruct instead of the tiny model (use BENCH_STEPS=4:
+# a TRL step takes tens of seconds there).
 BENCH_STEPS ?= 10
 BENCH_ROUNDS ?= 3
+BENCH_WORKLOAD ?= tiny
 
 bench-peer-setup:
-	@bench/setup_peer.sh
+	@bench/setup_peer.sh $(BENCH_WORKLOAD)
 
 bench-peer: build bench-peer-setup
-	bench/peer.sh --rounds $(BENCH_ROUNDS) --steps $(BENCH_STEPS)
+	bench/peer.sh --workload $(BENCH_WORKLOAD) --rounds $(BENCH_ROUNDS) --steps $(BENCH_STEPS)
 
 bench-trl: bench-peer-setup
 	.venv-bench/bin/python bench/trl_dpo.py --steps $(BENCH_STEPS)

@@ -1,4 +1,5 @@
-"""Builds, once, the inputs both sides of the peer benchmark share, in bench/.inputs/ (git-ignored):
+"""Builds, once, the inputs both sides of the peer benchmark share, in bench/.inputs/ (git-ignored), for one of two
+models. The default workload, "tiny":
 
   model/config.json, model/model.safetensors
         random-init LlamaForCausalLM: hidden 256, 4 layers, 4 heads (no GQA), intermediate 704, vocab 4096,
@@ -10,6 +11,10 @@
   pairs.jsonl
         TRL standard preference records {"prompt", "chosen", "rejected"}, in the HH file's order
 
+With --workload smollm2, in bench/.inputs/smollm2/: model/ is SmolLM2-135M-Instruct imported from its Q4_1 GGUF by
+`dpo model import` (F32 safetensors of the dequantized weights, its tokenizer.json and tokenizer_config.json with
+EOS <|im_end|>), so that both sides start from the same float weights; pairs.jsonl as above, with its tokenizer.
+
 A record is split at the last "\\n\\nAssistant:" inside the common prefix of its chosen and rejected texts; the prompt
 ends with that marker, the completions are the rest. A record is left out when:
   - chosen and rejected share no "\\n\\nAssistant:" (no prompt to split off);
@@ -20,16 +25,19 @@ ends with that marker, the completions are the rest. A record is left out when:
 So every record in pairs.jsonl is trained on by both sides, and batch k is records 8k..8k+7 on both.
 
 Usage (from the repo root, after `make bench-peer-setup`):
-  .venv-bench/bin/python bench/make_peer_inputs.py [--hh PATH] [--out bench/.inputs] [--force]
+  .venv-bench/bin/python bench/make_peer_inputs.py [--workload tiny|smollm2] [--hh PATH] [--out DIR] [--force]
 Without --force, existing complete inputs are kept (so both sides of every run see the same files).
 """
 import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_HH = "/work/shared/data/hh-rlhf-harmless-base-test.jsonl"
+SMOLLM2_GGUF = os.path.join(ROOT, "models", "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
 MARKER = "\n\nAssistant:"
 EOS = "<|endoftext|>"
 VOCAB_SIZE = 4096
@@ -77,9 +85,12 @@ def build_model(vocab, eos_id):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hh", default=DEFAULT_HH, help="Anthropic HH JSONL with raw chosen/rejected texts")
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".inputs"))
+    parser.add_argument("--workload", choices=("tiny", "smollm2"), default="tiny")
+    parser.add_argument("--out", help="default bench/.inputs (tiny) or bench/.inputs/smollm2")
     parser.add_argument("--force", action="store_true", help="rebuild even if the inputs exist")
     args = parser.parse_args()
+    inputs = os.path.join(ROOT, "bench", ".inputs")
+    args.out = args.out or (inputs if args.workload == "tiny" else os.path.join(inputs, "smollm2"))
 
     model_dir = os.path.join(args.out, "model")
     pairs_path = os.path.join(args.out, "pairs.jsonl")
@@ -91,40 +102,51 @@ def main():
     import tokenizers
     import torch
     import transformers
-    from transformers import PreTrainedTokenizerFast
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
     print(f"torch {torch.__version__}, transformers {transformers.__version__}, tokenizers {tokenizers.__version__}")
-    if os.path.exists(args.out):
-        shutil.rmtree(args.out)
+    if os.path.exists(model_dir):
+        shutil.rmtree(model_dir)
     os.makedirs(model_dir)
 
     with open(args.hh, encoding="utf-8") as f:
         records = [json.loads(line) for line in f if line.strip()]
     print(f"{len(records)} records in {args.hh}")
 
-    # Tokenizer, trained on every chosen and rejected text of the file.
-    raw = train_tokenizer(text for r in records for text in (r["chosen"], r["rejected"]))
-    raw.save(os.path.join(model_dir, "tokenizer.json"))
-    with open(os.path.join(model_dir, "tokenizer_config.json"), "w") as f:
-        json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "eos_token": EOS, "pad_token": EOS,
-                   "bos_token": None, "clean_up_tokenization_spaces": False,
-                   "model_max_length": 1_000_000}, f, indent=2)
-        f.write("\n")
+    if args.workload == "smollm2":
+        dpo = os.path.join(ROOT, ".build", "release", "dpo")
+        for path, hint in ((dpo, "run `make build`"), (SMOLLM2_GGUF, "run `scripts/fetch-smollm2.sh`")):
+            if not os.path.exists(path):
+                sys.exit(f"{path} is missing: {hint}")
+        subprocess.run([dpo, "model", "import", SMOLLM2_GGUF, "--out", model_dir], check=True, stdout=subprocess.DEVNULL)
+        tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        eos = tokenizer.eos_token
+        eos_id = tokenizer.eos_token_id
+        n_params = sum(p.numel() for p in transformers.AutoModelForCausalLM.from_pretrained(model_dir).parameters())
+    else:
+        # Tokenizer, trained on every chosen and rejected text of the file.
+        raw = train_tokenizer(text for r in records for text in (r["chosen"], r["rejected"]))
+        raw.save(os.path.join(model_dir, "tokenizer.json"))
+        with open(os.path.join(model_dir, "tokenizer_config.json"), "w") as f:
+            json.dump({"tokenizer_class": "PreTrainedTokenizerFast", "eos_token": EOS, "pad_token": EOS,
+                       "bos_token": None, "clean_up_tokenization_spaces": False,
+                       "model_max_length": 1_000_000}, f, indent=2)
+            f.write("\n")
 
-    # Load it back the way TRL does, and check that it adds nothing (no BOS) and that EOS is one token.
-    tokenizer = PreTrainedTokenizerFast.from_pretrained(model_dir)
-    eos_id = tokenizer.eos_token_id
-    assert eos_id == raw.token_to_id(EOS) and tokenizer.pad_token_id == eos_id and tokenizer.bos_token_id is None
-    assert len(tokenizer) == VOCAB_SIZE
+        # Load it back the way TRL does, and check that it adds nothing (no BOS) and that EOS is one token.
+        tokenizer = PreTrainedTokenizerFast.from_pretrained(model_dir)
+        eos, eos_id = EOS, tokenizer.eos_token_id
+        assert eos_id == raw.token_to_id(EOS) and tokenizer.pad_token_id == eos_id and tokenizer.bos_token_id is None
+        assert len(tokenizer) == VOCAB_SIZE
+
+        model = build_model(len(tokenizer), eos_id)
+        model.save_pretrained(model_dir)
+        generation_config = os.path.join(model_dir, "generation_config.json")
+        if os.path.exists(generation_config):
+            os.remove(generation_config)
+        n_params = sum(p.numel() for p in model.parameters())
     assert tokenizer("Hi there")["input_ids"] == tokenizer("Hi there", add_special_tokens=False)["input_ids"]
-    assert tokenizer(" ok" + EOS)["input_ids"][-1] == eos_id
-
-    model = build_model(len(tokenizer), eos_id)
-    model.save_pretrained(model_dir)
-    generation_config = os.path.join(model_dir, "generation_config.json")
-    if os.path.exists(generation_config):
-        os.remove(generation_config)
-    n_params = sum(p.numel() for p in model.parameters())
+    assert tokenizer(" ok" + eos)["input_ids"][-1] == eos_id
 
     def ids(text):
         return tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -143,7 +165,7 @@ def main():
             continue
         p = ids(prompt)
         c, rj = ids(chosen) + [eos_id], ids(rejected) + [eos_id]
-        if ids(prompt + chosen + EOS) != p + c or ids(prompt + rejected + EOS) != p + rj:
+        if ids(prompt + chosen + eos) != p + c or ids(prompt + rejected + eos) != p + rj:
             dropped["prompt/completion boundary merges tokens"] += 1
             continue
         if len(p) >= MAX_LENGTH:

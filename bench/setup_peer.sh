@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench-peer-setup`: installs the peer (Hugging Face TRL on CPU PyTorch) into .venv-bench/ at the repo root,
+# `make bench-peer-setup [BENCH_WORKLOAD=...]`: installs the peer (Hugging Face TRL on CPU PyTorch) into .venv-bench/ at the repo root,
 # then builds the shared inputs once (bench/make_peer_inputs.py -> bench/.inputs/). Idempotent: a complete venv and
 # complete inputs are kept as they are.
 #
@@ -39,5 +39,9 @@ else
     check
 fi
 
-# The shared inputs (model, tokenizer, pairs), built once: both sides of every run read the same files.
-"$VENV/bin/python" bench/make_peer_inputs.py
+# The shared inputs (model, tokenizer, pairs), built once: both sides of every run read the same files. The SmolLM2
+# workloads (smollm2-lora, smollm2-full: the first argument) share bench/.inputs/smollm2/.
+case "${1:-tiny}" in
+    smollm2-*) "$VENV/bin/python" bench/make_peer_inputs.py --workload smollm2 ;;
+    *) "$VENV/bin/python" bench/make_peer_inputs.py ;;
+esac

@@ -6,7 +6,9 @@ from the same directory (TRL's default when ref_model is None, precompute_ref_lo
 (prompt + completion cut to 256 tokens), sigmoid loss, beta 0.1, AdamW at a constant learning rate 5e-6, no gradient
 checkpointing, float32 (bf16 and fp16 off), no evaluation, logging every step, CPU only, dataloader_num_workers 0,
 seed 42, torch.set_num_threads(2), and the pairs in file order (train_sampling_strategy "sequential"): step k trains
-on records 8(k-1) .. 8k-1 of pairs.jsonl.
+on records 8(k-1) .. 8k-1 of pairs.jsonl (--batch-size changes the 8). With --lora R, PEFT's LoraConfig (r R,
+lora_alpha 2R, dropout 0, every linear layer of the decoder: q/k/v/o/gate/up/down_proj) wraps the policy and TRL
+takes the reference from the base model with the adapters disabled, as `dpo bench train --lora R`.
 
 It runs --warmup steps (default 2), then times --steps steps (default 10) wall-clock from the end of the last warm-up
 step to the end of the last step, so the figures include everything a step costs (collation, both forwards, backward,
@@ -20,7 +22,7 @@ first_loss, first_logps_chosen, first_logps_rejected (batch means), plus details
 padded and real tokens per step, versions).
 
 Usage (from the repo root):
-  .venv-bench/bin/python bench/trl_dpo.py [--steps 10] [--warmup 2] [--threads 2] [--json]
+  .venv-bench/bin/python bench/trl_dpo.py [--steps 10] [--warmup 2] [--batch-size 8] [--lora R] [--threads 2] [--json]
 """
 import argparse
 import json
@@ -35,7 +37,7 @@ import time
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PAIRS_PER_STEP = 8
+LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
 
 def parse_args():
@@ -44,6 +46,8 @@ def parse_args():
     parser.add_argument("--data", default=os.path.join(HERE, ".inputs", "pairs.jsonl"))
     parser.add_argument("--steps", type=int, default=10, help="timed steps")
     parser.add_argument("--warmup", type=int, default=2, help="untimed steps before the timed ones")
+    parser.add_argument("--batch-size", type=int, default=8, help="pairs per step")
+    parser.add_argument("--lora", type=int, default=0, help="LoRA rank (0: every weight trains)")
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", action="store_true", help="end with one JSON line of the figures")
@@ -52,6 +56,7 @@ def parse_args():
 
 def main():
     args = parse_args()
+    pairs_per_step = args.batch_size
     if args.steps < 1 or args.warmup < 1:
         sys.exit("--steps and --warmup must be at least 1")
     for path in (args.model, args.data):
@@ -76,16 +81,16 @@ def main():
 
     total_steps = args.warmup + args.steps
     with open(args.data, encoding="utf-8") as f:
-        records = [json.loads(line) for _, line in zip(range(total_steps * PAIRS_PER_STEP), f)]
-    if len(records) < total_steps * PAIRS_PER_STEP:
-        sys.exit(f"{args.data} has {len(records)} pairs, {total_steps * PAIRS_PER_STEP} needed")
+        records = [json.loads(line) for _, line in zip(range(total_steps * pairs_per_step), f)]
+    if len(records) < total_steps * pairs_per_step:
+        sys.exit(f"{args.data} has {len(records)} pairs, {total_steps * pairs_per_step} needed")
     dataset = datasets.Dataset.from_list(records)
     tokenizer = AutoTokenizer.from_pretrained(args.model)
 
     output_dir = tempfile.mkdtemp(prefix="trl-dpo-bench-")
     config = DPOConfig(
         output_dir=output_dir,
-        per_device_train_batch_size=PAIRS_PER_STEP,
+        per_device_train_batch_size=pairs_per_step,
         gradient_accumulation_steps=1,
         max_steps=total_steps,
         max_length=256,
@@ -133,9 +138,14 @@ def main():
                 self.first_loss = float((loss[0] if return_outputs else loss).detach())
             return loss
 
+    peft_config = None
+    if args.lora:
+        from peft import LoraConfig
+        peft_config = LoraConfig(r=args.lora, lora_alpha=2 * args.lora, lora_dropout=0.0, target_modules=LORA_TARGETS,
+                                 bias="none", task_type="CAUSAL_LM")
     trainer = BenchDPOTrainer(model=args.model, ref_model=None, args=config, train_dataset=dataset,
-                              processing_class=tokenizer)
-    assert trainer.ref_model is not None, "expected TRL to load a frozen reference copy"
+                              processing_class=tokenizer, peft_config=peft_config)
+    assert args.lora or trainer.ref_model is not None, "expected TRL to load a frozen reference copy"
     recorder = Recorder()
     trainer.add_callback(recorder)
     trainer.remove_callback(PrinterCallback)
@@ -176,10 +186,10 @@ def main():
     real_tokens = sum(real for real, _ in timed_tokens)
     padded_tokens = sum(padded for _, padded in timed_tokens)
     seconds_per_step = elapsed / args.steps
-    chosen, rejected = first_logps[:PAIRS_PER_STEP], first_logps[PAIRS_PER_STEP:]
+    chosen, rejected = first_logps[:pairs_per_step], first_logps[pairs_per_step:]
     first_log = recorder.logs[0]
     result = {
-        "pairs_per_s": args.steps * PAIRS_PER_STEP / elapsed,
+        "pairs_per_s": args.steps * pairs_per_step / elapsed,
         "tokens_per_s": real_tokens / elapsed,
         "seconds_per_step": seconds_per_step,
         "peak_rss_mb": peak_rss_mb,
@@ -197,6 +207,7 @@ def main():
         "steps": args.steps,
         "warmup": args.warmup,
         "threads": torch.get_num_threads(),
+        "lora_rank": args.lora,
         "load_average_after": os.getloadavg()[0],
         "versions": {"trl": trl.__version__, "transformers": transformers.__version__, "torch": torch.__version__,
                      "datasets": datasets.__version__, "python": sys.version.split()[0]},

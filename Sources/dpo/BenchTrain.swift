@@ -21,10 +21,13 @@ struct BenchTrain: ParsableCommand {
     @Option(help: "Longest prompt + completion in tokens.") var maxLength = 256
     @Option(help: "Longest prompt in tokens (default: no limit of its own, as TRL ≥ 1.x; completions are cut to fit max_length).")
     var maxPromptLength: Int?
+    @Option(help: "LoRA rank: adapters on every linear layer (lora_alpha 2·rank) and the base model frozen, as PEFT's LoraConfig; 0 trains every weight.")
+    var lora = 0
     @Flag(help: "End with one JSON line of the figures.") var json = false
 
     func validate() throws {
         guard warmup >= 1, steps >= 1 else { throw ValidationError("--warmup and --steps must be at least 1 (step 1 gives the first-step metrics)") }
+        guard lora >= 0 else { throw ValidationError("--lora must be 0 (every weight trains) or a rank ≥ 1") }
     }
 
     func run() throws {
@@ -48,6 +51,12 @@ struct BenchTrain: ParsableCommand {
         _ = try reference.complete(model: policy, train: pairs, batches: pairs.count / batchSize,
                                    batch: { Array($0 * batchSize..<($0 + 1) * batchSize) }, eval: [], evalBatchSize: batchSize)
         let precompute = Date().timeIntervalSince(started)
+        let referenceFlops = (0..<pairs.count / batchSize).reduce(0.0) {
+            $0 + policy.config.forwardFlops(PairBatch(Array(pairs[$1 * batchSize..<($1 + 1) * batchSize])).packed)
+        }
+        if lora > 0 {
+            policy.attach(LoRAAdapters(config: policy.config, rank: lora, alpha: Double(2 * lora), targets: LoRATarget.allCases, seed: 42))
+        }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("dpo-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let stage = PreferenceStage(experiment: experiment, model: policy, train: pairs, eval: [], reference: reference,
@@ -61,7 +70,7 @@ struct BenchTrain: ParsableCommand {
         for step in (warmup + 1)...(warmup + steps) {
             let batch = Array(pairs[(step - 1) * batchSize..<step * batchSize])
             let packed = PairBatch(batch).packed
-            let stepFlops = 3 * policy.config.forwardFlops(packed)
+            let stepFlops = policy.config.trainingFlops(packed, lora: policy.adapters)
             flops += stepFlops
             tokens += batch.reduce(0) { $0 + 2 * $1.prompt.count + $1.chosen.count + $1.rejected.count }
             // The shape of the step's MLP product: this batch's packed rows × hidden → 2·intermediate.
@@ -79,10 +88,16 @@ struct BenchTrain: ParsableCommand {
             "peak_rss_mb": Measure.peakResidentMegabytes(), "first_loss": first["loss"] ?? .nan,
             "first_logps_chosen": first["logps/chosen"] ?? .nan, "first_logps_rejected": first["logps/rejected"] ?? .nan,
             "reference_precompute_s": precompute, "reference_pairs": Double(pairs.count),
+            "reference_gflops": referenceFlops / precompute / 1e9, "reference_ratio": referenceFlops / precompute / 1e9 / sgemmRate,
+            "lora_rank": Double(lora),
         ]
         print("model: \(location.modelDirectory.path), \(policy.parameterCount) parameters; OpenBLAS \(BLASThreads.coreName) kernels on \(BLASThreads.count) threads")
         print("data: \(dataset.report); \(pairs.count) pairs used, \(batchSize) per step, \(warmup) warm-up steps, max_length \(maxLength), max_prompt_length \(maxPromptLength.map(String.init) ?? "none")")
-        print(String(format: "reference log-probs precomputed once in %.2f s (not in the step time: cached and shared by runs)", precompute))
+        print(lora > 0 ? "training: LoRA rank \(lora), alpha \(2 * lora) on every linear layer, \(policy.adapters!.count) trainable parameters; the base is frozen"
+                       : "training: every weight")
+        print(String(format: "reference log-probs precomputed once in %.2f s (not in the step time: cached and shared by runs): "
+                     + "%.1f GFLOP, %.1f GFLOP/s, %.2f of the step's median sgemm", precompute, referenceFlops / 1e9,
+                     figures["reference_gflops"]!, figures["reference_ratio"]!))
         print(String(format: "step 1: loss %.6f, logps/chosen %.4f, logps/rejected %.4f", figures["first_loss"]!, figures["first_logps_chosen"]!, figures["first_logps_rejected"]!))
         print(String(format: "%.3f s/step over %d steps: %.2f pairs/s, %.0f real tokens/s (prompt counted for chosen and rejected, as a padded trainer sees them)",
                      figures["seconds_per_step"]!, steps, figures["pairs_per_s"]!, figures["tokens_per_s"]!))
