@@ -28,6 +28,7 @@ final class TRLExportTests: XCTestCase {
         XCTAssertEqual(value(exported, "use_peft"), "true")
         XCTAssertEqual(value(exported, "lora_r"), "4")
         XCTAssertEqual(value(exported, "model_name_or_path"), "\"model\"")
+        XCTAssertEqual(value(exported, "bf16"), "false", "TRL's DPOConfig turns bf16 on unless told not to")
         XCTAssertFalse(exported.warnings.contains { $0.hasPrefix("train_sampling_strategy") }, "sequential follows the file in both")
         XCTAssertTrue(exported.yaml.hasPrefix("# TRL 1.16"))
         XCTAssertTrue(exported.yaml.contains("\nloss_type: [sigmoid, sft]\n"))
