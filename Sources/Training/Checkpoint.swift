@@ -72,6 +72,16 @@ public enum Checkpoint {
 
     /// Loads a checkpoint's parameters and optimizer moments into an existing model and optimizer.
     public static func restore(_ url: URL, state: TrainerState, model: Transformer, optimizer: Optimizer) throws {
+        try loadWeights(url, into: model)
+        let moments = try SafetensorsFile(contentsOf: url.appendingPathComponent("optimizer.safetensors"))
+        try moments.read("exp_avg", into: optimizer.firstMoment.pointer)
+        try moments.read("exp_avg_sq", into: optimizer.secondMoment.pointer)
+        optimizer.restore(step: state.optimizerStep)
+    }
+
+    /// Loads a checkpoint's parameters (its LoRA adapter when the model has adapters attached) into `model`, for a
+    /// resume or a warm start (`init_from`).
+    public static func loadWeights(_ url: URL, into model: Transformer) throws {
         if let adapters = model.adapters {
             let saved = try LoRAAdapters.load(directory: url.appendingPathComponent("adapter"), config: model.config)
             guard saved.count == adapters.count else { throw ExperimentError(key: nil, "checkpoint \(url.path) has other adapters") }
@@ -83,10 +93,6 @@ public enum Checkpoint {
             }
             model.parameters.pointer.update(from: saved.parameters.pointer, count: model.parameterCount)
         }
-        let moments = try SafetensorsFile(contentsOf: url.appendingPathComponent("optimizer.safetensors"))
-        try moments.read("exp_avg", into: optimizer.firstMoment.pointer)
-        try moments.read("exp_avg_sq", into: optimizer.secondMoment.pointer)
-        optimizer.restore(step: state.optimizerStep)
     }
 
     private static func prune(_ parent: URL) throws {

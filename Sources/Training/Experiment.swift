@@ -41,6 +41,10 @@ public struct Experiment: Sendable, Equatable {
     public var loggingSteps = 1
     public var outputDir = "experiments/runs"
     public var runName: String?
+    /// A checkpoint folder (a run's `checkpoints/step-N`) whose weights, or LoRA adapter, the policy starts from;
+    /// the reference stays `model` (after its SFT stage), so a cloned run continues where the other left off while
+    /// its KL is still measured from the same model.
+    public var initFrom: String?
     public var optimizer = OptimizerSettings()
     public var sft = SFTSettings()
     /// Low-rank adapters instead of full fine-tuning when `lora.enabled`; `loraSettings` keeps the `lora.*` values.

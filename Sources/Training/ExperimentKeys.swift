@@ -64,6 +64,7 @@ public enum ExperimentKeys {
                 return builtins.contains(experiment.dataset) ? builtins : builtins + [experiment.dataset]
             },
         optionalText("eval_dataset", "file", "held-out pairs for eval_ metrics", \.evalDataset),
+        optionalText("init_from", "checkpoint folder", "warm start: the policy starts from a run's checkpoints/step-N; the reference stays model", \.initFrom),
         number("eval_fraction", "0 ≤ x < 1", "share of a dataset file held out for evaluation when there is no eval_dataset", \.evalFraction) { $0 >= 0 && $0 < 1 },
         integer("builtin.train_pairs", "≥ 1", "training pairs drawn from a built-in task", \.builtinTrainPairs) { $0 >= 1 }.changingData(),
         integer("builtin.eval_pairs", "≥ 0", "held-out pairs drawn from a built-in task", \.builtinEvalPairs) { $0 >= 0 },

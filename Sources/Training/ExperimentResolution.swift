@@ -46,6 +46,12 @@ public struct ExperimentResolution: Sendable {
                 throw ExperimentError(key: key, "no such file \(URL(fileURLWithPath: path).path)")
             }
         }
+        if let checkpoint = experiment.initFrom {
+            let weights = experiment.lora == nil ? "model.safetensors" : "adapter/adapter_model.safetensors"
+            guard FileManager.default.fileExists(atPath: URL(fileURLWithPath: checkpoint).appendingPathComponent(weights).path) else {
+                throw ExperimentError(key: "init_from", "\(URL(fileURLWithPath: checkpoint).path) holds no \(weights): name a run's checkpoints/step-N folder")
+            }
+        }
     }
 
     /// Records as read, before tokenization.

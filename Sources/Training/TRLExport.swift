@@ -39,6 +39,9 @@ public struct TRLExport: Sendable {
             warnings.append("label_smoothing \(format(experiment.loss.labelSmoothing)): TRL 1.16's sigmoid ignores it (we train cDPO); use loss_type robust there for a noise-aware loss")
         }
         if experiment.loss.rdpoAlpha != nil { warnings.append("rdpo_alpha: TRL has no R-DPO length term; it is left out") }
+        if let checkpoint = experiment.initFrom {
+            warnings.append("init_from \(checkpoint): TRL starts policy and reference from the exported model; the warm start is not exported")
+        }
         if experiment.sftEnabled { warnings.append("sft: TRL starts from the exported model (our SFT stage's result when exported from a run); it runs no SFT stage itself") }
         warnings.append("max_prompt_length \(experiment.maxPromptLength): TRL 1.16 has no prompt limit; it cuts prompt and completion together to max_length (\(experiment.truncationMode))")
         if experiment.trainSamplingStrategy == "random" {

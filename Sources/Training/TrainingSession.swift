@@ -132,6 +132,11 @@ public final class TrainingSession {
         let total = stage.totalSteps
         stage.onProgress = { state, step in try self.status.report(state, stage: .dpo, step: step, total: total) }
         let start = try stage.resume()
+        if start == 0, let checkpoint = experiment.initFrom {
+            // After the reference log-probs and samples: those are the reference's, and the reference stays `model`.
+            try Checkpoint.loadWeights(URL(fileURLWithPath: checkpoint), into: model)
+            say("warm start: the policy starts from \(checkpoint); the reference is \(experiment.model)\(experiment.sftEnabled ? " after SFT" : "")")
+        }
         try status.report(.running, stage: .dpo, step: start, total: total, force: true)
         say("dpo: \(experiment.loss.lossTypes.map(\.rawValue).joined(separator: "+")), β \(experiment.loss.beta), "
             + "learning rate \(experiment.learningRate), \(stage.totalSteps) steps" + (start > 0 ? ", resuming after step \(start)" : ""))

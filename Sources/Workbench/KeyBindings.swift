@@ -57,7 +57,7 @@ public enum Action: Sendable, Hashable {
     case up, down, left, right, pageUp, pageDown, top, bottom
     case search, nextMatch, previousMatch, toggleStatistics
     case edit, cycleForward, cycleBackward, resetValue, save
-    case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts, diffRuns, cloneRun, togglePin
+    case startRun, queueSweep, toggleSelection, pauseResume, stopRun, resumeRun, openCharts, diffRuns, cloneRun, cloneRunWarm, togglePin
     case zoom, smoothMore, smoothLess, toggleRaw, toggleXAxis, toggleFrontier, toggleInspect, inspectEarlier, inspectLater
     case earlierStep, laterStep
     case browseGeneratedPairs, openJudge, judge(Verdict), undoJudgment, closeJudge
@@ -182,6 +182,8 @@ public enum KeyBindings {
                    hint: "filter"),
         KeyBinding([.char("c")], .cloneRun, .screen(.runs), "clone: the run's config on the Config screen, to change and start as a new run",
                    hint: "clone", mutates: true),
+        KeyBinding([.char("C")], .cloneRunWarm, .screen(.runs), "clone with a warm start: as c, with init_from its newest checkpoint (the reference stays its model)",
+                   mutates: true),
         KeyBinding([.char("D")], .diffRuns, .screen(.runs), "config diff of the two selected runs (or the selected one and the cursor's)",
                    hint: "diff"),
         KeyBinding([.char("J")], .openJudge, .screen(.runs), "judge the run's generated pairs yourself, A/B (into the run's human_pairs.jsonl)",

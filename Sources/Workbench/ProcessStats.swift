@@ -41,15 +41,19 @@ public struct ProcessStats: Sendable, Equatable {
 
 /// Samples one process over time, so that CPU is a rate.
 struct ProcessSampler {
-    private var previous: (cpuSeconds: Double, time: Double)?
+    /// Seconds between two reads of /proc: the screen polls several times a second, and a CPU share over a
+    /// fraction of a second is mostly noise.
+    static let interval = 1.0
+    private var previous: (stats: ProcessStats, time: Double)?
 
     mutating func sample(pid: Int32, now: Double) -> ProcessStats? {
+        if let previous, now - previous.time < Self.interval, now >= previous.time { return previous.stats }
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               var stats = ProcessStats.parse(stat: stat, status: status, ticksPerSecond: Double(sysconf(Int32(_SC_CLK_TCK))))
         else { return nil }
-        if let previous, now > previous.time { stats.cpuPercent = 100 * (stats.cpuSeconds - previous.cpuSeconds) / (now - previous.time) }
-        previous = (stats.cpuSeconds, now)
+        if let previous, now > previous.time { stats.cpuPercent = 100 * (stats.cpuSeconds - previous.stats.cpuSeconds) / (now - previous.time) }
+        previous = (stats, now)
         return stats
     }
 }

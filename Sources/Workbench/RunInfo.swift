@@ -76,6 +76,8 @@ public struct RunInfo: Sendable, Equatable {
     public var log: [String] = []
     /// The training process's CPU, memory and threads, while it runs on this machine.
     public var process: ProcessStats?
+    /// The newest checkpoint folder, which a warm-start clone (`C`) starts from.
+    public var latestCheckpoint: String?
 
     public init(id: RunID, name: String) {
         self.id = id

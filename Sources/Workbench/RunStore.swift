@@ -118,8 +118,8 @@ public final class RunStore {
             break
         case .samples:
             followers[path]?.forceSamples = true
-        case .checkpoint:
-            break
+        case .checkpoint(_, let path):
+            run.latestCheckpoint = path
         }
         status.heartbeat = now
         run.status = status
@@ -172,6 +172,11 @@ struct RunFollower {
                     if !live.state.isActive { status.state = live.state }
                 }
                 run.status = status
+                changed = true
+            }
+            let checkpoint = Checkpoint.latest(in: RunDirectory(url: url))?.url.path
+            if checkpoint != run.latestCheckpoint {
+                run.latestCheckpoint = checkpoint
                 changed = true
             }
         }

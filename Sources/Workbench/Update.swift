@@ -131,6 +131,19 @@ public enum Update {
             experiment.runName = nil
             state.screen = .config
             return commit(experiment, &state, message: "a copy of \(run.name)'s config: change keys, then s starts it as a new run")
+        case .cloneRunWarm:
+            guard let run = state.cursorRun, var experiment = run.experiment else {
+                state.say("no config.yaml to clone for this run", error: true)
+                break
+            }
+            guard let checkpoint = run.latestCheckpoint else {
+                state.say("\(run.name) has no checkpoint yet to start from (c clones its config alone)", error: true)
+                break
+            }
+            experiment.runName = nil
+            experiment.initFrom = checkpoint
+            state.screen = .config
+            return commit(experiment, &state, message: "a copy of \(run.name)'s config starting from \(URL(fileURLWithPath: checkpoint).lastPathComponent): change keys, then s starts it")
         case .diffRuns:
             let selected = state.runsScreen.selected
             let pair = selected.count >= 2 ? (selected[0], selected[1])

@@ -72,6 +72,38 @@ final class TrainingRunTests: XCTestCase {
         }
     }
 
+    /// `init_from` starts the policy from another run's checkpoint while the reference stays the experiment's model:
+    /// the new run's step-0 evaluation equals the old run's evaluation at that checkpoint, rewards and all (samples
+    /// differ: their seed follows the step).
+    func testWarmStartContinuesFromACheckpointAgainstTheSameReference() throws {
+        for extra in [[], ["lora.enabled=true", "lora.r=2"]] {
+            let first = try TrainingSession.create(
+                try tinyExperiment(["max_steps=7", "save_steps=6", "eval_steps=6", "run_name=first\(extra.count)"] + extra),
+                control: RunControl(), emit: { _ in })
+            XCTAssertEqual(first.execute(), .finished)
+            let checkpoint = try XCTUnwrap(Checkpoint.latest(in: first.run))
+            XCTAssertEqual(checkpoint.state.step, 6)
+            let before = try XCTUnwrap(try first.run.records(RunDirectory.evalFile).first { $0["step"] as? Double == 6 })
+
+            let warm = try TrainingSession.create(
+                try tinyExperiment(["init_from=\(checkpoint.url.path)", "eval_on_start=true", "max_steps=1",
+                                    "run_name=warm\(extra.count)"] + extra),
+                control: RunControl(), emit: { _ in })
+            XCTAssertEqual(warm.execute(), .finished)
+            let start = try XCTUnwrap(try warm.run.records(RunDirectory.evalFile).first)
+            XCTAssertEqual(start["step"] as? Double, 0)
+            for key in ["eval_loss", "eval_rewards/margins", "eval_logps/chosen", "eval_logps/rejected"] {
+                XCTAssertEqual(try XCTUnwrap(start[key] as? Double), try XCTUnwrap(before[key] as? Double), accuracy: 1e-9, "\(extra) \(key)")
+            }
+            XCTAssertNotEqual(try XCTUnwrap(start["eval_rewards/margins"] as? Double), 0, "\(extra): the policy is not the reference")
+        }
+        let missing = try TrainingSession.create(try tinyExperiment(["init_from=\(directory.path)/nowhere", "run_name=missing"]),
+                                                 control: RunControl(), emit: { _ in })
+        XCTAssertEqual(missing.execute(), .failed)
+        let message = missing.run.readStatus()?.message ?? ""
+        XCTAssertTrue(message.contains("init_from"), message)
+    }
+
     func testStoppedRunResumesToTheSameFinalMetrics() throws {
         let uninterrupted = try TrainingSession.create(try tinyExperiment(["run_name=whole"]), control: RunControl(), emit: { _ in })
         XCTAssertEqual(uninterrupted.execute(), .finished)

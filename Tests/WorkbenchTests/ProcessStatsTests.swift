@@ -26,7 +26,8 @@ final class ProcessStatsTests: XCTestCase {
         let first = try XCTUnwrap(sampler.sample(pid: getpid(), now: start))
         var x = 0.0
         while Date().timeIntervalSince1970 - start < 0.3 { x += sin(x) + 1 }
-        let second = try XCTUnwrap(sampler.sample(pid: getpid(), now: Date().timeIntervalSince1970))
+        XCTAssertEqual(sampler.sample(pid: getpid(), now: start + ProcessSampler.interval / 2), first, "read once per interval")
+        let second = try XCTUnwrap(sampler.sample(pid: getpid(), now: start + ProcessSampler.interval))
         XCTAssertGreaterThan(x, 0)
         XCTAssertGreaterThan(second.cpuSeconds, first.cpuSeconds, "a busy loop spends CPU time")
         XCTAssertGreaterThan(try XCTUnwrap(second.cpuPercent), 0)

@@ -97,6 +97,15 @@ final class RunStoreTests: XCTestCase {
         XCTAssertEqual(info.metrics.steps, [1, 2])
         XCTAssertEqual(info.eval.last("eval_loss"), 0.65)
         XCTAssertFalse(info.lost)
+        XCTAssertNil(info.latestCheckpoint)
+        let checkpoint = run.checkpointsURL.appendingPathComponent("step-2")
+        try FileManager.default.createDirectory(at: checkpoint, withIntermediateDirectories: true)
+        try Data(#"{"stage": "dpo", "step": 2, "total_steps": 10, "optimizer_step": 2}"#.utf8)
+            .write(to: checkpoint.appendingPathComponent("trainer_state.json"))
+        Thread.sleep(forTimeInterval: 0.02)
+        try run.writeStatus(RunStatus(state: .running, pid: getpid(), heartbeat: now + 2, startedAt: now, stage: .dpo, step: 2, totalSteps: 10))
+        XCTAssertTrue(store.poll(now: now + 2, focus: nil))
+        XCTAssertEqual(store.runs[run.url.standardizedFileURL.path]?.latestCheckpoint, checkpoint.path, "what C warm-starts from")
     }
 
     func testRunWhoseProcessDiedIsLost() throws {

@@ -266,6 +266,21 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(watching.screen, .runs)
     }
 
+    /// `C` clones with a warm start from the run's newest checkpoint, and says so when there is none yet.
+    func testWarmCloneStartsFromTheNewestCheckpoint() {
+        var state = Fixtures.state(screen: .runs)
+        _ = Update.handle(.char("j"), &state, size: size)
+        _ = Update.handle(.char("C"), &state, size: size)
+        XCTAssertEqual(state.screen, .runs, "no checkpoint yet: nothing to start from")
+        XCTAssertTrue(state.message?.text.contains("no checkpoint yet") ?? false, "\(String(describing: state.message))")
+        state.runs[1].latestCheckpoint = "/runs/sigmoid-beta0.5/checkpoints/step-200"
+        _ = Update.handle(.char("C"), &state, size: size)
+        XCTAssertEqual(state.screen, .config)
+        XCTAssertEqual(state.experiment.initFrom, "/runs/sigmoid-beta0.5/checkpoints/step-200")
+        XCTAssertEqual(state.experiment.loss.beta, 0.5)
+        XCTAssertTrue(state.message?.text.contains("starting from step-200") ?? false, "\(String(describing: state.message))")
+    }
+
     /// `P` pins a run: first on the Charts screen whatever else is selected, so its colour stays; the Samples and
     /// Diagnostics screens still follow the selection or the cursor.
     func testPinnedRunsLeadTheChartsAndKeepTheirColour() {
