@@ -46,11 +46,28 @@ public struct PackedBatch: Sendable, Equatable {
     /// The prompt must not be empty: its last row predicts each completion's first token.
     @discardableResult
     public mutating func appendShared(prompt: [Int32], completions: [[Int32]]) -> [Range<Int>] {
+        appendShared(prompt: prompt, completions: completions, promptTargets: false).completions
+    }
+
+    /// As `appendShared(prompt:completions:)`; with `promptTargets`, the prompt's tokens after its first are
+    /// targets too (predicted by the rows before them, once for all completions), for a likelihood over the whole
+    /// sequence. Returns the prompt's target indices (empty without `promptTargets`) and each completion's.
+    public mutating func appendShared(prompt: [Int32], completions: [[Int32]], promptTargets: Bool)
+        -> (prompt: Range<Int>, completions: [Range<Int>])
+    {
         precondition(!prompt.isEmpty, "a shared prompt needs at least one token")
         let promptStart = rows
         tokens += prompt
         positions += (0..<prompt.count).map(Int32.init)
         spans.append(AttentionSpan(start: promptStart, count: prompt.count))
+        let promptFirst = targetCount
+        if promptTargets {
+            for t in 1..<prompt.count {
+                targetRows.append(Int32(promptStart + t - 1))
+                targetTokens.append(prompt[t])
+            }
+        }
+        let promptRange = promptFirst..<targetCount
         var ranges: [Range<Int>] = []
         for completion in completions {
             let first = targetCount
@@ -68,7 +85,7 @@ public struct PackedBatch: Sendable, Equatable {
             }
             ranges.append(first..<targetCount)
         }
-        return ranges
+        return (promptRange, ranges)
     }
 
     /// Appends a prompt shared by several completions with *every* token packed as a row, including each

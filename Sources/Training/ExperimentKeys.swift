@@ -93,6 +93,13 @@ public enum ExperimentKeys {
         number("label_smoothing", LossSettings.Ranges.labelSmoothing, "ε: assumed share of flipped preference labels (cDPO, robust, exo_pair)", \.loss.labelSmoothing, symbol: "ε"),
         number("simpo_gamma", LossSettings.Ranges.simpoGamma, "SimPO's target reward margin γ", \.loss.simpoGamma),
         optionalNumber("rpo_alpha", LossSettings.Ranges.rpoAlpha, "weight of an NLL term on chosen completions (RPO)", \.loss.rpoAlpha),
+        ExperimentKey(name: "orpo_nll", range: "completion|sequence",
+                      help: "tokens of ORPO's NLL: the completion (paper) or prompt + completion (TRL's ORPOTrainer)",
+                      value: { $0.loss.orpoNLL.rawValue }) { experiment, raw in
+            let value = try string(raw)
+            guard let scope = LossSettings.ORPONLL(rawValue: value) else { throw ValueError("'\(value)' is not one of them") }
+            experiment.loss.orpoNLL = scope
+        }.choosing { _ in LossSettings.ORPONLL.allCases.map(\.rawValue) },
         optionalNumber("rdpo_alpha", LossSettings.Ranges.rdpoAlpha, "R-DPO: margin minus α·(|y_w| − |y_l|), against length exploitation", \.loss.rdpoAlpha),
         optionalNumber("ld_alpha", LossSettings.Ranges.ldAlpha, "LD-DPO: policy log-prob of tokens beyond the shorter completion times α", \.loss.ldAlpha),
         number("desirable_weight", LossSettings.Ranges.desirableWeight, "KTO: weight of the desirable examples' loss", \.loss.desirableWeight),

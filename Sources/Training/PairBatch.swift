@@ -9,24 +9,33 @@ public struct PairBatch: Sendable {
     /// Target index ranges of each pair's chosen and rejected completion.
     let chosenTargets: [Range<Int>]
     let rejectedTargets: [Range<Int>]
+    /// Target index ranges of each pair's prompt tokens after its first (empty without `promptTargets`).
+    let promptTargets: [Range<Int>]
+    let predictsPrompt: Bool
 
-    public init(_ pairs: [TokenizedPair]) {
+    /// With `promptTargets`, the prompt's tokens are predicted too, for ORPO's NLL over prompt and completion
+    /// (`orpo_nll: sequence`, TRL's ORPOTrainer).
+    public init(_ pairs: [TokenizedPair], promptTargets: Bool = false) {
         var packed = PackedBatch()
-        var chosen: [Range<Int>] = [], rejected: [Range<Int>] = []
+        var chosen: [Range<Int>] = [], rejected: [Range<Int>] = [], prompts: [Range<Int>] = []
         for pair in pairs {
             if pair.prompt.isEmpty {
                 // Nothing predicts a completion's first token without a prompt: it is context, not a target.
                 chosen.append(packed.appendSequence(pair.chosen, targetMask: [false] + Array(repeating: true, count: max(0, pair.chosen.count - 1))))
                 rejected.append(packed.appendSequence(pair.rejected, targetMask: [false] + Array(repeating: true, count: max(0, pair.rejected.count - 1))))
+                prompts.append(packed.targetCount..<packed.targetCount)
             } else {
-                let ranges = packed.appendShared(prompt: pair.prompt, completions: [pair.chosen, pair.rejected])
-                chosen.append(ranges[0])
-                rejected.append(ranges[1])
+                let ranges = packed.appendShared(prompt: pair.prompt, completions: [pair.chosen, pair.rejected], promptTargets: promptTargets)
+                prompts.append(ranges.prompt)
+                chosen.append(ranges.completions[0])
+                rejected.append(ranges.completions[1])
             }
         }
         self.packed = packed
         chosenTargets = chosen
         rejectedTargets = rejected
+        self.promptTargets = prompts
+        predictsPrompt = promptTargets
     }
 
     public var count: Int { chosenTargets.count }
@@ -46,15 +55,25 @@ public struct PairBatch: Sendable {
                                   rejected: sum(logp, rejected, shared: shared, alpha: ldAlpha),
                                   chosenTokens: chosen.count, rejectedTokens: rejected.count,
                                   rejectedUnlikelihood: unlikely)
+        }.enumerated().map { index, sums in
+            guard predictsPrompt else { return sums }
+            var withPrompt = sums
+            withPrompt.prompt = promptTargets[index].reduce(0) { $0 + Double(logp[$1]) }
+            withPrompt.promptTokens = promptTargets[index].count
+            return withPrompt
         }
     }
+
 
     /// d loss / d log-prob per target: a completion's summed log-prob passes its gradient to each of its tokens
     /// (times `ldAlpha` beyond the shorter completion, as `sums` weighs them). `unlikelihood` carries
     /// ∂loss/∂Σ log(1 − p) per pair and the log-probs of the forward pass, whose token slopes it multiplies.
     public func targetGradients(dChosen: [Double], dRejected: [Double], scale: Double = 1, ldAlpha: Double? = nil,
-                                unlikelihood: (gradients: [Double], logp: [Float])? = nil) -> [Float] {
+                                unlikelihood: (gradients: [Double], logp: [Float])? = nil, dPrompt: [Double] = []) -> [Float] {
         var dlogp = [Float](repeating: 0, count: packed.targetCount)
+        for (i, gradient) in dPrompt.enumerated() {
+            for t in promptTargets[i] { dlogp[t] = Float(gradient * scale) }
+        }
         for (i, (chosen, rejected)) in zip(chosenTargets, rejectedTargets).enumerated() {
             let shared = min(chosen.count, rejected.count)
             for (range, gradient) in [(chosen, dChosen[i]), (rejected, dRejected[i])] {
@@ -86,4 +105,7 @@ public struct CompletionSums: Sendable, Equatable, Codable {
     public var rejectedTokens: Int
     /// The rejected tokens' Σ log(1 − p), when `unlikelihood` asked for it.
     public var rejectedUnlikelihood: Double? = nil
+    /// The prompt's summed log-prob (its tokens after the first) and their count, when the batch predicts them.
+    public var prompt: Double? = nil
+    public var promptTokens: Int? = nil
 }

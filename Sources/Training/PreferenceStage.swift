@@ -148,7 +148,7 @@ public final class PreferenceStage {
             var pairs = indices.map { round?.pairs[$0] ?? train[$0] }
             let judged = try online?.pairs(policy: model, prompts: pairs, microBatch: number)
             if let judged { pairs = judged.map(\.pair) }
-            let batch = PairBatch(pairs)
+            let batch = PairBatch(pairs, promptTargets: predictsPrompt)
             let logp = try model.forward(batch.packed)
             let sums = batch.sums(logp, ldAlpha: experiment.loss.ldAlpha, unlikelihood: usesUnlikelihood)
             let referenceSums = try referenceModel.map { batch.sums(try $0.forward(batch.packed)) }
@@ -165,7 +165,8 @@ public final class PreferenceStage {
             }
             model.backward(batch.targetGradients(dChosen: result.dPolicyChosen, dRejected: result.dPolicyRejected,
                                                  scale: 1 / Double(accumulation), ldAlpha: experiment.loss.ldAlpha,
-                                                 unlikelihood: usesUnlikelihood ? (result.dRejectedUnlikelihood, logp) : nil))
+                                                 unlikelihood: usesUnlikelihood ? (result.dRejectedUnlikelihood, logp) : nil,
+                                                 dPrompt: result.dPrompt))
             parts.append(result.metrics)
             tokens += pairs.reduce(0) { $0 + $1.prompt.count + $1.chosen.count + $1.rejected.count }
         }
@@ -198,7 +199,7 @@ public final class PreferenceStage {
         guard !eval.isEmpty else { return }
         if let sppo, round == nil { try enterRound(1, at: sppo.firstStep(of: 1)) }
         let sums = try completionSums(model: model, pairs: eval, batchSize: experiment.evalBatchSize, ldAlpha: experiment.loss.ldAlpha,
-                                      unlikelihood: usesUnlikelihood)
+                                      unlikelihood: usesUnlikelihood, promptTargets: predictsPrompt)
         if let referenceModel, onlineEvalReference == nil {
             onlineEvalReference = try completionSums(model: referenceModel, pairs: eval, batchSize: experiment.evalBatchSize)
         }
@@ -221,6 +222,9 @@ public final class PreferenceStage {
 
     /// Whether a configured loss reads the rejected tokens' Σ log(1 − p), which the forward pass's sums then carry.
     private var usesUnlikelihood: Bool { experiment.loss.lossTypes.contains(.unlikelihood) }
+
+    /// Whether ORPO's NLL covers the prompt (`orpo_nll: sequence`), so that batches predict the prompt's tokens.
+    private var predictsPrompt: Bool { experiment.loss.orpoNLL == .sequence }
 
     /// Whether the log-probs are measured against a reference, which the displacement and length diagnostics need.
     private var hasReference: Bool { reference != nil || referenceModel != nil }
@@ -291,6 +295,7 @@ public final class PreferenceStage {
         return PairLogProbs(policyChosen: policy.chosen, policyRejected: policy.rejected,
                      referenceChosen: reference?.chosen ?? 0, referenceRejected: reference?.rejected ?? 0,
                      chosenTokens: policy.chosenTokens, rejectedTokens: policy.rejectedTokens,
-                     rejectedUnlikelihood: policy.rejectedUnlikelihood)
+                     rejectedUnlikelihood: policy.rejectedUnlikelihood, promptLogProb: policy.prompt ?? 0,
+                     promptTokens: policy.promptTokens ?? 0)
     }
 }

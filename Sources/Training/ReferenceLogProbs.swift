@@ -3,14 +3,15 @@ import Foundation
 import Model
 import Preference
 
-/// Forward passes only: each pair's summed completion log-probabilities under `model`, `batchSize` pairs at a time.
+/// Forward passes only: each pair's summed completion log-probabilities under `model`, `batchSize` pairs at a time
+/// (with the prompt's too when `promptTargets`).
 public func completionSums(model: Transformer, pairs: [TokenizedPair], batchSize: Int, ldAlpha: Double? = nil,
-                           unlikelihood: Bool = false) throws -> [CompletionSums] {
+                           unlikelihood: Bool = false, promptTargets: Bool = false) throws -> [CompletionSums] {
     var sums: [CompletionSums] = []
     sums.reserveCapacity(pairs.count)
     var start = 0
     while start < pairs.count {
-        let batch = PairBatch(Array(pairs[start..<min(pairs.count, start + batchSize)]))
+        let batch = PairBatch(Array(pairs[start..<min(pairs.count, start + batchSize)]), promptTargets: promptTargets)
         sums += batch.sums(try model.forward(batch.packed), ldAlpha: ldAlpha, unlikelihood: unlikelihood)
         start += batchSize
     }

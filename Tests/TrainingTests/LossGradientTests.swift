@@ -28,6 +28,9 @@ final class LossGradientTests: XCTestCase {
             LossSettings(lossTypes: [.ipo, .orpo, .apoDown], lossWeights: [0.5, 1, 2], rpoAlpha: 0.2),
         ]
         all[all.firstIndex { $0.lossTypes == [.exoPair] }!].labelSmoothing = 1e-3
+        var sequence = LossSettings(lossTypes: [.orpo, .sigmoid], rpoAlpha: 0.3)
+        sequence.orpoNLL = .sequence
+        all.append(sequence)
         return all
     }
 
@@ -44,7 +47,8 @@ final class LossGradientTests: XCTestCase {
                 for i in pairs.indices {
                     let sides = [(\PairLogProbs.policyChosen, "πc", result.dPolicyChosen[i]),
                                  (\PairLogProbs.policyRejected, "πr", result.dPolicyRejected[i]),
-                                 (\PairLogProbs.rejectedUnlikelihood!, "Ur", result.dRejectedUnlikelihood.isEmpty ? 0 : result.dRejectedUnlikelihood[i])]
+                                 (\PairLogProbs.rejectedUnlikelihood!, "Ur", result.dRejectedUnlikelihood.isEmpty ? 0 : result.dRejectedUnlikelihood[i]),
+                                 (\PairLogProbs.promptLogProb, "πp", result.dPrompt.isEmpty ? 0 : result.dPrompt[i])]
                     for (side, label, analytic) in sides {
                         var up = pairs, down = pairs
                         up[i][keyPath: side] += step
@@ -100,6 +104,7 @@ final class LossGradientTests: XCTestCase {
         if settings.labelSmoothing > 0 { text += " ε=\(settings.labelSmoothing)" }
         if let alpha = settings.rpoAlpha { text += " rpo_alpha=\(alpha)" }
         if let lambda = settings.orpoLambda { text += " orpo_lambda=\(lambda)" }
+        if settings.orpoNLL == .sequence { text += " orpo_nll=sequence" }
         if settings.discopopTau != LossSettings().discopopTau { text += " discopop_tau=\(settings.discopopTau)" }
         return text
     }
@@ -116,7 +121,8 @@ final class LossGradientTests: XCTestCase {
             referenceChosen: policyChosen + Double.random(in: -4...4, using: &random),
             referenceRejected: policyRejected + Double.random(in: -4...4, using: &random),
             chosenTokens: chosenTokens, rejectedTokens: rejectedTokens,
-            rejectedUnlikelihood: -Double.random(in: 0.01...2, using: &random) * Double(rejectedTokens))
+            rejectedUnlikelihood: -Double.random(in: 0.01...2, using: &random) * Double(rejectedTokens),
+            promptLogProb: -Double.random(in: 0.05...3, using: &random) * 6, promptTokens: 6)
     }
 
     private func randomExample(_ random: inout SplitMix64) -> UnpairedLogProbs {

@@ -91,7 +91,7 @@ final class LossSettingsTests: XCTestCase {
             Set(keys),
             [
                 "loss_type", "loss_weights", "beta", "label_smoothing", "simpo_gamma", "rpo_alpha", "orpo_lambda",
-                "discopop_tau", "desirable_weight", "undesirable_weight",
+                "discopop_tau", "desirable_weight", "undesirable_weight", "orpo_nll",
             ])
         XCTAssertEqual(try JSONDecoder().decode(LossSettings.self, from: encoded), full)
 

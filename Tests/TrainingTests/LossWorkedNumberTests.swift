@@ -158,6 +158,29 @@ final class LossWorkedNumberTests: XCTestCase {
         assertLossClose(lambdaOne.metrics["rewards/chosen"], -0.25, tolerance: 1e-15, "rewards use β, not λ")
     }
 
+    /// `orpo_nll: sequence` (TRL's ORPOTrainer): the NLL averages over prompt and completion tokens together.
+    func testORPOSequenceNLLCoversThePrompt() throws {
+        // Worked pair plus a prompt of 3 tokens (2 predicted) with log-prob −3: NLL = (10 + 3)/(4 + 2) = 13/6,
+        // against 10/4 over the completion; the odds-ratio term is the same, 0.7493685653683033 at λ = β = 0.1
+        // (testORPO). Every prompt and chosen log-prob gets the slope −1/6.
+        var pair = workedPair
+        pair.promptLogProb = -3
+        pair.promptTokens = 2
+        var settings = LossSettings(lossTypes: [.orpo])
+        settings.orpoNLL = .sequence
+        try settings.validate()
+        let result = preferenceLoss([pair], settings: settings)
+        let completion = lossResult(.orpo, [pair])
+        assertLossClose(result.metrics["nll_loss"], 13.0 / 6, tolerance: 1e-15, "nll_loss over the sequence")
+        assertLossClose(completion.metrics["nll_loss"], 2.5, tolerance: 1e-15, "nll_loss over the completion")
+        assertLossClose(result.loss - result.metrics["nll_loss"]!, completion.loss - 2.5, tolerance: 1e-14, "the same odds-ratio term")
+        assertLossClose(result.dPrompt[0], -1.0 / 6, tolerance: 1e-15, "d/dπp")
+        assertLossClose(result.dPolicyChosen[0] - completion.dPolicyChosen[0], -1.0 / 6 + 0.25, tolerance: 1e-14, "d/dπc: the NLL's share")
+        XCTAssertEqual(completion.dPrompt, [], "the paper's NLL leaves the prompt alone")
+        settings.lossTypes = [.sigmoid]
+        XCTAssertThrowsError(try settings.validate(), "orpo_nll without orpo")
+    }
+
     func testUnlikelihoodByHand() {
         // Worked pair (πc = −10 over 4 tokens, 5 rejected tokens) with Ur = Σ log(1 − p) = −0.5:
         // loss = 10/4 + 0.5/5 = 2.6; d/dπc = −1/4, d/dUr = −1/5, and πr has no say.

@@ -23,6 +23,21 @@ final class PairBatchTests: XCTestCase {
         XCTAssertEqual(gradients, [0.5, 0.5, -0.5, 1, 1, 1, -1, -1])
     }
 
+    /// With prompt targets, each prompt's tokens after its first are predicted once, before its completions'
+    /// targets; a pair without a prompt has none.
+    func testPromptTargetsPredictThePromptOnce() {
+        let batch = PairBatch([pair([1, 2, 3], [4, 5], [6]), pair([], [8, 9], [10, 11])], promptTargets: true)
+        XCTAssertEqual(batch.packed.targetTokens, [2, 3, 4, 5, 6, 9, 11])
+        let logp: [Float] = [-1, -2, -3, -4, -5, -6, -7]
+        let sums = batch.sums(logp)
+        XCTAssertEqual(sums.map(\.prompt), [-3, 0])
+        XCTAssertEqual(sums.map(\.promptTokens), [2, 0])
+        XCTAssertEqual(sums[0].chosen, -7)
+        XCTAssertEqual(sums[0].rejected, -5)
+        XCTAssertEqual(batch.targetGradients(dChosen: [1, 2], dRejected: [3, 4], dPrompt: [0.5, 9]), [0.5, 0.5, 1, 1, 3, 2, 4])
+        XCTAssertNil(PairBatch([pair([1, 2, 3], [4, 5], [6])]).sums([-1, -2, -3]).first?.prompt)
+    }
+
     func testEmptyPromptKeepsTheFirstTokenAsContext() {
         let batch = PairBatch([pair([], [4, 5, 6], [7, 8])])
         XCTAssertEqual(batch.packed.targetTokens, [5, 6, 8])

@@ -104,6 +104,21 @@ final class TrainingRunTests: XCTestCase {
         XCTAssertTrue(message.contains("init_from"), message)
     }
 
+    /// `orpo_nll: sequence` trains end to end: the batches predict the prompts too, so step 1's NLL (same model,
+    /// same pairs) differs from the completion-only one, and held-out evaluation runs on the same packing.
+    func testORPOWithTheSequenceNLLTrains() throws {
+        var firstNLL: [Double] = []
+        for scope in ["completion", "sequence"] {
+            let session = try TrainingSession.create(
+                try tinyExperiment(["loss_type=orpo", "orpo_nll=\(scope)", "max_steps=2", "run_name=orpo-\(scope)"]),
+                control: RunControl(), emit: { _ in })
+            XCTAssertEqual(session.execute(), .finished)
+            firstNLL.append(try XCTUnwrap(try metrics(session.run).first?["nll_loss"] as? Double))
+            XCTAssertNotNil(try session.run.records(RunDirectory.evalFile).last?["eval_nll_loss"] as? Double)
+        }
+        XCTAssertNotEqual(firstNLL[0], firstNLL[1], accuracy: 1e-6)
+    }
+
     func testStoppedRunResumesToTheSameFinalMetrics() throws {
         let uninterrupted = try TrainingSession.create(try tinyExperiment(["run_name=whole"]), control: RunControl(), emit: { _ in })
         XCTAssertEqual(uninterrupted.execute(), .finished)

@@ -1,5 +1,5 @@
 /// Coding with TRL's key names (`loss_type`, `loss_weights`, `beta`, `label_smoothing`, `simpo_gamma`, `rpo_alpha`,
-/// `orpo_lambda`, `discopop_tau`, `desirable_weight`, `undesirable_weight`, `rdpo_alpha`, `ld_alpha`). Missing keys take their defaults, and
+/// `orpo_lambda`, `discopop_tau`, `desirable_weight`, `undesirable_weight`, `rdpo_alpha`, `ld_alpha`, `orpo_nll`). Missing keys take their defaults, and
 /// `loss_type` may be one name or a list, as in TRL.
 extension LossSettings {
     enum CodingKeys: String, CodingKey {
@@ -7,7 +7,7 @@ extension LossSettings {
         case labelSmoothing = "label_smoothing", simpoGamma = "simpo_gamma", rpoAlpha = "rpo_alpha"
         case orpoLambda = "orpo_lambda", discopopTau = "discopop_tau"
         case desirableWeight = "desirable_weight", undesirableWeight = "undesirable_weight"
-        case rdpoAlpha = "rdpo_alpha", ldAlpha = "ld_alpha"
+        case rdpoAlpha = "rdpo_alpha", ldAlpha = "ld_alpha", orpoNLL = "orpo_nll"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -29,5 +29,6 @@ extension LossSettings {
         undesirableWeight = try c.decodeIfPresent(Double.self, forKey: .undesirableWeight) ?? undesirableWeight
         rdpoAlpha = try c.decodeIfPresent(Double.self, forKey: .rdpoAlpha)
         ldAlpha = try c.decodeIfPresent(Double.self, forKey: .ldAlpha)
+        orpoNLL = try c.decodeIfPresent(ORPONLL.self, forKey: .orpoNLL) ?? orpoNLL
     }
 }

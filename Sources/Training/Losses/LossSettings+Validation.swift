@@ -66,6 +66,9 @@ extension LossSettings {
         try check("simpo_gamma", simpoGamma, Ranges.simpoGamma)
         if let rpoAlpha { try check("rpo_alpha", rpoAlpha, Ranges.rpoAlpha) }
         if let orpoLambda { try check("orpo_lambda", orpoLambda, Ranges.orpoLambda) }
+        if orpoNLL == .sequence, !lossTypes.contains(.orpo) {
+            throw fail("orpo_nll", "chooses the tokens of ORPO's NLL term; the loss types \(lossTypes.map(\.rawValue)) have none (sft and rpo_alpha average over the completion, as TRL's DPOTrainer)")
+        }
         try check("discopop_tau", discopopTau, Ranges.discopopTau)
         try check("desirable_weight", desirableWeight, Ranges.desirableWeight)
         try check("undesirable_weight", undesirableWeight, Ranges.undesirableWeight)

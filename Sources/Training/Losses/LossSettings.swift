@@ -20,6 +20,10 @@ public struct LossSettings: Sendable, Equatable, Codable {
     /// `orpo_lambda` λ: weight of ORPO's odds-ratio term. TRL's `ORPOConfig` has no such key: its `beta` *is* λ
     /// ("In the paper, it is denoted by λ"), so nil means `beta`, as in TRL.
     public var orpoLambda: Double? = nil
+    /// `orpo_nll`: which tokens ORPO's NLL term averages over: the chosen completion's (`completion`, the ORPO
+    /// paper's L_SFT on the response) or the whole chosen sequence, prompt included (`sequence`, TRL's
+    /// ORPOTrainer: "orpo chosen nll loss is computed over the full prompt and response").
+    public var orpoNLL: ORPONLL = .completion
     /// `discopop_tau` τ: temperature of DiscoPOP's mixing coefficient σ(βΔ/τ).
     public var discopopTau: Double = 0.05
     /// `desirable_weight`, `undesirable_weight`: KTO's per-class loss weights.
@@ -50,6 +54,10 @@ public struct LossSettings: Sendable, Equatable, Codable {
         self.undesirableWeight = undesirableWeight
         self.rdpoAlpha = rdpoAlpha
         self.ldAlpha = ldAlpha
+    }
+
+    public enum ORPONLL: String, Sendable, Codable, CaseIterable {
+        case completion, sequence
     }
 
     /// The weight of each entry of `lossTypes` (`lossWeights`, or all 1).

@@ -1,7 +1,8 @@
 /// The preference losses, named as TRL's `loss_type` values.
 ///
 /// The paired losses follow `DPOTrainer._compute_loss` (trl/trainer/dpo_trainer.py); `simpo` follows the CPO
-/// trainer, `orpo` the ORPO trainer, `kto` the KTO trainer. Formulas, with their papers, are in
+/// trainer, `orpo` the ORPO paper (its NLL over the completion; `orpo_nll: sequence` for TRL's ORPO trainer, whose
+/// NLL covers the prompt too), `kto` the KTO trainer. Formulas, with their papers, are in
 /// `../shared/design/LOSSES.md` and on each function in `PairwiseLosses.swift`, `ReferenceFreeLosses.swift` and
 /// `KTOLoss.swift`; `aot` and `aot_unpaired` in `AOTLosses.swift`; `unlikelihood` is the DPO paper's Unlikelihood baseline (`UnlikelihoodLoss.swift`).
 public enum LossType: String, CaseIterable, Codable, Sendable {

@@ -7,10 +7,14 @@ public struct PairLogProbs: Sendable, Equatable {
     public var chosenTokens: Int, rejectedTokens: Int
     /// Σₜ log(1 − pₜ) over the rejected completion's tokens under the policy, for `unlikelihood` (nil otherwise).
     public var rejectedUnlikelihood: Double?
+    /// The policy's summed log-prob of the prompt's tokens after its first, and their count, for ORPO's NLL over
+    /// the whole sequence (`orpo_nll: sequence`); 0 otherwise.
+    public var promptLogProb: Double, promptTokens: Int
 
     public init(
         policyChosen: Double, policyRejected: Double, referenceChosen: Double = 0, referenceRejected: Double = 0,
-        chosenTokens: Int, rejectedTokens: Int, rejectedUnlikelihood: Double? = nil
+        chosenTokens: Int, rejectedTokens: Int, rejectedUnlikelihood: Double? = nil, promptLogProb: Double = 0,
+        promptTokens: Int = 0
     ) {
         self.policyChosen = policyChosen
         self.policyRejected = policyRejected
@@ -19,6 +23,8 @@ public struct PairLogProbs: Sendable, Equatable {
         self.chosenTokens = chosenTokens
         self.rejectedTokens = rejectedTokens
         self.rejectedUnlikelihood = rejectedUnlikelihood
+        self.promptLogProb = promptLogProb
+        self.promptTokens = promptTokens
     }
 }
 
@@ -32,6 +38,8 @@ public struct LossResult: Sendable {
     public var dPolicyRejected: [Double]
     /// ∂loss/∂rejectedUnlikelihood[i] (`unlikelihood`); empty when no configured loss reads it.
     public var dRejectedUnlikelihood: [Double] = []
+    /// ∂loss/∂promptLogProb[i] (`orpo` with `orpo_nll: sequence`); empty otherwise.
+    public var dPrompt: [Double] = []
     /// `loss`, `rewards/chosen`, `rewards/rejected`, `rewards/margins`, `rewards/accuracies`, `logps/chosen`,
     /// `logps/rejected` (see `preferenceMetrics`); `nll_loss` with `rpo_alpha`, `sft` or `orpo`;
     /// `log_odds_ratio` and `log_odds_chosen` with `orpo`; `loss/<loss_type>` (unweighted) for each of several
@@ -79,12 +87,15 @@ public func preferenceLoss(_ pairs: [PairLogProbs], settings: LossSettings) -> L
     if let alpha = settings.rpoAlpha {
         total.add(.chosenNLL(pairs), weight: alpha)
     }
-    if usesNLL { metrics["nll_loss"] = chosenNLL(pairs).value }
+    if usesNLL {
+        metrics["nll_loss"] = types.contains(.orpo) && settings.orpoNLL == .sequence ? sequenceNLL(pairs).value : chosenNLL(pairs).value
+    }
     metrics.merge(preferenceMetrics(pairs, primary: types[0], beta: settings.beta)) { first, _ in first }
     metrics["loss"] = total.value
     return LossResult(
         loss: total.value, dPolicyChosen: total.dChosen, dPolicyRejected: total.dRejected,
-        dRejectedUnlikelihood: types.contains(.unlikelihood) ? total.dRejectedUnlikelihood : [], metrics: metrics)
+        dRejectedUnlikelihood: types.contains(.unlikelihood) ? total.dRejectedUnlikelihood : [],
+        dPrompt: settings.orpoNLL == .sequence ? total.dPrompt : [], metrics: metrics)
 }
 
 /// One loss over a batch: its value and its gradient with respect to every pair's policy log-probs, plus any
@@ -94,12 +105,14 @@ struct BatchTerm {
     var dChosen: [Double]
     var dRejected: [Double]
     var dRejectedUnlikelihood: [Double]
+    var dPrompt: [Double]
     var metrics: [String: Double] = [:]
 
     init(count: Int) {
         dChosen = Array(repeating: 0, count: count)
         dRejected = Array(repeating: 0, count: count)
         dRejectedUnlikelihood = Array(repeating: 0, count: count)
+        dPrompt = Array(repeating: 0, count: count)
     }
 
     /// The chosen tokens' mean NLL (`chosenNLL`) as a batch term.
@@ -108,6 +121,16 @@ struct BatchTerm {
         var term = BatchTerm(count: pairs.count)
         term.value = nll.value
         term.dChosen = Array(repeating: nll.dChosen, count: pairs.count)
+        return term
+    }
+
+    /// The chosen sequences' NLL, prompt included (`sequenceNLL`), as a batch term.
+    static func sequenceNLL(_ pairs: [PairLogProbs]) -> BatchTerm {
+        let nll = Training.sequenceNLL(pairs)
+        var term = BatchTerm(count: pairs.count)
+        term.value = nll.value
+        term.dChosen = Array(repeating: nll.slope, count: pairs.count)
+        term.dPrompt = Array(repeating: nll.slope, count: pairs.count)
         return term
     }
 
@@ -129,6 +152,7 @@ struct BatchTerm {
             dChosen[i] += weight * other.dChosen[i]
             dRejected[i] += weight * other.dRejected[i]
             dRejectedUnlikelihood[i] += weight * other.dRejectedUnlikelihood[i]
+            dPrompt[i] += weight * other.dPrompt[i]
         }
     }
 }
@@ -143,7 +167,7 @@ func batchLoss(_ type: LossType, _ pairs: [PairLogProbs], settings: LossSettings
         return .chosenNLL(pairs)
     case .orpo:
         let odds = pairs.map { orpoOddsRatio($0, lambda: settings.resolvedOrpoLambda) }
-        var term = BatchTerm.chosenNLL(pairs)
+        var term: BatchTerm = settings.orpoNLL == .sequence ? .sequenceNLL(pairs) : .chosenNLL(pairs)
         term.addMean(odds.map(\.term))
         let n = Double(pairs.count)
         term.metrics["log_odds_ratio"] = odds.reduce(0) { $0 + logSigmoid($1.logOdds) } / n

@@ -1,7 +1,8 @@
 import Foundation
 
-// The losses that need no reference model: SimPO (as TRL's CPO trainer), ORPO (as TRL's ORPO trainer) and the
-// chosen completions' negative log-likelihood behind `sft`, `orpo` and RPO's `rpo_alpha`.
+// The losses that need no reference model: SimPO (as TRL's CPO trainer), ORPO (the paper's; with
+// `orpo_nll: sequence`, TRL's ORPO trainer, whose NLL covers the prompt too) and the chosen completions' negative
+// log-likelihood behind `sft`, `orpo` and RPO's `rpo_alpha`.
 
 /// SimPO (Meng et al. 2024, eq. 6) with TRL's CPO trainer's label smoothing: the cDPO loss on
 /// m = πc/|yc| − πr/|yr| − γ/β, i.e. −(1−ε)·logσ(βm) − ε·logσ(−βm); a term in (πc, πr).
@@ -43,5 +44,15 @@ func orpoOddsRatio(_ pair: PairLogProbs, lambda: Double) -> (term: LossTerm, log
 func chosenNLL(_ pairs: [PairLogProbs]) -> (value: Double, dChosen: Double) {
     let tokens = Double(pairs.reduce(0) { $0 + $1.chosenTokens })
     let logProb = pairs.reduce(0) { $0 + $1.policyChosen }
+    return (-logProb / tokens, -1 / tokens)
+}
+
+/// The chosen sequences' negative log-likelihood, prompt included, averaged over all their predicted tokens in the
+/// batch: Σ(−πp − πc) / Σ(|p| − 1 + |yc|), with the same slope −1/Σ(…) for every prompt and chosen log-prob. TRL's
+/// ORPOTrainer computes its NLL so (cross-entropy over every unpadded position of prompt + chosen); the ORPO paper's
+/// L_SFT, `chosenNLL`, covers the response only.
+func sequenceNLL(_ pairs: [PairLogProbs]) -> (value: Double, slope: Double) {
+    let tokens = Double(pairs.reduce(0) { $0 + $1.chosenTokens + $1.promptTokens })
+    let logProb = pairs.reduce(0) { $0 + $1.policyChosen + $1.promptLogProb }
     return (-logProb / tokens, -1 / tokens)
 }
