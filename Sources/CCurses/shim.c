@@ -69,6 +69,10 @@ int ccurses_start(int want_colors, int timeout_ms) {
     noecho();
     nonl();
     keypad(stdscr, TRUE);
+    // Left clicks only: no motion reports, so a terminal that has mouse tracking keeps its own text selection on
+    // Shift-drag, and no click delay, so a press reaches the screen at once.
+    mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED, NULL);
+    mouseinterval(0);
     curs_set(0);
     timeout(timeout_ms);
     ccurses_colors_on = 0;
@@ -199,4 +203,15 @@ int ccurses_detach(int fd) {
     if (fd >= 0 && write(fd, &byte, 1) != 1) return -1;
     if (fd >= 0) close(fd);
     return 0;
+}
+
+int ccurses_key_mouse(void) { return KEY_MOUSE; }
+
+int ccurses_get_mouse(int *x, int *y, int *left_press) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return ERR;
+    *x = event.x;
+    *y = event.y;
+    *left_press = (event.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) != 0;
+    return OK;
 }

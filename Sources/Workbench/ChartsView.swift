@@ -156,16 +156,7 @@ enum ChartsView {
             return
         }
         for pane in panes where pane.name.hasPrefix("chart-") {
-            // The cursor may outlive a method's charts when the selection changes: it falls back to the first.
-            let wanted = pane.name == "chart-zoom" ? state.charts.cursor : Int(pane.name.dropFirst("chart-".count))!
-            let index = shown.indices.contains(wanted) ? wanted : 0
-            var definition = shown[index]
-            var series = series(definition, runs: runs, xAxis: state.charts.xAxis)
-            if index == 0, series.allSatisfy({ $0.y.isEmpty }), runs.contains(where: { $0.sft.count > 0 }) {
-                // Before the first DPO step, the loss chart follows the SFT stage, so a new run shows progress at once.
-                definition = sftLoss
-                series = Self.series(definition, runs: runs, xAxis: state.charts.xAxis)
-            }
+            let (index, definition, series) = content(pane, state: state, shown: shown, runs: runs)
             let last = series.first.flatMap { $0.y.last(where: \.isFinite) }.map { LineChart.number($0) } ?? ""
             let inside = Widgets.box(&canvas, pane.rect, title: definition.title, right: last,
                                      focused: index == state.charts.cursor && !state.charts.zoomed, glyphs: glyphs)
@@ -175,6 +166,41 @@ enum ChartsView {
             chart.inspect = state.charts.inspect
             canvas.blit(chart.render(Size(width: inside.width, height: inside.height), glyphs: glyphs), x: inside.x, y: inside.y)
         }
+    }
+
+    /// What a chart pane shows: its index among `shown`, its definition and series.
+    private static func content(_ pane: Pane, state: AppState, shown: [Definition], runs: [RunInfo])
+        -> (index: Int, definition: Definition, series: [ChartSeries])
+    {
+        // The cursor may outlive a method's charts when the selection changes: it falls back to the first.
+        let wanted = pane.name == "chart-zoom" ? state.charts.cursor : Int(pane.name.dropFirst("chart-".count))!
+        let index = shown.indices.contains(wanted) ? wanted : 0
+        let definition = shown[index]
+        let series = series(definition, runs: runs, xAxis: state.charts.xAxis)
+        if index == 0, series.allSatisfy({ $0.y.isEmpty }), runs.contains(where: { $0.sft.count > 0 }) {
+            // Before the first DPO step, the loss chart follows the SFT stage, so a new run shows progress at once.
+            return (index, sftLoss, Self.series(sftLoss, runs: runs, xAxis: state.charts.xAxis))
+        }
+        return (index, definition, series)
+    }
+
+    /// The chart under a click at (x, y) and the logged step nearest the x there, for the inspection cursor; nil
+    /// off the charts' plots, on the time axis, or on the frontier.
+    static func click(x: Int, y: Int, _ state: AppState, panes: [Pane]) -> (chart: Int, step: Double)? {
+        guard !state.charts.frontier, state.charts.xAxis == .step else { return nil }
+        let runs = state.chartRuns
+        let shown = definitions(for: runs, filter: state.charts.filter)
+        guard !shown.isEmpty else { return nil }
+        for pane in panes where pane.name.hasPrefix("chart-") {
+            // The box's border takes one cell on each side.
+            let inside = Rect(x: pane.rect.x + 1, y: pane.rect.y + 1, width: pane.rect.width - 2, height: pane.rect.height - 2)
+            guard x >= inside.x, x < inside.maxX, y >= inside.y, y < inside.maxY else { continue }
+            let (index, _, series) = content(pane, state: state, shown: shown, runs: runs)
+            guard let value = LineChart(series: series).xValue(atColumn: x - inside.x, width: inside.width),
+                  let step = loggedSteps(runs).min(by: { abs($0 - value) < abs($1 - value) }) else { return nil }
+            return (index, step)
+        }
+        return nil
     }
 
     private static func header(_ state: AppState, _ runs: [RunInfo], _ rect: Rect, _ canvas: inout Canvas, _ glyphs: Glyphs) {

@@ -67,6 +67,10 @@ public final class CursesScreen: Screen {
             case ccurses_key_enter(): return .enter
             case ccurses_key_btab(): return .backTab
             case ccurses_key_resize(): return .resize
+            case ccurses_key_mouse():
+                var x: Int32 = 0, y: Int32 = 0, left: Int32 = 0
+                guard ccurses_get_mouse(&x, &y, &left) == ccurses_ok(), left != 0 else { return nil }
+                return .mouse(x: Int(x), y: Int(y))
             default: return nil
             }
         }

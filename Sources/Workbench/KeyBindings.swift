@@ -6,6 +6,8 @@ public enum Key: Hashable, Sendable {
     /// Control plus a letter, e.g. `.ctrl("c")`.
     case ctrl(Character)
     case resize
+    /// A left click at a cell of the screen.
+    case mouse(x: Int, y: Int)
 
     /// How the help screen and the hint bar write the key.
     public var label: String {
@@ -28,6 +30,7 @@ public enum Key: Hashable, Sendable {
         case .delete: "Del"
         case .ctrl(let c): "C-\(c)"
         case .resize: "resize"
+        case .mouse: "click"
         }
     }
 }
@@ -200,7 +203,7 @@ public enum KeyBindings {
                    hint: "filter"),
         KeyBinding([.char("i")], .toggleInspect, .screen(.charts), "inspection cursor on every chart at once: the values at one step", hint: "inspect"),
         KeyBinding([.char("[")], .inspectEarlier, .screen(.charts), "inspection cursor to the previous logged step"),
-        KeyBinding([.char("]")], .inspectLater, .screen(.charts), "inspection cursor to the next logged step"),
+        KeyBinding([.char("]")], .inspectLater, .screen(.charts), "inspection cursor to the next logged step (a click on a chart puts it there)"),
         KeyBinding([.char("f")], .toggleFrontier, .screen(.charts),
                    "reward-vs-KL frontier (DPO paper, Fig. 2) of the selected runs, or of all when none is, and back", hint: "frontier"),
         // Samples

@@ -42,6 +42,23 @@ public struct LineChart: Sendable {
     /// Width of the y labels for a chart of `rows` rows.
     static let labelWidth = 7
 
+    /// The x axis's ends for these x values: a single step still spans one.
+    private func xRange(_ xs: [Double]) -> (low: Double, high: Double) {
+        let low = xs.min()!
+        return (low, max(xs.max()!, low + (xAxis == .step ? 1 : 1e-9)))
+    }
+
+    /// The x value of column `column` of a `width`-cell chart (the plot's x scale inverted at cell resolution: the
+    /// first column is the first x, the last the last), or nil outside the plot or with no point: where a click
+    /// puts the inspection cursor.
+    public func xValue(atColumn column: Int, width: Int) -> Double? {
+        let xs = series.flatMap { line in zip(line.x, line.y).filter { $0.0.isFinite && $0.1.isFinite }.map(\.0) }
+        let plotX = Self.labelWidth + 1, plotWidth = width - Self.labelWidth - 1
+        guard !xs.isEmpty, plotWidth > 0, column >= plotX, column < plotX + plotWidth else { return nil }
+        let (low, high) = xRange(xs)
+        return low + Double(column - plotX) / Double(max(1, plotWidth - 1)) * (high - low)
+    }
+
     /// The chart in a `size`-cell canvas. With no finite point it says so; below 12×3 cells it draws nothing.
     public func render(_ size: Size, glyphs: Glyphs) -> Canvas {
         var canvas = Canvas(size)
@@ -58,7 +75,7 @@ public struct LineChart: Sendable {
         var ys = points.flatMap { $0.map(\.1) }
         if smoothing > 0 { ys += smoothedSeries.flatMap { $0.filter(\.isFinite) } }
         let (yLow, yHigh) = Self.yRange(ys)
-        let xLow = xs.min()!, xHigh = max(xs.max()!, xLow + (xAxis == .step ? 1 : 1e-9))
+        let (xLow, xHigh) = xRange(xs)
 
         let labelWidth = Self.labelWidth
         let plot = Rect(x: labelWidth + 1, y: 0, width: size.width - labelWidth - 1, height: size.height - 1)

@@ -95,6 +95,14 @@ public enum Update {
         case .normal:
             break
         }
+        if case .mouse(let x, let y) = key {
+            // A click on a chart puts the inspection cursor on the logged step nearest it and focuses that chart.
+            if state.screen == .charts, let hit = ChartsView.click(x: x, y: y, state, panes: Layout.panes(state, size: size)) {
+                state.charts.inspect = hit.step
+                if !state.charts.zoomed { state.charts.cursor = hit.chart }
+            }
+            return []
+        }
         guard let action = KeyBindings.action(for: key, on: state.screen, readOnly: state.readOnly) else {
             if state.readOnly, KeyBindings.table.contains(where: { $0.keys.contains(key) && $0.mutates }) {
                 state.say("dpo watch is read-only", error: true)

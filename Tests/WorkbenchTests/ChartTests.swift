@@ -120,4 +120,16 @@ final class ChartTests: XCTestCase {
         chart.inspect = 99
         XCTAssertFalse(chart.render(Size(width: 40, height: 10), glyphs: Glyphs(.ascii)).lines[0].contains("@"), "outside the data: no cursor")
     }
+
+    /// A click's column maps back to x through the plot's scale: columns 8…39 of a 40-wide chart (after the y labels)
+    /// cover x 1…4 end to end.
+    func testColumnsMapBackToXForClicks() throws {
+        let chart = LineChart(series: [ChartSeries(label: "a", x: [1, 2, 3, 4], y: [10, 20, 30, 40], color: .cyan)])
+        XCTAssertEqual(try XCTUnwrap(chart.xValue(atColumn: 8, width: 40)), 1, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(chart.xValue(atColumn: 39, width: 40)), 4, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(chart.xValue(atColumn: 18, width: 40)), 1 + 10.0 / 31 * 3, accuracy: 1e-12)
+        XCTAssertNil(chart.xValue(atColumn: 7, width: 40), "the y axis")
+        XCTAssertNil(chart.xValue(atColumn: 40, width: 40))
+        XCTAssertNil(LineChart(series: []).xValue(atColumn: 20, width: 40), "no data")
+    }
 }

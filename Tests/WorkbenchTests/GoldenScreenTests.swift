@@ -121,7 +121,7 @@ final class GoldenScreenTests: XCTestCase {
         }
     }
 
-    func testChartsInspectionCursor() {
+    func testChartsInspectionCursor() throws {
         for size in Self.sizes {
             var state = Fixtures.state(screen: .charts)
             _ = Update.handle(.char("i"), &state, size: size)
@@ -131,6 +131,18 @@ final class GoldenScreenTests: XCTestCase {
             assertSnapshot(state, "charts-inspect", size: size)
             _ = Update.handle(.char("i"), &state, size: size)
             XCTAssertNil(state.charts.inspect)
+
+            // A click on a chart's plot puts the cursor on the logged step nearest it and focuses the chart.
+            let panes = Layout.panes(state, size: size)
+            let second = try XCTUnwrap(panes.first { $0.name == "chart-1" }?.rect)
+            let plotLeft = second.x + 1 + 8, plotRight = second.maxX - 2
+            _ = Update.handle(.mouse(x: plotRight, y: second.y + 2), &state, size: size)
+            XCTAssertEqual(state.charts.inspect, 60)
+            XCTAssertEqual(state.charts.cursor, 1)
+            _ = Update.handle(.mouse(x: plotLeft, y: second.y + 2), &state, size: size)
+            XCTAssertEqual(state.charts.inspect, 1)
+            _ = Update.handle(.mouse(x: second.x + 2, y: second.y + 2), &state, size: size)
+            XCTAssertEqual(state.charts.inspect, 1, "a click on the y labels changes nothing")
         }
     }
 

@@ -32,6 +32,10 @@ int ccurses_put_utf8(int y, int x, const char *utf8, int attrs, int pair);
 int ccurses_get_wch(unsigned int *out);
 
 int ccurses_key_dc(void);
+int ccurses_key_mouse(void);
+/// After get_wch returned KEY_MOUSE: the event's cell and whether it was a left-button press or click (1), else 0.
+/// Returns OK, or ERR when there was no event to read.
+int ccurses_get_mouse(int *x, int *y, int *left_press);
 int ccurses_ok(void);
 int ccurses_key_code_yes(void);
 
