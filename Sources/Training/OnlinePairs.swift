@@ -31,15 +31,12 @@ struct OnlinePairs {
     func pairs(policy: Transformer, prompts: [TokenizedPair], microBatch: Int) throws -> [Judged] {
         let eos = tokenizer.eosTokenId
         let stop: Set<Int32> = eos.map { [$0] } ?? []
-        var completions: [[Int32]] = []
-        for (row, prompt) in prompts.enumerated() {
-            for k in 0..<2 {
-                let sampling = SamplingSettings(
-                    temperature: Float(settings.temperature), topP: settings.topP.map(Float.init), maxNewTokens: settings.maxNewTokens,
-                    seed: UInt64(seed) &* 1_000_003 &+ UInt64(microBatch) &* 7919 &+ UInt64(row * 2 + k) &+ 0x0DD0)
-                completions.append(try policy.generate(prompt: prompt.prompt, settings: sampling, stopTokens: stop))
-            }
-        }
+        let sampling = SamplingSettings(
+            temperature: Float(settings.temperature), topP: settings.topP.map(Float.init), maxNewTokens: settings.maxNewTokens, seed: 0)
+        // Two completions per prompt, all sampled as one batch; completion k of row r keeps its own seed.
+        let seeds = (0..<2 * prompts.count).map { UInt64(seed) &* 1_000_003 &+ UInt64(microBatch) &* 7919 &+ UInt64($0) &+ 0x0DD0 }
+        let completions = try policy.generate(prompts: prompts.flatMap { [$0.prompt, $0.prompt] }, seeds: seeds, settings: sampling,
+                                              stopTokens: stop, batchSize: generationBatch)
         let promptTexts = prompts.map { tokenizer.decode($0.prompt, skipSpecialTokens: true) }
         let texts = completions.map { tokenizer.decode($0, skipSpecialTokens: true) }
         let endsWithEOS = completions.map { completion in eos.map { completion.last == $0 } ?? false }

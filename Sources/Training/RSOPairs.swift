@@ -45,11 +45,11 @@ struct RSOPairs: Codable {
         var accepted = 0, proposals = 0
         var acceptedRewards: [Double] = [], allRewards: [Double] = []
         for (row, prompt) in prompts.enumerated() {
-            let completions = try (0..<settings.candidates).map { k in
-                try policy.generate(prompt: prompt.prompt, settings: SamplingSettings(
-                    temperature: Float(settings.temperature), maxNewTokens: settings.maxNewTokens,
-                    seed: UInt64(seed) &* 1_000_003 &+ UInt64(row) &* 7919 &+ UInt64(k) &+ 0x5050), stopTokens: stop)
-            }
+            let completions = try policy.generate(
+                prompts: Array(repeating: prompt.prompt, count: settings.candidates),
+                seeds: (0..<settings.candidates).map { UInt64(seed) &* 1_000_003 &+ UInt64(row) &* 7919 &+ UInt64($0) &+ 0x5050 },
+                settings: SamplingSettings(temperature: Float(settings.temperature), maxNewTokens: settings.maxNewTokens, seed: 0),
+                stopTokens: stop, batchSize: generationBatch)
             let text = tokenizer.decode(prompt.prompt, skipSpecialTokens: true)
             let rewards = try judge.scores(prompts: Array(repeating: text, count: completions.count),
                                        completions: completions.map { tokenizer.decode($0, skipSpecialTokens: true) })

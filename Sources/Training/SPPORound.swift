@@ -47,12 +47,14 @@ struct SPPORound: Codable {
         var all: [Double] = []
         var scoreSum = 0.0
         for (row, prompt) in prompts.enumerated() {
-            let completions = try (0..<settings.samples).map { k in
-                try policy.generate(prompt: prompt.prompt, settings: SamplingSettings(
-                    temperature: Float(settings.temperature), topP: settings.topP.map(Float.init), maxNewTokens: settings.maxNewTokens,
-                    seed: UInt64(seed) &* 1_000_003 &+ UInt64(iteration) &* 104_729 &+ UInt64(row) &* 7919 &+ UInt64(k) &+ 0x5990),
-                    stopTokens: stop)
-            }
+            let completions = try policy.generate(
+                prompts: Array(repeating: prompt.prompt, count: settings.samples),
+                seeds: (0..<settings.samples).map {
+                    UInt64(seed) &* 1_000_003 &+ UInt64(iteration) &* 104_729 &+ UInt64(row) &* 7919 &+ UInt64($0) &+ 0x5990
+                },
+                settings: SamplingSettings(temperature: Float(settings.temperature), topP: settings.topP.map(Float.init),
+                                           maxNewTokens: settings.maxNewTokens, seed: 0),
+                stopTokens: stop, batchSize: generationBatch)
             let text = tokenizer.decode(prompt.prompt, skipSpecialTokens: true)
             let scores = try judge.scores(prompts: Array(repeating: text, count: completions.count),
                                           completions: completions.map { tokenizer.decode($0, skipSpecialTokens: true) })

@@ -115,13 +115,12 @@ final class SampleWriter {
 
     private func complete(model: Transformer, seedOffset: UInt64) throws -> [[Int32]] {
         let stop: Set<Int32> = tokenizer.eosTokenId.map { [$0] } ?? []
-        return try prompts.enumerated().map { index, prompt in
-            let settings = SamplingSettings(
-                temperature: Float(experiment.samples.temperature), topK: experiment.samples.topK,
-                topP: experiment.samples.topP.map(Float.init), maxNewTokens: experiment.samples.maxNewTokens,
-                seed: UInt64(experiment.seed) &* 1_000_003 &+ seedOffset &* 7919 &+ UInt64(index))
-            return try model.generate(prompt: prompt.tokens, settings: settings, stopTokens: stop)
-        }
+        let settings = SamplingSettings(
+            temperature: Float(experiment.samples.temperature), topK: experiment.samples.topK,
+            topP: experiment.samples.topP.map(Float.init), maxNewTokens: experiment.samples.maxNewTokens, seed: 0)
+        let seeds = prompts.indices.map { UInt64(experiment.seed) &* 1_000_003 &+ seedOffset &* 7919 &+ UInt64($0) }
+        return try model.generate(prompts: prompts.map(\.tokens), seeds: seeds, settings: settings, stopTokens: stop,
+                                  batchSize: generationBatch)
     }
 
     private func text(_ tokens: [Int32]) -> String { tokenizer.decode(tokens, skipSpecialTokens: true) }
