@@ -25,18 +25,27 @@ public func decodeAttentionForward(
     parallelChunks(shape.heads, minimumPerChunk: headsPerChunk) { range in
         for head in range {
             let kvHead = shape.kvHead(head)
-            let headKeys = keys + kvHead * capacity * hd
-            let headValues = values + kvHead * capacity * hd
-            let q = query + head * hd
-            let s = scores + head * length
-            for j in 0..<length { s[j] = shape.scale * dotProduct(q, headKeys + j * hd, hd) }
-            let total = exponentiateShifted(s, length, shift: rowMaximum(s, length))
-            let o = out + head * hd
-            o.update(repeating: 0, count: hd)
-            for j in 0..<length { addScaled(o, headValues + j * hd, s[j], count: hd) }
-            scale(o, hd, by: 1 / total)
+            attendCachedHead(out + head * hd, scores + head * length, query: query + head * hd,
+                             keys: keys + kvHead * capacity * hd, values: values + kvHead * capacity * hd,
+                             length: length, shape: shape)
         }
     }
+}
+
+/// One query head's attention over `length` cached positions into `out` `(headDim)`, with `scores` `(length)` as
+/// scratch: what every (row, head) of a decode step computes. `decodeAttentionForward` and
+/// `batchDecodeAttentionForward` both run it, so a sequence's output rounds the same in a batch as alone.
+@inline(__always)
+func attendCachedHead(
+    _ out: UnsafeMutablePointer<Float>, _ scores: UnsafeMutablePointer<Float>, query: UnsafePointer<Float>,
+    keys: UnsafePointer<Float>, values: UnsafePointer<Float>, length: Int, shape: AttentionShape
+) {
+    let hd = shape.headDim
+    for j in 0..<length { scores[j] = shape.scale * dotProduct(query, keys + j * hd, hd) }
+    let total = exponentiateShifted(scores, length, shift: rowMaximum(scores, length))
+    out.update(repeating: 0, count: hd)
+    for j in 0..<length { addScaled(out, values + j * hd, scores[j], count: hd) }
+    scale(out, hd, by: 1 / total)
 }
 
 /// `accumulator += factor · x`, elementwise over `count` floats.

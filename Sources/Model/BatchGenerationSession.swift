@@ -1,21 +1,25 @@
 import Kernels
 
 /// Runs a model incrementally over several sequences at once, for sampling many completions: `prefill` feeds
-/// every prompt in one packed pass, then each `decode` feeds one new token for each sequence still in the batch
-/// as one pass, and each leaves in `logits(_:)` every fed sequence's next-token logits.
+/// every prompt, then each `decode` feeds one new token for each sequence still in the batch as one pass, and each
+/// leaves in `logits(_:)` every fed sequence's next-token logits.
 ///
-/// Decoding one sequence is a matrix-vector product per weight, bound by reading the weights from memory; with B
-/// sequences a step reads each weight once for all of them (`sgemm` over B rows), which is where the speed comes
+/// Decoding one sequence is a matrix-vector product per weight, bound by reading the weights from memory; with n
+/// sequences a step reads each weight once for all n rows (`batchMatvecForward`), which is where the speed comes
 /// from. Only attention is per sequence: each has its own cache slot and its own positions (prompts may have
 /// different lengths; nothing is padded, so no sequence sees another's tokens or a pad). A sequence that is done
 /// (`finish`) leaves the batch: the next step's rows are only the active sequences', so its cost shrinks as
 /// sequences finish, and no cache is moved, since each row names its slot.
 ///
-/// Every row goes through the same kernels as `GenerationSession`'s single row, so a sequence's logits match the
-/// single-sequence session's within float rounding (`sgemm` over several rows may round a product's last bit
-/// differently from the one-row kernel); a batch of one runs the single-row kernels and matches it bit for bit.
-/// Like `GenerationSession`, it reads the model's parameters (which must not change meanwhile) but keeps its own
-/// buffers, so a forward pass kept for `backward` is undisturbed, and it is driven by one thread.
+/// Every row goes through kernels whose per-row arithmetic is `GenerationSession`'s, so each sequence's logits
+/// are the single-sequence session's bit for bit, whatever else is in the batch and whenever it finishes. That
+/// is why the step's products are not `sgemm`: OpenBLAS rounds a row differently with the row count for small
+/// products, and at temperature 1 over a 49k vocabulary such last-bit differences changed about 7 of 16
+/// SmolLM2 completions of 64 tokens (a draw in the long tail moves to the neighbouring token). Measured on
+/// that model with 16 sequences, the batched one-row kernel was no slower than `sgemm` (see `batchMatvecForward`).
+/// Like `GenerationSession`, a session reads the model's parameters (which must not change meanwhile) but keeps
+/// its own buffers, so a forward pass kept for `backward` is undisturbed, and it is driven by one thread.
+/// Attached LoRA adapters are not applied, as in `GenerationSession`.
 ///
 /// ```swift
 /// let session = try BatchGenerationSession(model: model, sequences: prompts.count, capacity: 256)
@@ -23,8 +27,8 @@ import Kernels
 /// let next = session.active.map { settings.sample(session.logits($0), using: &generators[$0]) }
 /// try session.decode(next)
 /// ```
-/// - Complexity: per step, about 2·P·n flops for the P weights (layers and LM head) over the n active rows, as one
-///   pass over the weights, plus 4·layers·heads·headDim·Σt for attention over the t cached positions of each
+/// - Complexity: per step, about 2·P·n flops for the P weights (layers and LM head) over the n active rows, in
+///   one pass over the weights, plus 4·layers·heads·headDim·Σt for attention over the t cached positions of each
 ///   active sequence.
 public final class BatchGenerationSession {
     public let model: Transformer
@@ -45,7 +49,7 @@ public final class BatchGenerationSession {
     /// The row of `logitBuffer` holding each sequence's logits after the last pass, nil for a sequence not fed.
     private var logitRows: [Int?]
 
-    // Rows of the current pass end to end, sized by the largest pass (the prefill's, Σ prompt lengths).
+    // Rows of the current pass end to end, sized by the largest pass (the longest prompt, or the batch).
     /// `(rows, hidden)`: the residual stream.
     private let residual = FloatBuffer(count: 0)
     /// `(rows, hidden)` and `(rows)`: an RMSNorm's output and reciprocal RMS.
@@ -63,10 +67,8 @@ public final class BatchGenerationSession {
     private let swiglu = FloatBuffer(count: 0)
     /// `(rows, heads, capacity)`: a decode step's attention scores.
     private let scores = FloatBuffer(count: 0)
-    /// `(sequences, hidden)`: the last row of each sequence fed, gathered for the final norm and LM head.
-    private let lastRows = FloatBuffer(count: 0)
-    /// `(sequences, vocab)`.
-    private let logitBuffer = FloatBuffer(count: 0)
+    /// `(sequences, vocab)`, allocated once: the prompts' logits are written one pass at a time.
+    private let logitBuffer: FloatBuffer
 
     /// A session for `sequences` sequences whose caches hold `capacity` positions each, at most the model's
     /// `max_position_embeddings`.
@@ -85,6 +87,7 @@ public final class BatchGenerationSession {
         let cacheCount = config.layers * sequences * config.kvHeads * capacity * config.headDim
         keys = FloatBuffer(count: cacheCount)
         values = FloatBuffer(count: cacheCount)
+        logitBuffer = FloatBuffer(count: sequences * config.vocabSize)
     }
 
     /// `(vocab)` logits predicting the token after the last one fed to `sequence`, which the last `prefill` or
@@ -95,9 +98,12 @@ public final class BatchGenerationSession {
         return UnsafeMutableBufferPointer(start: logitBuffer.pointer + row * vocab, count: vocab)
     }
 
-    /// Feeds every sequence's prompt (`prompts[i]` to sequence i) in one packed pass: each prompt is a span of its
-    /// own for attention, with positions from 0, so prompts of different lengths need no padding. Afterwards
-    /// every sequence is active.
+    /// Feeds every sequence's prompt (`prompts[i]` to sequence i), one prompt at a time, each exactly as
+    /// `GenerationSession.prefill` feeds it: its own pass, positions from 0, so prompts of different lengths need
+    /// no padding, and each sequence's cache and logits are the single-sequence session's bit for bit. (One packed
+    /// pass over all prompts would share each `sgemm`'s weight packing, but OpenBLAS rounds a row differently
+    /// with the row count for small products, and the sequences would then depend on each other's prompts.)
+    /// Every prompt is checked before any is fed. Afterwards every sequence is active.
     public func prefill(_ prompts: [[Int32]]) throws {
         guard counts.allSatisfy({ $0 == 0 }) else {
             throw GenerationError.invalidTokens("prefill starts the sequences; feed later tokens with decode")
@@ -108,30 +114,28 @@ public final class BatchGenerationSession {
         if let empty = prompts.firstIndex(where: \.isEmpty) {
             throw GenerationError.invalidTokens("the prompt is empty (prompt \(empty) of \(prompts.count))")
         }
+        for prompt in prompts { try checkVocabulary(prompt) }
         guard prompts.allSatisfy({ $0.count <= capacity }) else { throw GenerationError.cacheFull(capacity: capacity) }
-        var slots: [Int32] = [], positions: [Int32] = [], spans: [AttentionSpan] = [], lastRows: [Int] = []
+        logitRows = Array(repeating: nil, count: sequenceCount)
         for (sequence, prompt) in prompts.enumerated() {
-            spans.append(AttentionSpan(start: positions.count, count: prompt.count))
-            slots += Array(repeating: Int32(sequence), count: prompt.count)
-            positions += (0..<prompt.count).map(Int32.init)
-            lastRows.append(positions.count - 1)
+            run(tokens: prompt, slots: Array(repeating: Int32(sequence), count: prompt.count),
+                positions: (0..<prompt.count).map(Int32.init), prefill: true, logitRow: sequence)
         }
-        try run(tokens: prompts.flatMap { $0 }, slots: slots, positions: positions, spans: spans, lastRows: lastRows,
-                sequences: Array(0..<sequenceCount))
         active = Array(0..<sequenceCount)
     }
 
     /// Feeds the next token of every active sequence, `tokens[r]` to `active[r]`, as one pass over
-    /// `active.count` rows; each attends over its own cached positions.
+    /// `active.count` rows: each weight is read once for all of them, and each row attends over its own cache.
     public func decode(_ tokens: [Int32]) throws {
         guard tokens.count == active.count else {
             throw GenerationError.invalidTokens("\(tokens.count) tokens for \(active.count) active sequences")
         }
         guard !active.isEmpty else { return }
+        try checkVocabulary(tokens)
         guard active.allSatisfy({ counts[$0] < capacity }) else { throw GenerationError.cacheFull(capacity: capacity) }
-        let rows = active.count
-        try run(tokens: tokens, slots: active.map(Int32.init), positions: active.map { Int32(counts[$0]) },
-                spans: nil, lastRows: Array(0..<rows), sequences: active)
+        logitRows = Array(repeating: nil, count: sequenceCount)
+        run(tokens: tokens, slots: active.map(Int32.init), positions: active.map { Int32(counts[$0]) }, prefill: false,
+            logitRow: 0)
     }
 
     /// Takes `sequence` out of the batch (it hit a stop token or its length): later steps have one row fewer.
@@ -141,23 +145,38 @@ public final class BatchGenerationSession {
         active.remove(at: index)
     }
 
-    /// One pass over the rows of `tokens`: row r has position `positions[r]` in cache slot `slots[r]`. With
-    /// `spans` (a prefill) the rows attend within their spans by the batch kernel; without (a decode step) each
-    /// row attends over its slot's cache. The logits of `lastRows[k]` go to sequence `sequences[k]`.
-    private func run(tokens: [Int32], slots: [Int32], positions: [Int32], spans: [AttentionSpan]?,
-                     lastRows rowsForLogits: [Int], sequences: [Int]) throws {
-        let config = model.config
-        if let bad = tokens.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
-            throw GenerationError.invalidTokens("token id \(bad) is outside the vocabulary (size \(config.vocabSize))")
+    private func checkVocabulary(_ tokens: [Int32]) throws {
+        let vocab = model.config.vocabSize
+        if let bad = tokens.first(where: { $0 < 0 || Int($0) >= vocab }) {
+            throw GenerationError.invalidTokens("token id \(bad) is outside the vocabulary (size \(vocab))")
         }
-        let n = tokens.count, m = rowsForLogits.count
+    }
+
+    /// One pass over the rows of `tokens` (checked by the caller): row r has position `positions[r]` in cache slot
+    /// `slots[r]`. A prefill pass is one prompt, attending within itself; its last row's logits go to row
+    /// `logitRow` of the logits. A decode pass has one row per active sequence, each attending over its slot's
+    /// cache; row r's logits go to row `logitRow + r`.
+    private func run(tokens: [Int32], slots: [Int32], positions: [Int32], prefill: Bool, logitRow: Int) {
+        let config = model.config
+        let n = tokens.count
         let c = config.hiddenSize, inter = config.intermediateSize, stride = shape.qkvStride, width = shape.outStride
         let eps = Float(config.rmsNormEps)
-        // A prefill of several rows attends by the training kernel; decode steps (and a one-token prefill, as
-        // `GenerationSession` does) by the cache kernel, whose scores need `(rows, heads, capacity)` scratch.
-        let spans = n > 1 ? spans : nil
-        reserve(rows: n, logitRows: m)
+        // A prompt of several rows attends by the training kernel, as in `GenerationSession`; decode steps and a
+        // one-token prompt by the cache kernel, whose scores need `(rows, heads, capacity)` scratch.
+        let spans = prefill && n > 1 ? [AttentionSpan(start: 0, count: n)] : nil
+        reserve(rows: n)
         if spans == nil { scores.reserve(n * config.heads * capacity) }
+        // The products: a prompt's as `GenerationSession` runs them, a decode step's by the batched one-row kernel.
+        let linear = { (out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                        rows: Int, inDim: Int, outDim: Int) in
+            if !prefill {
+                batchMatvecForward(out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
+            } else if rows == 1 {
+                matvecForward(out, inp, weight, inDim: inDim, outDim: outDim)
+            } else {
+                matmulForward(out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
+            }
+        }
         let layout = model.layout
         let weights = model.parameters.pointer
         let x = residual.pointer
@@ -173,67 +192,48 @@ public final class BatchGenerationSession {
                     for (l, w) in layout.layers.enumerated() {
                         let layerKeys = keys.pointer + l * layerCache, layerValues = values.pointer + l * layerCache
                         rmsNormForward(norm.pointer, rstd.pointer, x, weights + w.attentionNorm, rows: n, channels: c, eps: eps)
-                        linear(qkv.pointer, norm.pointer, weights + w.qkv, rows: n, inDim: c, outDim: stride)
+                        linear(qkv.pointer, norm.pointer, weights + w.qkv, n, c, stride)
                         rotaryApply(qkv.pointer, rowStride: stride, heads: config.heads + config.kvHeads,
                                     positions: positions.baseAddress!, rows: n, table: model.rotary, inverse: false)
                         batchCacheStore(layerKeys, layerValues, qkv.pointer, slots: slots.baseAddress!,
                                         positions: positions.baseAddress!, rows: n, capacity: capacity, shape: shape)
                         if let spans {
-                            // A prefill's rows see only their own prompt's earlier rows, no cache before them.
                             attentionForward(attention.pointer, logSumExp.pointer, qkv.pointer, spans: spans, shape: shape)
                         } else {
                             batchDecodeAttentionForward(attention.pointer, scores.pointer, qkv.pointer, layerKeys, layerValues,
                                                         slots: slots.baseAddress!, lengths: lengths.baseAddress!, rows: n,
                                                         capacity: capacity, shape: shape)
                         }
-                        linear(projection.pointer, attention.pointer, weights + w.output, rows: n, inDim: width, outDim: c)
+                        linear(projection.pointer, attention.pointer, weights + w.output, n, width, c)
                         addInPlace(x, projection.pointer, count: n * c)
                         rmsNormForward(norm.pointer, rstd.pointer, x, weights + w.mlpNorm, rows: n, channels: c, eps: eps)
-                        linear(gateUp.pointer, norm.pointer, weights + w.gateUp, rows: n, inDim: c, outDim: 2 * inter)
+                        linear(gateUp.pointer, norm.pointer, weights + w.gateUp, n, c, 2 * inter)
                         swigluForward(swiglu.pointer, gateUp.pointer, rows: n, hidden: inter)
-                        linear(projection.pointer, swiglu.pointer, weights + w.down, rows: n, inDim: inter, outDim: c)
+                        linear(projection.pointer, swiglu.pointer, weights + w.down, n, inter, c)
                         addInPlace(x, projection.pointer, count: n * c)
                     }
                 }
             }
         }
-        for (k, row) in rowsForLogits.enumerated() { (lastRows.pointer + k * c).update(from: x + row * c, count: c) }
-        for (k, sequence) in sequences.enumerated() {
-            counts[sequence] = Int(positions[rowsForLogits[k]]) + 1
-        }
-        // Logits of each sequence's last row only: a prompt's earlier predictions are never needed.
-        rmsNormForward(norm.pointer, rstd.pointer, lastRows.pointer, weights + layout.finalNorm, rows: m, channels: c, eps: eps)
-        linear(logitBuffer.pointer, norm.pointer, weights + layout.lmHead, rows: m, inDim: c, outDim: config.vocabSize)
-        logitRows = Array(repeating: nil, count: sequenceCount)
-        for (k, sequence) in sequences.enumerated() { logitRows[sequence] = k }
+        for (row, slot) in zip(positions, slots) { counts[Int(slot)] = Int(row) + 1 }
+        // Logits of a prompt's last row only (its earlier predictions are never needed), of every row of a step.
+        let first = prefill ? n - 1 : 0, m = prefill ? 1 : n
+        rmsNormForward(norm.pointer, rstd.pointer, x + first * c, weights + layout.finalNorm, rows: m, channels: c, eps: eps)
+        linear(logitBuffer.pointer + logitRow * config.vocabSize, norm.pointer, weights + layout.lmHead, m, c, config.vocabSize)
+        for k in 0..<m { logitRows[Int(slots[first + k])] = logitRow + k }
     }
 
-    /// A linear layer over `rows` rows: `sgemm`, which reads each weight once for every row, or for a single row
-    /// the one-row kernel (`matvecForward` explains why `sgemm` is slower there), as `GenerationSession` does.
-    private func linear(
-        _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-        rows: Int, inDim: Int, outDim: Int
-    ) {
-        if rows == 1 {
-            matvecForward(out, inp, weight, inDim: inDim, outDim: outDim)
-        } else {
-            matmulForward(out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
-        }
-    }
-
-    private func reserve(rows: Int, logitRows: Int) {
+    private func reserve(rows: Int) {
         let config = model.config
         let c = config.hiddenSize, inter = config.intermediateSize
         residual.reserve(rows * c)
-        norm.reserve(max(rows, logitRows) * c)
-        rstd.reserve(max(rows, logitRows))
+        norm.reserve(rows * c)
+        rstd.reserve(rows)
         qkv.reserve(rows * shape.qkvStride)
         attention.reserve(rows * shape.outStride)
         logSumExp.reserve(rows * config.heads)
         projection.reserve(rows * c)
         gateUp.reserve(rows * 2 * inter)
         swiglu.reserve(rows * inter)
-        lastRows.reserve(logitRows * c)
-        logitBuffer.reserve(logitRows * config.vocabSize)
     }
 }

@@ -9,10 +9,10 @@ extension Transformer {
     ///
     /// Sequence i draws its tokens from its own `SeededGenerator`, seeded with `settings.seed(forSequence: i)`
     /// (sequence 0 with `settings.seed` itself), so its tokens depend on its prompt, the settings and i, not on
-    /// the other prompts in the batch or on when they stop. Greedy settings (temperature 0) give every prompt the
-    /// tokens `generate(prompt:)` gives it; sampled ones give what `generate(prompt:)` gives with
-    /// `settings.seed(forSequence: i)` as the seed (up to float rounding of the logits deciding a draw that falls
-    /// within rounding of a boundary between two tokens).
+    /// the other prompts in the batch or on when they stop. Each sequence's logits are the single-sequence
+    /// session's bit for bit (see `BatchGenerationSession`), so greedy settings (temperature 0) give every prompt
+    /// the tokens `generate(prompt:)` gives it, and sampled ones give sequence i exactly what `generate(prompt:)`
+    /// gives with `settings.seed(forSequence: i)` as the seed.
     ///
     /// ```swift
     /// let settings = SamplingSettings(temperature: 0.7, maxNewTokens: 128, seed: step)

@@ -89,8 +89,8 @@ struct BenchGenerate: ParsableCommand {
         print(String(format: "single-sequence loop (generate(prompt:), one prompt after another): %.1f tokens/s", figures["single_tokens_per_s"]!))
         print(String(format: "speedup batched/single: %.2f× (median over %d round%@, each pair measured back to back)",
                      figures["speedup"]!, rounds, rounds == 1 ? "" : "s"))
-        print("sampled tokens identical in both loops for \(identical) of \(batch) sequences (a sequence may differ where "
-            + "float rounding of the logits moves a draw across a token boundary)")
+        print("sampled tokens identical in both loops for \(identical) of \(batch) sequences (all expected: the batch "
+            + "computes each sequence's logits bit for bit as the single loop does)")
         print(String(format: "peak resident memory: %.0f MiB", figures["peak_rss_mb"]!))
         if json { print(Measure.jsonLine(figures)) }
     }
