@@ -35,7 +35,7 @@ public struct PairBatch: Sendable {
         chosenTargets = chosen
         rejectedTargets = rejected
         self.promptTargets = prompts
-        predictsPrompt = promptTargets
+        self.predictsPrompt = promptTargets
     }
 
     public var count: Int { chosenTargets.count }
@@ -63,7 +63,6 @@ public struct PairBatch: Sendable {
             return withPrompt
         }
     }
-
 
     /// d loss / d log-prob per target: a completion's summed log-prob passes its gradient to each of its tokens
     /// (times `ldAlpha` beyond the shorter completion, as `sums` weighs them). `unlikelihood` carries
