@@ -35,7 +35,7 @@ struct OnlinePairs {
             temperature: Float(settings.temperature), topP: settings.topP.map(Float.init), maxNewTokens: settings.maxNewTokens, seed: 0)
         // Two completions per prompt, all sampled as one batch; completion k of row r keeps its own seed.
         let seeds = (0..<2 * prompts.count).map { UInt64(seed) &* 1_000_003 &+ UInt64(microBatch) &* 7919 &+ UInt64($0) &+ 0x0DD0 }
-        let completions = try policy.generate(prompts: prompts.flatMap { [$0.prompt, $0.prompt] }, seeds: seeds, settings: sampling,
+        let completions = try policy.samplingModel().generate(prompts: prompts.flatMap { [$0.prompt, $0.prompt] }, seeds: seeds, settings: sampling,
                                               stopTokens: stop, batchSize: generationBatch)
         let promptTexts = prompts.map { tokenizer.decode($0.prompt, skipSpecialTokens: true) }
         let texts = completions.map { tokenizer.decode($0, skipSpecialTokens: true) }

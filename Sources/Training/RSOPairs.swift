@@ -44,8 +44,9 @@ struct RSOPairs: Codable {
         var pairs: [Pair] = []
         var accepted = 0, proposals = 0
         var acceptedRewards: [Double] = [], allRewards: [Double] = []
+        let sampled = try policy.samplingModel()
         for (row, prompt) in prompts.enumerated() {
-            let completions = try policy.generate(
+            let completions = try sampled.generate(
                 prompts: Array(repeating: prompt.prompt, count: settings.candidates),
                 seeds: (0..<settings.candidates).map { UInt64(seed) &* 1_000_003 &+ UInt64(row) &* 7919 &+ UInt64($0) &+ 0x5050 },
                 settings: SamplingSettings(temperature: Float(settings.temperature), maxNewTokens: settings.maxNewTokens, seed: 0),

@@ -46,8 +46,9 @@ struct SPPORound: Codable {
         var pairs: [Pair] = []
         var all: [Double] = []
         var scoreSum = 0.0
+        let sampled = try policy.samplingModel()
         for (row, prompt) in prompts.enumerated() {
-            let completions = try policy.generate(
+            let completions = try sampled.generate(
                 prompts: Array(repeating: prompt.prompt, count: settings.samples),
                 seeds: (0..<settings.samples).map {
                     UInt64(seed) &* 1_000_003 &+ UInt64(iteration) &* 104_729 &+ UInt64(row) &* 7919 &+ UInt64($0) &+ 0x5990

@@ -119,7 +119,7 @@ final class SampleWriter {
             temperature: Float(experiment.samples.temperature), topK: experiment.samples.topK,
             topP: experiment.samples.topP.map(Float.init), maxNewTokens: experiment.samples.maxNewTokens, seed: 0)
         let seeds = prompts.indices.map { UInt64(experiment.seed) &* 1_000_003 &+ seedOffset &* 7919 &+ UInt64($0) }
-        return try model.generate(prompts: prompts.map(\.tokens), seeds: seeds, settings: settings, stopTokens: stop,
+        return try model.samplingModel().generate(prompts: prompts.map(\.tokens), seeds: seeds, settings: settings, stopTokens: stop,
                                   batchSize: generationBatch)
     }
 
