@@ -131,41 +131,21 @@ public func batchMatvecForward(
                     b3.addProduct(v3, y)
                     i += 8
                 }
-                storeGroup(out + row * outDim + first, SIMD4(a0.sum(), a1.sum(), a2.sum(), a3.sum()), w0, w1, w2, w3, x0, from: i, inDim)
-                storeGroup(out + (row + 1) * outDim + first, SIMD4(b0.sum(), b1.sum(), b2.sum(), b3.sum()), w0, w1, w2, w3, x1,
-                           from: i, inDim)
+                store4(out + row * outDim + first,
+                       fourDotProductTails(SIMD4(a0.sum(), a1.sum(), a2.sum(), a3.sum()), w0, w1, w2, w3, x0, from: i, inDim))
+                store4(out + (row + 1) * outDim + first,
+                       fourDotProductTails(SIMD4(b0.sum(), b1.sum(), b2.sum(), b3.sum()), w0, w1, w2, w3, x1, from: i, inDim))
                 row += 2
             }
             if row < rows {
-                let x0 = inp + row * inDim
-                var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
-                var i = 0
-                while i + 8 <= inDim {
-                    let x = load8(x0, i)
-                    a0.addProduct(load8(w0, i), x)
-                    a1.addProduct(load8(w1, i), x)
-                    a2.addProduct(load8(w2, i), x)
-                    a3.addProduct(load8(w3, i), x)
-                    i += 8
-                }
-                storeGroup(out + row * outDim + first, SIMD4(a0.sum(), a1.sum(), a2.sum(), a3.sum()), w0, w1, w2, w3, x0, from: i, inDim)
+                store4(out + row * outDim + first, fourDotProducts(w0, w1, w2, w3, inp + row * inDim, inDim))
             }
         }
     }
 }
 
-/// Adds the last `inDim − start` products (fewer than eight) to four outputs' lane sums and stores them, as
-/// `matvecForward`'s tail does.
+/// Stores four outputs.
 @inline(__always)
-private func storeGroup(
-    _ out: UnsafeMutablePointer<Float>, _ lanes: SIMD4<Float>, _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>,
-    _ w2: UnsafePointer<Float>, _ w3: UnsafePointer<Float>, _ x: UnsafePointer<Float>, from start: Int, _ inDim: Int
-) {
-    var sums = lanes
-    var i = start
-    while i < inDim {
-        sums += SIMD4(w0[i], w1[i], w2[i], w3[i]) * x[i]
-        i += 1
-    }
+private func store4(_ out: UnsafeMutablePointer<Float>, _ sums: SIMD4<Float>) {
     for k in 0..<4 { out[k] = sums[k] }
 }

@@ -23,22 +23,43 @@ public func matvecForward(
                 continue
             }
             let w0 = weight + first * inDim, w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim
-            var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
-            var i = 0
-            while i + 8 <= inDim {
-                let x = load8(inp, i)
-                a0.addProduct(load8(w0, i), x)
-                a1.addProduct(load8(w1, i), x)
-                a2.addProduct(load8(w2, i), x)
-                a3.addProduct(load8(w3, i), x)
-                i += 8
-            }
-            var sums = SIMD4(a0.sum(), a1.sum(), a2.sum(), a3.sum())
-            while i < inDim {
-                sums += SIMD4(w0[i], w1[i], w2[i], w3[i]) * inp[i]
-                i += 1
-            }
+            let sums = fourDotProducts(w0, w1, w2, w3, inp, inDim)
             for k in 0..<4 { out[first + k] = sums[k] }
         }
     }
+}
+
+/// x · w0 … x · w3 over `inDim` floats: eight-lane fused multiply-adds, lane sums, then the tail. `matvecForward`
+/// and `batchMatvecForward` both compute a group of four outputs so, which makes a batched row equal a single one.
+@inline(__always)
+func fourDotProducts(
+    _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>, _ w2: UnsafePointer<Float>, _ w3: UnsafePointer<Float>,
+    _ x: UnsafePointer<Float>, _ inDim: Int
+) -> SIMD4<Float> {
+    var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
+    var i = 0
+    while i + 8 <= inDim {
+        let v = load8(x, i)
+        a0.addProduct(load8(w0, i), v)
+        a1.addProduct(load8(w1, i), v)
+        a2.addProduct(load8(w2, i), v)
+        a3.addProduct(load8(w3, i), v)
+        i += 8
+    }
+    return fourDotProductTails(SIMD4(a0.sum(), a1.sum(), a2.sum(), a3.sum()), w0, w1, w2, w3, x, from: i, inDim)
+}
+
+/// Adds the products from `start` to `inDim` (fewer than eight) to four outputs' lane sums.
+@inline(__always)
+func fourDotProductTails(
+    _ lanes: SIMD4<Float>, _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>, _ w2: UnsafePointer<Float>,
+    _ w3: UnsafePointer<Float>, _ x: UnsafePointer<Float>, from start: Int, _ inDim: Int
+) -> SIMD4<Float> {
+    var sums = lanes
+    var i = start
+    while i < inDim {
+        sums += SIMD4(w0[i], w1[i], w2[i], w3[i]) * x[i]
+        i += 1
+    }
+    return sums
 }
