@@ -49,9 +49,9 @@ struct BenchTrain: ParsableCommand {
         // One untimed forward first: the pass a run makes once pays for first touches of the weights and buffers
         // here, which a full epoch spreads over thousands of pairs. The reference pass's ratio is against an
         // sgemm measured just before it, as the steps' are.
-        let firstRows = PairBatch(Array(pairs[0..<batchSize])).packed.rows
-        _ = try policy.forward(PairBatch(Array(pairs[0..<batchSize])).packed)
-        let referenceSgemm = Measure.sgemmGflops(m: firstRows, k: policy.config.hiddenSize,
+        let firstBatch = PairBatch(Array(pairs[0..<batchSize])).packed
+        _ = try policy.forward(firstBatch)
+        let referenceSgemm = Measure.sgemmGflops(m: firstBatch.rows, k: policy.config.hiddenSize,
                                                  n: 2 * policy.config.intermediateSize, minimumSeconds: 0.15)
         let started = Date()
         var reference = ReferenceLogProbs(key: "bench", train: [:], eval: [])
