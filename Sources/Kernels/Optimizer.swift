@@ -15,13 +15,27 @@ public func adamWUpdate(
     let stepSize = learningRate / correction1
     let decay = 1 - learningRate * weightDecay
     let rootCorrection2 = correction2.squareRoot()
+    // Eight lanes at a time with the scalar loop's operations in the same order, so every lane rounds as the
+    // scalar tail does: the loop is bound by its square root and two divisions, which the compiler leaves scalar.
     parallelChunks(count, minimumPerChunk: 1 << 14) { range in
-        for i in range {
+        var i = range.lowerBound
+        while i + 8 <= range.upperBound {
+            let g = load8(grads, i)
+            let m8 = beta1 * load8(m, i) + (1 - beta1) * g
+            let v8 = beta2 * load8(v, i) + (1 - beta2) * g * g
+            let denominator = v8.squareRoot() / rootCorrection2 + eps
+            store8(m8, m, i)
+            store8(v8, v, i)
+            store8(load8(params, i) * decay - stepSize * m8 / denominator, params, i)
+            i += 8
+        }
+        while i < range.upperBound {
             let g = grads[i]
             m[i] = beta1 * m[i] + (1 - beta1) * g
             v[i] = beta2 * v[i] + (1 - beta2) * g * g
             let denominator = v[i].squareRoot() / rootCorrection2 + eps
             params[i] = params[i] * decay - stepSize * m[i] / denominator
+            i += 1
         }
     }
 }

@@ -61,3 +61,16 @@ public func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c
     }
     return total
 }
+
+/// `values *= factor`, elementwise over `count` floats.
+public func scaleInPlace(_ values: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(values, i) * factor, values, i)
+        i += 8
+    }
+    while i < count {
+        values[i] *= factor
+        i += 1
+    }
+}

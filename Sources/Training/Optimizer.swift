@@ -111,9 +111,7 @@ private func squaredNorm(_ gradients: FloatBuffer, count: Int) -> Double {
     var i = 0
     while i < count {
         let end = min(count, i + 4096)
-        var partial: Float = 0
-        for j in i..<end { partial += gradients[j] * gradients[j] }
-        total += Double(partial)
+        total += Double(dotProduct(gradients.pointer + i, gradients.pointer + i, end - i))
         i = end
     }
     return total
@@ -133,7 +131,7 @@ public func clipGradients(_ blocks: [(gradients: FloatBuffer, count: Int)], maxi
     let norm = blocks.reduce(0) { $0 + squaredNorm($1.gradients, count: $1.count) }.squareRoot()
     if maximum > 0, norm > maximum {
         let factor = Float(maximum / (norm + 1e-6))
-        for block in blocks { for i in 0..<block.count { block.gradients[i] *= factor } }
+        for block in blocks { scaleInPlace(block.gradients.pointer, by: factor, count: block.count) }
     }
     return norm
 }

@@ -1,3 +1,5 @@
+import Determinism
+import Foundation
 import Kernels
 import XCTest
 
@@ -21,6 +23,38 @@ final class OptimizerTests: XCTestCase {
         let m1 = 0.9 * -0.04, v1 = 0.999 * 0.00016
         let expected1 = (-1.0 * 0.999 + 0.1) * 0.999 - 0.1 * (m1 / 0.19) / ((v1 / (1 - 0.999 * 0.999)).squareRoot() + 1e-8)
         XCTAssertEqual(Double(params[1]), expected1, accuracy: 1e-6)
+    }
+
+    /// The eight-lane loop must round every element as the scalar formula does: a block long enough to split over
+    /// the cores, with a tail of five, against the formula applied element by element here.
+    func testAdamWVectorLanesEqualTheScalarFormulaBitForBit() {
+        let count = 3 * (1 << 14) + 5
+        var generator = SeededGenerator(seed: 11)
+        var params = (0..<count).map { _ in generator.nextNormal() }
+        let grads = (0..<count).map { _ in generator.nextNormal() * 0.1 }
+        var m = (0..<count).map { _ in generator.nextNormal() * 0.01 }
+        var v = (0..<count).map { _ in abs(generator.nextNormal()) * 0.001 }
+        let lr: Float = 3e-4, b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8, wd: Float = 0.01, step = 7
+        var expectedParams = params, expectedM = m, expectedV = v
+        let correction1 = 1 - Float(pow(Double(b1), Double(step))), correction2 = 1 - Float(pow(Double(b2), Double(step)))
+        for i in 0..<count {
+            let g = grads[i]
+            expectedM[i] = b1 * expectedM[i] + (1 - b1) * g
+            expectedV[i] = b2 * expectedV[i] + (1 - b2) * g * g
+            let denominator = expectedV[i].squareRoot() / correction2.squareRoot() + eps
+            expectedParams[i] = expectedParams[i] * (1 - lr * wd) - lr / correction1 * expectedM[i] / denominator
+        }
+        adamWUpdate(&params, grads, &m, &v, count: count, learningRate: lr, beta1: b1, beta2: b2, eps: eps,
+                    weightDecay: wd, step: step)
+        XCTAssertEqual(m, expectedM)
+        XCTAssertEqual(v, expectedV)
+        XCTAssertEqual(params, expectedParams)
+    }
+
+    func testScaleInPlaceScalesEveryElementIncludingTheTail() {
+        var values: [Float] = (0..<19).map { Float($0) - 9 }
+        scaleInPlace(&values, by: 0.5, count: 19)
+        XCTAssertEqual(values, (0..<19).map { (Float($0) - 9) * 0.5 })
     }
 
     func testRMSpropMatchesTorchFormula() {
