@@ -5,9 +5,9 @@ import Model
 import Training
 
 /// `dpo bench generate`: sampling many completions at once, as online DPO does, with the batched KV-cache decoder
-/// (`generate(prompts:)`: one sgemm per weight for all sequences each step) against the one-sequence-at-a-time
-/// loop (`generate(prompt:)`: one matrix-vector pass over the weights per token) on the same prompts, alternated
-/// in the same process. The peer is `bench/hf_generate.py` (transformers' `generate`, the same prompts).
+/// (`generate(prompts:)`: each weight read once for all sequences each step, `batchMatvecForward`) against the
+/// one-sequence-at-a-time loop (`generate(prompt:)`: one matrix-vector pass over the weights per token) on the same
+/// prompts, alternated in the same process. The peer is `bench/hf_generate.py` (transformers' `generate`, the same prompts).
 struct BenchGenerate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
