@@ -77,16 +77,3 @@ func exponentiateShifted(_ row: UnsafeMutablePointer<Float>, _ count: Int, shift
     }
     return total
 }
-
-@inline(__always)
-func scale(_ row: UnsafeMutablePointer<Float>, _ count: Int, by factor: Float) {
-    var i = 0
-    while i + 8 <= count {
-        store8(load8(row, i) * factor, row, i)
-        i += 8
-    }
-    while i < count {
-        row[i] *= factor
-        i += 1
-    }
-}

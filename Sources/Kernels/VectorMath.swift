@@ -63,7 +63,8 @@ public func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c
 }
 
 /// `values *= factor`, elementwise over `count` floats.
-public func scaleInPlace(_ values: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
+@inline(__always)
+public func scale(_ values: UnsafeMutablePointer<Float>, _ count: Int, by factor: Float) {
     var i = 0
     while i + 8 <= count {
         store8(load8(values, i) * factor, values, i)

@@ -131,7 +131,7 @@ public func clipGradients(_ blocks: [(gradients: FloatBuffer, count: Int)], maxi
     let norm = blocks.reduce(0) { $0 + squaredNorm($1.gradients, count: $1.count) }.squareRoot()
     if maximum > 0, norm > maximum {
         let factor = Float(maximum / (norm + 1e-6))
-        for block in blocks { scaleInPlace(block.gradients.pointer, by: factor, count: block.count) }
+        for block in blocks { scale(block.gradients.pointer, block.count, by: factor) }
     }
     return norm
 }

@@ -51,9 +51,9 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(params, expectedParams)
     }
 
-    func testScaleInPlaceScalesEveryElementIncludingTheTail() {
+    func testScaleMultipliesEveryElementIncludingTheTail() {
         var values: [Float] = (0..<19).map { Float($0) - 9 }
-        scaleInPlace(&values, by: 0.5, count: 19)
+        scale(&values, 19, by: 0.5)
         XCTAssertEqual(values, (0..<19).map { (Float($0) - 9) * 0.5 })
     }
 
