@@ -30,7 +30,7 @@ struct TUI: ParsableCommand {
         abstract: "Open the workbench (what `dpo` alone does): browse data, tune, launch runs, watch live charts.",
         discussion: """
             With no argument it opens experiments/demo.yaml when the current folder has one, else the built-in demo \
-            (builtin:tiny on builtin:sentiment). Runs started here train on background threads; quitting offers to keep \
+            (the same file, built into dpo: builtin:tiny on builtin:sentiment). Runs started here train on background threads; quitting offers to keep \
             them running detached. Keys: ? in the workbench.
             """)
 
@@ -54,7 +54,9 @@ struct TUI: ParsableCommand {
         } else if FileManager.default.fileExists(atPath: "experiments/demo.yaml") {
             file = "experiments/demo.yaml"
         }
-        var experiment = try overrides.experiment(file: file)
+        // Outside the repository the demo comes from the binary, so `dpo` alone still opens the tuned demo.
+        let base = file == nil && runsDirectory == nil ? try BuiltinDemo.experiment() : Experiment()
+        var experiment = try overrides.experiment(file: file, base: base)
         if let runsDirectory { experiment.outputDir = runsDirectory }
         var options = WorkbenchOptions(experiment: experiment, experimentFile: file)
         options.runsDirectory = runsDirectory
