@@ -29,7 +29,7 @@ enum ConfigView {
         let rows = state.configRows
         let changed = ExperimentKeys.all.filter { $0.value(state.experiment) != $0.value(state.savedExperiment) }.count
             + (state.experiment.sweep == state.savedExperiment.sweep ? 0 : 1)
-        let file = state.experimentFile ?? "built-in demo (not saved)"
+        let file = state.experimentFile ?? "built-in demo, no file (w writes one)"
         let right = (state.config.filter.isEmpty ? "" : "/\(state.config.filter) · ") + (changed > 0 ? "\(changed) unsaved" : "saved")
         let inside = Widgets.box(&canvas, panes["keys"], title: "Experiment · \(file)", right: right, focused: true, glyphs: glyphs)
         let kept = Widgets.fit(columns, width: inside.width - 1, minimum: 14)

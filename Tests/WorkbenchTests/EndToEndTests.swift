@@ -143,7 +143,7 @@ final class EndToEndTests: XCTestCase {
         waitFor("the Config screen") { $0.contains("Experiment ·") }
         text(":beta 0.25")
         keys("Enter")
-        shown = waitFor("β set") { $0.contains("beta = 0.25 (was 0.1)") }
+        shown = waitFor("β set") { $0.contains("beta = 0.25 (was 0.3)") }  // the built-in demo's β (experiments/demo.yaml)
         XCTAssertNotNil(Self.firstMatch("• beta +0\\.25", in: shown), shown)
 
         // Start, then watch the step counter and the loss curve advance.
