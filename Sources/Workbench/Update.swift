@@ -29,6 +29,8 @@ public enum Effect: Sendable, Equatable {
     case recordJudgment(Judgment)
     /// Write the judge's files again from the session (after an undo).
     case rewriteJudgments
+    /// Keep the pinned runs in the runs folder (`PinnedRuns`).
+    case savePins([RunID])
 }
 
 /// Key handling: state and key in, new state and effects out. No I/O, so every key is tested without a terminal.
@@ -247,6 +249,8 @@ public enum Update {
         case .togglePin:
             guard let run = state.cursorRun, !run.pending else { break }
             toggle(run.id, in: &state.runsScreen.pinned)
+            // `dpo watch` promises not to write into the folders it watches: its pins last the session.
+            if !state.readOnly { return [.savePins(state.runsScreen.pinned)] }
         case .toggleSelection:
             guard let run = state.cursorRun, !run.pending else { break }
             toggle(run.id, in: &state.runsScreen.selected)

@@ -92,6 +92,12 @@ extension WorkbenchApp {
             record(judgment)
         case .rewriteJudgments:
             rewriteJudgments()
+        case .savePins(let pins):
+            do {
+                try PinnedRuns.save(pins, runsDirectory: state.runsDirectory)
+            } catch {
+                state.say("pins not saved: \(error)", error: true)
+            }
         }
         return .continue
     }
@@ -108,6 +114,7 @@ extension WorkbenchApp {
         store = RunStore(root: URL(fileURLWithPath: directory))
         for path in own { store.adopt(path, now: state.now) }
         state.runsDirectory = directory
+        state.runsScreen.pinned = PinnedRuns.load(runsDirectory: directory)
         lastPoll = -.infinity
     }
 }

@@ -61,6 +61,7 @@ public final class WorkbenchApp {
         let directory = options.runsDirectory ?? options.experiment.outputDir
         state = AppState(experiment: options.experiment, experimentFile: options.experimentFile, runsDirectory: directory,
                          readOnly: options.readOnly, now: now)
+        state.runsScreen.pinned = PinnedRuns.load(runsDirectory: directory)
         store = RunStore(root: URL(fileURLWithPath: directory))
         launcher = RunLauncher(events: events, maxConcurrent: options.maxConcurrent)
     }

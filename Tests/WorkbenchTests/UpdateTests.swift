@@ -288,7 +288,7 @@ final class UpdateTests: XCTestCase {
         let ids = state.runs.map(\.id)
         _ = Update.handle(.char("j"), &state, size: size)
         _ = Update.handle(.char("j"), &state, size: size)
-        _ = Update.handle(.char("P"), &state, size: size)
+        XCTAssertEqual(Update.handle(.char("P"), &state, size: size), [.savePins([ids[2]])], "pins are kept in the runs folder")
         XCTAssertEqual(state.chartRuns.map(\.id), [ids[2]], "the cursor's run is the pinned one")
         _ = Update.handle(.char("k"), &state, size: size)
         XCTAssertEqual(state.chartRuns.map(\.id), [ids[2], ids[1]], "pinned first, then the cursor's")
@@ -304,5 +304,8 @@ final class UpdateTests: XCTestCase {
         _ = Update.handle(.char("P"), &state, size: size)
         frame.draw(Renderer.frame(state, size: Size(width: 120, height: 40)), over: nil)
         XCTAssertTrue(frame.snapshot().contains("│◆ ipo-beta0.05"), "the pin mark:\n\(frame.snapshot())")
+        state.readOnly = true
+        XCTAssertEqual(Update.handle(.char("P"), &state, size: size), [], "dpo watch writes nothing into the folder")
+        XCTAssertTrue(state.runsScreen.pinned.isEmpty, "but the pin still toggles for the session")
     }
 }
