@@ -37,26 +37,10 @@ public final class ImplicitRewardJudge: Judge, @unchecked Sendable {
         let eos = tokenizer.eosTokenId.map { [$0] } ?? []
         let prompts = prompts.map { tokenizer.encode($0) }
         let completions = completions.map { tokenizer.encode($0) + eos }
-        // A pair batch scores two completions of one prompt per row: consecutive completions of the same prompt
-        // share a row (the online methods pass each prompt's completions together), any other goes in twice.
-        var rows: [(pair: TokenizedPair, indices: [Int])] = []
-        var i = 0
-        while i < completions.count {
-            let next = i + 1 < completions.count && prompts[i + 1] == prompts[i] ? i + 1 : i
-            rows.append((TokenizedPair(prompt: prompts[i], chosen: completions[i], rejected: completions[next],
-                                       source: SourceLocation(file: name, line: i + 1)), next == i ? [i] : [i, next]))
-            i = next + 1
-        }
         lock.lock()
         defer { lock.unlock() }
-        let pairs = rows.map(\.pair)
-        let policySums = try completionSums(model: policy, pairs: pairs, batchSize: batchSize)
-        let referenceSums = try completionSums(model: reference, pairs: pairs, batchSize: batchSize)
-        var scores = [Double](repeating: 0, count: completions.count)
-        for (row, (policy, reference)) in zip(rows, zip(policySums, referenceSums)) {
-            scores[row.indices[0]] = beta * (policy.chosen - reference.chosen)
-            if row.indices.count == 2 { scores[row.indices[1]] = beta * (policy.rejected - reference.rejected) }
-        }
-        return scores
+        let policyLogProbs = try completionLogProbs(model: policy, prompts: prompts, completions: completions, batchSize: batchSize)
+        let referenceLogProbs = try completionLogProbs(model: reference, prompts: prompts, completions: completions, batchSize: batchSize)
+        return zip(policyLogProbs, referenceLogProbs).map { beta * ($0 - $1) }
     }
 }

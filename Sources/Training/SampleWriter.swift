@@ -101,16 +101,8 @@ final class SampleWriter {
 
     /// Each completion's summed log-prob given its prompt under `model` (0 for an empty completion).
     private func logProbs(of completions: [[Int32]], under model: Transformer) throws -> [Double] {
-        let scored = completions.indices.filter { !completions[$0].isEmpty }
-        let pairs = scored.map {
-            TokenizedPair(prompt: prompts[$0].tokens, chosen: completions[$0], rejected: completions[$0], source: SourceLocation(file: "samples", line: 0))
-        }
-        var result = Array(repeating: 0.0, count: completions.count)
-        guard !pairs.isEmpty else { return result }
-        for (index, sums) in zip(scored, try completionSums(model: model, pairs: pairs, batchSize: experiment.evalBatchSize)) {
-            result[index] = sums.chosen
-        }
-        return result
+        try completionLogProbs(model: model, prompts: prompts.map(\.tokens), completions: completions,
+                               batchSize: experiment.evalBatchSize)
     }
 
     private func complete(model: Transformer, seedOffset: UInt64) throws -> [[Int32]] {
