@@ -7,7 +7,9 @@ import Model
 /// - Parameters:
 ///   - prompts, completions: token ids, one prompt per completion.
 ///   - batchSize: completions per forward pass (a prompt's completions are not split).
-public func completionLogProbs(model: Transformer, prompts: [[Int32]], completions: [[Int32]], batchSize: Int) throws -> [Double] {
+public func completionLogProbs(
+    model: Transformer, prompts: [[Int32]], completions: [[Int32]], batchSize: Int
+) throws -> [Double] {
     precondition(prompts.count == completions.count, "one prompt per completion")
     var result = [Double](repeating: 0, count: completions.count)
     var start = 0

@@ -39,8 +39,9 @@ public final class ImplicitRewardJudge: Judge, @unchecked Sendable {
         let completions = completions.map { tokenizer.encode($0) + eos }
         lock.lock()
         defer { lock.unlock() }
-        let policyLogProbs = try completionLogProbs(model: policy, prompts: prompts, completions: completions, batchSize: batchSize)
-        let referenceLogProbs = try completionLogProbs(model: reference, prompts: prompts, completions: completions, batchSize: batchSize)
-        return zip(policyLogProbs, referenceLogProbs).map { beta * ($0 - $1) }
+        let policy = try completionLogProbs(model: policy, prompts: prompts, completions: completions, batchSize: batchSize)
+        let reference = try completionLogProbs(model: reference, prompts: prompts, completions: completions,
+                                               batchSize: batchSize)
+        return zip(policy, reference).map { beta * ($0 - $1) }
     }
 }

@@ -30,8 +30,8 @@ struct TUI: ParsableCommand {
         abstract: "Open the workbench (what `dpo` alone does): browse data, tune, launch runs, watch live charts.",
         discussion: """
             With no argument it opens experiments/demo.yaml when the current folder has one, else the built-in demo \
-            (the same file, built into dpo: builtin:tiny on builtin:sentiment). Runs started here train on background threads; quitting offers to keep \
-            them running detached. Keys: ? in the workbench.
+            (the same file, built into dpo: builtin:tiny on builtin:sentiment). Runs started here train on background \
+            threads; quitting offers to keep them running detached. Keys: ? in the workbench.
             """)
 
     @Argument(help: "An experiment file, or a folder of runs to follow (new runs then go there too).")
