@@ -39,9 +39,10 @@ public final class ImplicitRewardJudge: Judge, @unchecked Sendable {
         let completions = completions.map { tokenizer.encode($0) + eos }
         lock.lock()
         defer { lock.unlock() }
-        let policy = try completionLogProbs(model: policy, prompts: prompts, completions: completions, batchSize: batchSize)
-        let reference = try completionLogProbs(model: reference, prompts: prompts, completions: completions,
-                                               batchSize: batchSize)
-        return zip(policy, reference).map { beta * ($0 - $1) }
+        let underPolicy = try completionLogProbs(model: policy, prompts: prompts, completions: completions,
+                                                 batchSize: batchSize)
+        let underReference = try completionLogProbs(model: reference, prompts: prompts, completions: completions,
+                                                    batchSize: batchSize)
+        return zip(underPolicy, underReference).map { beta * ($0 - $1) }
     }
 }
