@@ -118,7 +118,10 @@ final class FrontierTests: XCTestCase {
         XCTAssertEqual(rows.map(\.dominated), [3, 1])
         XCTAssertEqual(rows.map(\.total), [5, 1])
         XCTAssertEqual(rows.map(\.isComplete), [false, true])
-        XCTAssertEqual(frontier.dominanceSummary().split(separator: "\n").last, "  sigmoid β=0.1: dominates 3/5 of sft, 1/1 of unlikelihood")
+        XCTAssertEqual(rows[0].largestShortfall!, 0.05, accuracy: 1e-12, "steps 60 and 75 are each 0.05 above the run")
+        XCTAssertNil(rows[1].largestShortfall)
+        XCTAssertEqual(frontier.dominanceSummary().split(separator: "\n").last,
+                       "  sigmoid β=0.1: dominates 3/5 of sft (the rest ahead by ≤ 0.050), 1/1 of unlikelihood")
 
         // A run without its step-0 evaluation starts from the frontier's reference reward.
         let late = FrontierRun(run: "late", method: "sigmoid", beta: 0.5, points: [point(25, 2, 0.7)])
