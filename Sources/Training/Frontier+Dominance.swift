@@ -13,6 +13,9 @@ public struct FrontierDominance: Sendable, Equatable {
     /// misses are within the evaluations' sampling noise or beyond it. Nil when every point is dominated (or the
     /// undominated ones lie below any KL the run reaches).
     public var largestShortfall: Double?
+    /// The median standard error of one evaluation's reward over the run's and the baseline's points, when logged:
+    /// a shortfall within about twice it is within the noise of comparing two evaluations.
+    public var rewardSE: Double?
 
     /// Whether the run dominates every point of the baseline.
     public var isComplete: Bool { total > 0 && dominated == total }
@@ -30,8 +33,9 @@ extension Frontier {
                 let dominated = zip(points, reached).filter { point, reward in reward.map { $0 >= point.reward } ?? false }.count
                 let shortfall = zip(points, reached).compactMap { point, reward in reward.map { point.reward - $0 } }
                     .filter { $0 > 0 }.max()
+                let errors = (run.points + points).compactMap(\.rewardSE).sorted()
                 return FrontierDominance(run: run, baseline: method, dominated: dominated, total: points.count,
-                                         largestShortfall: shortfall)
+                                         largestShortfall: shortfall, rewardSE: errors.isEmpty ? nil : errors[errors.count / 2])
             }
         }
     }
@@ -73,7 +77,8 @@ extension Frontier {
                 current = row.run
                 parts = []
             }
-            let shortfall = row.largestShortfall.map { String(format: " (the rest ahead by ≤ %.3f)", $0) } ?? ""
+            let noise = row.rewardSE.map { String(format: "; reward SE %.3f", $0) } ?? ""
+            let shortfall = row.largestShortfall.map { String(format: " (the rest ahead by ≤ %.3f%@)", $0, noise) } ?? ""
             parts.append("\(row.dominated)/\(row.total) of \(row.baseline)\(shortfall)")
         }
         flush()

@@ -29,6 +29,7 @@ public struct Frontier: Sendable, Equatable, Codable {
     static let klKey = "samples/kl"
     static let rewardKey = "samples/reward"
     static let referenceRewardKey = "samples/reference_reward"
+    static let rewardErrorKey = "samples/reward_se"
 
     /// Reads every run directory (a folder with `config.yaml`) directly inside `runsDirectory`. Runs come sorted by
     /// method, β and name, their points by step.
@@ -103,8 +104,10 @@ public struct FrontierRun: Sendable, Equatable, Codable {
     /// and its last reference reward; nil when no evaluation logged samples' KL and reward.
     public static func make(run: String, experiment: Experiment, eval: MetricTable) -> (run: FrontierRun, referenceReward: Double?)? {
         guard let kl = eval.column(Frontier.klKey), let reward = eval.column(Frontier.rewardKey) else { return nil }
-        let points = eval.steps.indices.filter { kl[$0].isFinite && reward[$0].isFinite }.map {
-            FrontierPoint(step: Int(eval.steps[$0]), kl: kl[$0], reward: reward[$0])
+        let error = eval.column(Frontier.rewardErrorKey)
+        let points = eval.steps.indices.filter { kl[$0].isFinite && reward[$0].isFinite }.map { row in
+            FrontierPoint(step: Int(eval.steps[row]), kl: kl[row], reward: reward[row],
+                          rewardSE: error.map { $0[row] }.flatMap { $0.isFinite ? $0 : nil })
         }
         guard !points.isEmpty else { return nil }
         let usesBeta = !Set(experiment.loss.lossTypes).isSubset(of: betaFreeLosses)
@@ -125,11 +128,14 @@ public struct FrontierPoint: Sendable, Equatable, Codable {
     public var step: Int
     public var kl: Double
     public var reward: Double
+    /// The reward's standard error over the evaluation's samples (`samples/reward_se`), when logged.
+    public var rewardSE: Double?
 
-    public init(step: Int, kl: Double, reward: Double) {
+    public init(step: Int, kl: Double, reward: Double, rewardSE: Double? = nil) {
         self.step = step
         self.kl = kl
         self.reward = reward
+        self.rewardSE = rewardSE
     }
 }
 

@@ -139,6 +139,8 @@ final class DiagnosticsTests: XCTestCase {
         XCTAssertEqual(metrics["samples/kl"]!, 4.5, accuracy: 1e-12)
         XCTAssertEqual(metrics["samples/kl_per_token"]!, 1, accuracy: 1e-12)
         XCTAssertEqual(metrics["samples/reward"]!, 0.5, accuracy: 1e-12)
+        // Rewards 1 and 0: sample variance 0.5, standard error √(0.5 / 2) = 0.5.
+        XCTAssertEqual(metrics["samples/reward_se"]!, 0.5, accuracy: 1e-12)
         XCTAssertEqual(metrics["samples/reference_reward"]!, 0.25, accuracy: 1e-12)
         // The second policy sample is not valid UTF-8; the first says no 4-gram three times.
         XCTAssertEqual(metrics["samples/degenerate"]!, 0.5, accuracy: 1e-12)

@@ -50,6 +50,24 @@ final class FrontierTests: XCTestCase {
         XCTAssertEqual(frontier.skipped, [])
     }
 
+    /// Each evaluation's reward standard error travels with its point, and the dominance rows weigh a miss by it.
+    func testRewardStandardErrorsAreReadAndSetBesideTheShortfall() throws {
+        let withError = { (step: Int, kl: Double, reward: Double, error: Double) in
+            #"{"samples/kl":\#(kl),"samples/reward":\#(reward),"samples/reward_se":\#(error),"step":\#(step)}"#
+        }
+        try makeRun("dpo", ["loss_type=sigmoid", "beta=1"], eval: [withError(10, 1, 0.6, 0.02), withError(20, 2, 0.7, 0.03)])
+        try makeRun("sft", ["loss_type=sft"], eval: [withError(10, 1, 0.61, 0.01), row(step: 20, kl: 1.5, reward: 0.6)])
+        let frontier = try Frontier.read(runsDirectory: directory)
+        XCTAssertEqual(frontier.runs.map(\.run), ["sft", "dpo"])
+        XCTAssertEqual(frontier.runs[0].points.map(\.rewardSE), [0.01, nil], "a row without samples/reward_se has none")
+        let row = try XCTUnwrap(frontier.dominance().first)
+        XCTAssertEqual(row.dominated, 1, "the run reaches 0.65 at KL 1.5, not 0.61 at KL 1")
+        XCTAssertEqual(row.largestShortfall!, 0.01, accuracy: 1e-12)
+        XCTAssertEqual(row.rewardSE, 0.02, "the median of 0.01, 0.02 and 0.03")
+        XCTAssertTrue(frontier.dominanceSummary().contains("dominates 1/2 of sft (the rest ahead by ≤ 0.010; reward SE 0.020)"),
+                      frontier.dominanceSummary())
+    }
+
     func testRunsWithoutSampleMetricsAreSkippedAndOtherFoldersIgnored() throws {
         try makeRun("kept", ["beta=0.1"], eval: [row(step: 10, kl: 0.1, reward: 0.2)])
         try makeRun("no-samples", ["beta=0.1"], eval: [#"{"eval_loss":0.6,"step":10}"#])

@@ -28,7 +28,8 @@ public struct SampleSet: Sendable {
 /// - `samples/repetition`: the share of each sample's token 4-grams that repeat an earlier one of the same sample.
 /// - `samples/degenerate`, `samples/reference_degenerate`: the share of samples that are not valid UTF-8 or repeat
 ///   one 4-gram three times or more.
-/// - `samples/reward`, `samples/reference_reward`: the task's ground-truth reward.
+/// - `samples/reward`, `samples/reference_reward`: the task's ground-truth reward; `samples/reward_se`, the policy's
+///   mean reward's standard error (sample standard deviation over √n), the noise to weigh a frontier comparison by.
 public func sampleDiagnostics(policy: SampleSet, reference: SampleSet?, logRatios: [Double]?) -> [String: Double] {
     var metrics: [String: Double] = [:]
     func put(_ key: String, _ value: Double?) {
@@ -43,6 +44,7 @@ public func sampleDiagnostics(policy: SampleSet, reference: SampleSet?, logRatio
         put(prefix + "degenerate", mean(zip(set.completions, set.texts).map { isDegenerate($0, text: $1) ? 1 : 0 }))
         put(prefix + "reward", set.rewards.flatMap(mean))
     }
+    put("samples/reward_se", policy.rewards.flatMap(standardError))
     put("samples/repetition", mean(policy.completions.compactMap { repeatedShare($0, n: 4) }))
     if let logRatios, !logRatios.isEmpty {
         put("samples/kl", mean(logRatios))
@@ -86,3 +88,10 @@ func isDegenerate(_ sequence: [Int32], text: String) -> Bool {
 }
 
 private func mean(_ values: [Double]) -> Double? { values.isEmpty ? nil : values.reduce(0, +) / Double(values.count) }
+
+/// The standard error of the mean: the sample standard deviation (n − 1) over √n; nil below two values.
+private func standardError(_ values: [Double]) -> Double? {
+    guard values.count >= 2, let average = mean(values) else { return nil }
+    let variance = values.reduce(0) { $0 + ($1 - average) * ($1 - average) } / Double(values.count - 1)
+    return (variance / Double(values.count)).squareRoot()
+}
