@@ -30,12 +30,14 @@ extension Frontier {
             methods.map { method in
                 let points = baselines.filter { $0.method == method }.flatMap(\.points).filter { $0.step > 0 }
                 let reached = points.map { reward(of: run, atKL: $0.kl) }
-                let dominated = zip(points, reached).filter { point, reward in reward.map { $0 >= point.reward } ?? false }.count
+                let dominated = zip(points, reached)
+                    .filter { point, reward in reward.map { $0 >= point.reward } ?? false }.count
                 let shortfall = zip(points, reached).compactMap { point, reward in reward.map { point.reward - $0 } }
                     .filter { $0 > 0 }.max()
                 let errors = (run.points + points).compactMap(\.rewardSE).sorted()
                 return FrontierDominance(run: run, baseline: method, dominated: dominated, total: points.count,
-                                         largestShortfall: shortfall, rewardSE: errors.isEmpty ? nil : errors[errors.count / 2])
+                                         largestShortfall: shortfall,
+                                         rewardSE: errors.isEmpty ? nil : errors[errors.count / 2])
             }
         }
     }
@@ -78,7 +80,8 @@ extension Frontier {
                 parts = []
             }
             let noise = row.rewardSE.map { String(format: "; reward SE %.3f", $0) } ?? ""
-            let shortfall = row.largestShortfall.map { String(format: " (the rest ahead by ≤ %.3f%@)", $0, noise) } ?? ""
+            let shortfall = row.largestShortfall
+                .map { String(format: " (the rest ahead by ≤ %.3f%@)", $0, noise) } ?? ""
             parts.append("\(row.dominated)/\(row.total) of \(row.baseline)\(shortfall)")
         }
         flush()

@@ -24,7 +24,8 @@ public enum PinnedRuns {
         let prefix = root.path + "/"
         let paths = pins.compactMap(\.path).map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-        let data = try JSONSerialization.data(withJSONObject: ["pinned": paths], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(withJSONObject: ["pinned": paths],
+                                              options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try AtomicFile.write(data, to: root.appendingPathComponent(fileName))
     }
 }
