@@ -45,8 +45,7 @@ struct BenchDecode: ParsableCommand {
         print("shape            in × out       decode GFLOP/s  weights GB/s  sgemm GFLOP/s  decode/sgemm")
         var decodeRates: [Double] = [], sgemmRates: [Double] = [], ratios: [Double] = []
         for shape in shapes {
-            let decode = rate(shape.inDim, shape.outDim, sgemm: false)
-            let sgemm = rate(shape.inDim, shape.outDim, sgemm: true)
+            let (decode, sgemm) = rates(shape.inDim, shape.outDim)
             decodeRates.append(decode)
             sgemmRates.append(sgemm)
             ratios.append(decode / sgemm)
@@ -61,8 +60,9 @@ struct BenchDecode: ParsableCommand {
         }
     }
 
-    /// GFLOP/s of `batch` rows through an `(outDim, inDim)` weight, each call on the next copy in the pool.
-    private func rate(_ inDim: Int, _ outDim: Int, sgemm: Bool) -> Double {
+    /// GFLOP/s of `batch` rows through an `(outDim, inDim)` weight by each kernel, over one pool of weight copies:
+    /// each call takes the next copy.
+    private func rates(_ inDim: Int, _ outDim: Int) -> (decode: Double, sgemm: Double) {
         let weightCount = inDim * outDim
         let copies = max(2, poolMegabytes * 1_000_000 / (4 * weightCount))
         let pool = FloatBuffer(count: copies * weightCount)
@@ -71,18 +71,14 @@ struct BenchDecode: ParsableCommand {
         for i in 0..<weightCount { pool[i] = generator.nextNormal() * 0.02 }
         for copy in 1..<copies { (pool.pointer + copy * weightCount).update(from: pool.pointer, count: weightCount) }
         for i in 0..<batch * inDim { input[i] = generator.nextNormal() }
-        var calls = 0, elapsed = 0.0
-        while elapsed < seconds {
-            let weight = UnsafePointer(pool.pointer + (calls % copies) * weightCount)
-            elapsed += Measure.seconds {
-                if sgemm {
-                    matmulForward(output.pointer, input.pointer, weight, rows: batch, inDim: inDim, outDim: outDim)
-                } else {
-                    batchMatvecForward(output.pointer, input.pointer, weight, rows: batch, inDim: inDim, outDim: outDim)
-                }
-            }
-            calls += 1
+        let flops = 2 * Double(batch) * Double(weightCount)
+        let weight = { (call: Int) in UnsafePointer(pool.pointer + (call % copies) * weightCount) }
+        let decode = Measure.gflops(flopsPerCall: flops, minimumSeconds: seconds) {
+            batchMatvecForward(output.pointer, input.pointer, weight($0), rows: batch, inDim: inDim, outDim: outDim)
         }
-        return 2 * Double(batch) * Double(weightCount) * Double(calls) / elapsed / 1e9
+        let sgemm = Measure.gflops(flopsPerCall: flops, minimumSeconds: seconds) {
+            matmulForward(output.pointer, input.pointer, weight($0), rows: batch, inDim: inDim, outDim: outDim)
+        }
+        return (decode, sgemm)
     }
 }

@@ -26,13 +26,21 @@ enum Measure {
         for i in 0..<m * k { a[i] = generator.nextNormal() }
         for i in 0..<n * k { b[i] = generator.nextNormal() }
         matmulForward(c.pointer, a.pointer, b.pointer, rows: m, inDim: k, outDim: n)
+        return gflops(flopsPerCall: 2 * Double(m) * Double(n) * Double(k), minimumSeconds: minimumSeconds) { _ in
+            matmulForward(c.pointer, a.pointer, b.pointer, rows: m, inDim: k, outDim: n)
+        }
+    }
+
+    /// GFLOP/s of `call`, `flopsPerCall` each, repeated until the calls alone took at least `minimumSeconds`;
+    /// `call` gets the number of calls made before it.
+    static func gflops(flopsPerCall: Double, minimumSeconds: Double, _ call: (Int) -> Void) -> Double {
         var calls = 0
         var elapsed = 0.0
         while elapsed < minimumSeconds {
-            elapsed += seconds { matmulForward(c.pointer, a.pointer, b.pointer, rows: m, inDim: k, outDim: n) }
+            elapsed += seconds { call(calls) }
             calls += 1
         }
-        return 2 * Double(m) * Double(n) * Double(k) * Double(calls) / elapsed / 1e9
+        return flopsPerCall * Double(calls) / elapsed / 1e9
     }
 
     /// Single-core GFLOP/s of the SIMD dot-product kernel on cache-resident data: tens of GFLOP/s when the build
