@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Training
 import Workbench
 import XCTest
@@ -7,10 +8,7 @@ import XCTest
 final class PinnedRunsTests: XCTestCase {
     var folder: URL!
 
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("pins-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { folder = try makeTemporaryDirectory("pins") }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 

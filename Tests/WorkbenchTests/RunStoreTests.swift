@@ -7,10 +7,7 @@ import XCTest
 final class RunStoreTests: XCTestCase {
     var folder: URL!
 
-    override func setUpWithError() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("workbench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    }
+    override func setUpWithError() throws { folder = try makeTemporaryDirectory("workbench") }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: folder) }
 
