@@ -41,6 +41,13 @@ public struct PackedBatch: Sendable, Equatable {
         return first..<targetCount
     }
 
+    /// Appends a completion that has no prompt: nothing predicts its first token, so that token is context, not a
+    /// target; every later token is one. Returns the indices of its targets.
+    @discardableResult
+    public mutating func appendUnprompted(_ completion: [Int32]) -> Range<Int> {
+        appendSequence(completion, targetMask: [false] + Array(repeating: true, count: max(0, completion.count - 1)))
+    }
+
     /// Appends a prompt shared by several completions; every completion token is a target. Completion j sees the
     /// prompt and its own earlier tokens only. Returns, per completion, the indices of its targets.
     /// The prompt must not be empty: its last row predicts each completion's first token.

@@ -22,11 +22,7 @@ public func completionLogProbs(
             while end < completions.count, prompts[end] == prompts[next] { end += 1 }
             let indices = (next..<end).filter { !completions[$0].isEmpty }
             if prompts[next].isEmpty {
-                // Nothing predicts a completion's first token without a prompt: it is context, not a target.
-                for i in indices {
-                    let mask = [false] + Array(repeating: true, count: completions[i].count - 1)
-                    scored.append((i, packed.appendSequence(completions[i], targetMask: mask)))
-                }
+                for i in indices { scored.append((i, packed.appendUnprompted(completions[i]))) }
             } else if !indices.isEmpty {
                 let ranges = packed.appendShared(prompt: prompts[next], completions: indices.map { completions[$0] })
                 scored += zip(indices, ranges).map { ($0, $1) }

@@ -20,9 +20,8 @@ public struct PairBatch: Sendable {
         var chosen: [Range<Int>] = [], rejected: [Range<Int>] = [], prompts: [Range<Int>] = []
         for pair in pairs {
             if pair.prompt.isEmpty {
-                // Nothing predicts a completion's first token without a prompt: it is context, not a target.
-                chosen.append(packed.appendSequence(pair.chosen, targetMask: [false] + Array(repeating: true, count: max(0, pair.chosen.count - 1))))
-                rejected.append(packed.appendSequence(pair.rejected, targetMask: [false] + Array(repeating: true, count: max(0, pair.rejected.count - 1))))
+                chosen.append(packed.appendUnprompted(pair.chosen))
+                rejected.append(packed.appendUnprompted(pair.rejected))
                 prompts.append(packed.targetCount..<packed.targetCount)
             } else {
                 let ranges = packed.appendShared(prompt: pair.prompt, completions: [pair.chosen, pair.rejected], promptTargets: promptTargets)
