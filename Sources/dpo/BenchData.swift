@@ -15,9 +15,7 @@ struct BenchData: ParsableCommand {
     @Option(help: "Measured rounds; the median is reported.") var rounds = 5
 
     func run() throws {
-        #if DEBUG
-        print("warning: a debug build; figures mean little. Use `swift build -c release`.")
-        #endif
+        Measure.warnIfDebugBuild("`swift build -c release`")
         let bytes = try file.map { Array(try Foundation.Data(contentsOf: URL(fileURLWithPath: $0))) } ?? generatedCorpus()
         var records: [PreferenceRecord] = []
         var readSeconds: [Double] = []

@@ -30,9 +30,7 @@ struct BenchDecode: ParsableCommand {
     }
 
     func run() throws {
-        #if DEBUG
-        print("warning: a debug build; figures mean little. Use `swift build -c release --product dpo`.")
-        #endif
+        Measure.warnIfDebugBuild()
         let location = try ModelLocation(model)
         let config = try TransformerConfig(huggingFaceJSON: Data(contentsOf: location.modelDirectory.appendingPathComponent("config.json")))
         let c = config.hiddenSize, q = config.heads * config.headDim, kv = config.kvHeads * config.headDim

@@ -15,9 +15,7 @@ struct BenchEngine: ParsableCommand {
     @Option(help: "Measured rounds, each one sgemm measurement and one training step.") var rounds = 5
 
     func run() throws {
-        #if DEBUG
-        print("warning: a debug build; figures mean little. Use `swift build -c release` (make bench-engine).")
-        #endif
+        Measure.warnIfDebugBuild("`swift build -c release` (make bench-engine)")
         let config = TransformerConfig(vocabSize: 4096, hiddenSize: 256, intermediateSize: 704, layers: 4, heads: 4,
                                        maxPositions: 256)
         let model = try Transformer(config: config)

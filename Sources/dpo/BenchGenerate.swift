@@ -33,9 +33,7 @@ struct BenchGenerate: ParsableCommand {
     }
 
     func run() throws {
-        #if DEBUG
-        print("warning: a debug build; figures mean little. Use `swift build -c release --product dpo`.")
-        #endif
+        Measure.warnIfDebugBuild()
         let location = try ModelLocation(model)
         let transformer = try location.loadModel()
         let config = transformer.config

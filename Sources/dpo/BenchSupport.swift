@@ -12,6 +12,13 @@ enum Measure {
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 
+    /// Says so in a debug build, whose figures mean little; `build` is how to make a release one.
+    static func warnIfDebugBuild(_ build: String = "`swift build -c release --product dpo`") {
+        #if DEBUG
+        print("warning: a debug build; figures mean little. Use \(build).")
+        #endif
+    }
+
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return .nan }
