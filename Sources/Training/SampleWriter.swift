@@ -40,7 +40,7 @@ final class SampleWriter {
             completions = saved
         } else {
             guard !resuming else { return }
-            completions = try complete(model: model, seedOffset: 0)
+            completions = try complete(model: model)
             try AtomicFile.write(try JSONEncoder().encode(completions), to: url)
         }
         referenceSet = sampleSet(completions)
@@ -50,7 +50,7 @@ final class SampleWriter {
     /// metrics (empty without prompts).
     func write(model: Transformer, step: Int) throws -> [String: Double] {
         guard !prompts.isEmpty else { return [:] }
-        let completions = try complete(model: model, seedOffset: UInt64(step))
+        let completions = try complete(model: model)
         var policy = sampleSet(completions)
         for (index, prompt) in prompts.enumerated() {
             var record: [String: Any] = ["step": step, "prompt": prompt.text, "policy": policy.texts[index]]
@@ -105,12 +105,16 @@ final class SampleWriter {
                                batchSize: experiment.evalBatchSize)
     }
 
-    private func complete(model: Transformer, seedOffset: UInt64) throws -> [[Int32]] {
+    /// Every evaluation, and the reference, draws prompt i's completion with the same seed (common random numbers):
+    /// two policies that are close sample mostly the same tokens, so the difference between two evaluations'
+    /// rewards, across steps or across runs, measures the policies rather than the draws. A run's frontier points
+    /// and the comparison between runs at equal KL rest on those differences.
+    private func complete(model: Transformer) throws -> [[Int32]] {
         let stop: Set<Int32> = tokenizer.eosTokenId.map { [$0] } ?? []
         let settings = SamplingSettings(
             temperature: Float(experiment.samples.temperature), topK: experiment.samples.topK,
             topP: experiment.samples.topP.map(Float.init), maxNewTokens: experiment.samples.maxNewTokens, seed: 0)
-        let seeds = prompts.indices.map { UInt64(experiment.seed) &* 1_000_003 &+ seedOffset &* 7919 &+ UInt64($0) }
+        let seeds = prompts.indices.map { UInt64(experiment.seed) &* 1_000_003 &+ UInt64($0) }
         return try model.samplingModel().generate(prompts: prompts.map(\.tokens), seeds: seeds, settings: settings, stopTokens: stop,
                                   batchSize: generationBatch)
     }

@@ -73,8 +73,8 @@ final class TrainingRunTests: XCTestCase {
     }
 
     /// `init_from` starts the policy from another run's checkpoint while the reference stays the experiment's model:
-    /// the new run's step-0 evaluation equals the old run's evaluation at that checkpoint, rewards and all (samples
-    /// differ: their seed follows the step).
+    /// the new run's step-0 evaluation equals the old run's evaluation at that checkpoint, rewards and all, and so do
+    /// its samples: every evaluation draws with the same seeds, so the same policy samples the same completions.
     func testWarmStartContinuesFromACheckpointAgainstTheSameReference() throws {
         for extra in [[], ["lora.enabled=true", "lora.r=2"]] {
             let first = try TrainingSession.create(
@@ -96,6 +96,12 @@ final class TrainingRunTests: XCTestCase {
                 XCTAssertEqual(try XCTUnwrap(start[key] as? Double), try XCTUnwrap(before[key] as? Double), accuracy: 1e-9, "\(extra) \(key)")
             }
             XCTAssertNotEqual(try XCTUnwrap(start["eval_rewards/margins"] as? Double), 0, "\(extra): the policy is not the reference")
+            let policyTexts = { (run: RunDirectory, step: Double) in
+                try run.records(RunDirectory.samplesFile).filter { $0["step"] as? Double == step }.map { $0["policy"] as? String }
+            }
+            let sampledBefore = try policyTexts(first.run, 6)
+            XCTAssertEqual(sampledBefore.count, 2)
+            XCTAssertEqual(try policyTexts(warm.run, 0), sampledBefore, "\(extra): the same policy, the same draws")
         }
         let missing = try TrainingSession.create(try tinyExperiment(["init_from=\(directory.path)/nowhere", "run_name=missing"]),
                                                  control: RunControl(), emit: { _ in })
