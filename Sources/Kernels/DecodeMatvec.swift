@@ -1,8 +1,7 @@
 /// Forward of a linear layer for a single row, `out = weight · inp`: every product of a decode step, where
-/// generation feeds one token at a time. On the decode shapes, `matmulForward` with one row measured 3–5× slower
-/// with OpenBLAS 0.3.21 (its `sgemm` packs the weight even for a product that reads each weight once), and its
-/// `sgemv` no faster than this loop.
-/// Four weight rows share each load of the input; the output rows split over the cores when there is enough work.
+/// generation feeds one token at a time. It is `batchMatvecForward` with one row, so a sequence generated alone
+/// gets the same logits bit for bit as in a batch. On the decode shapes, `matmulForward` with one row measured 3–5×
+/// slower with OpenBLAS 0.3.21 (its `sgemm` packs the weight even for a product that reads each weight once).
 ///
 /// - Complexity: outDim · inDim multiply-adds, bound by reading the weight from memory.
 /// - Parameters:
@@ -13,66 +12,17 @@ public func matvecForward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     inDim: Int, outDim: Int
 ) {
-    // Groups of four rows, at least ~128k multiply-adds a chunk: a hand-off to a second core costs microseconds.
-    let groups = (outDim + 3) / 4
-    parallelChunks(groups, minimumPerChunk: max(1, (1 << 17) / (4 * inDim))) { range in
-        for group in range {
-            let first = group * 4
-            guard first + 4 <= outDim else {
-                for o in first..<outDim { out[o] = dotProduct(weight + o * inDim, inp, inDim) }
-                continue
-            }
-            let w0 = weight + first * inDim, w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim
-            store4(out + first, fourDotProducts(w0, w1, w2, w3, inp, inDim))
-        }
-    }
+    batchMatvecForward(out, inp, weight, rows: 1, inDim: inDim, outDim: outDim)
 }
 
-/// x · w0 … x · w3 over `inDim` floats: eight-lane fused multiply-adds, lane sums, then the tail. `matvecForward`
-/// and `batchMatvecForward` both compute a group of four outputs so, which makes a batched row equal a single one.
-@inline(__always)
-func fourDotProducts(
-    _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>, _ w2: UnsafePointer<Float>, _ w3: UnsafePointer<Float>,
-    _ x: UnsafePointer<Float>, _ inDim: Int
-) -> SIMD4<Float> {
-    var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0
-    var i = 0
-    while i + 8 <= inDim {
-        let v = load8(x, i)
-        a0.addProduct(load8(w0, i), v)
-        a1.addProduct(load8(w1, i), v)
-        a2.addProduct(load8(w2, i), v)
-        a3.addProduct(load8(w3, i), v)
-        i += 8
-    }
-    return fourDotProductTails(SIMD4(a0.sum(), a1.sum(), a2.sum(), a3.sum()), w0, w1, w2, w3, x, from: i, inDim)
-}
-
-/// Adds the products from `start` to `inDim` (fewer than eight) to four outputs' lane sums.
-@inline(__always)
-func fourDotProductTails(
-    _ lanes: SIMD4<Float>, _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>, _ w2: UnsafePointer<Float>,
-    _ w3: UnsafePointer<Float>, _ x: UnsafePointer<Float>, from start: Int, _ inDim: Int
-) -> SIMD4<Float> {
-    var sums = lanes
-    var i = start
-    while i < inDim {
-        sums += SIMD4(w0[i], w1[i], w2[i], w3[i]) * x[i]
-        i += 1
-    }
-    return sums
-}
-
-/// Forward of a linear layer for the few rows of a batched decode step, `out[r] = weight · inp[r]`. Each row's
-/// outputs are computed exactly as `matvecForward` computes them (the same fused multiply-adds in the same order),
-/// so a sequence's logits are the same bit for bit whichever other sequences share its steps and whenever they
-/// finish, and equal to the single-sequence session's. `sgemm` cannot promise that: OpenBLAS 0.3.21 takes a
-/// different kernel for small products (about m·n·k ≤ 10⁶, so for one row of a 576-wide layer), which rounds
-/// differently. Nor is it faster here: for the few rows of a step it first copies (packs) the whole weight,
-/// which costs about as much as the product. This kernel reads each group of four weight rows from memory once
-/// and keeps it in L1 while the input rows pass over it, two at a time. On SmolLM2-135M with 16 rows (2 cores,
-/// AVX2 here against OpenBLAS's AVX-512) it took 12 ms for the 576 → 49152 LM head where `sgemm` took 15 ms
-/// (and 16 `matvecForward` calls 88 ms), and whole generation ran at the same speed as with `sgemm` or faster.
+/// Forward of a linear layer for the few rows of a decode step, `out[r] = weight · inp[r]`, as outer products:
+/// the rows are transposed so that one load holds one input element of eight rows, and each weight is broadcast
+/// against it. A weight row is read from memory once per call and used for every row, with no copy of the weight
+/// (`sgemm` packs the whole weight even for 16 rows, which costs about what the product does).
+///
+/// Every output is one chain of fused multiply-adds over the input in order, from zero, whatever the number of
+/// rows: a sequence's logits are the same bit for bit whichever other sequences share its steps, and a single
+/// row (`matvecForward`) equals a batched one.
 ///
 /// - Complexity: rows · outDim · inDim multiply-adds; the weight is read from memory once.
 /// - Parameters:
@@ -83,52 +33,145 @@ public func batchMatvecForward(
     _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
     rows: Int, inDim: Int, outDim: Int
 ) {
-    guard rows > 0 else { return }
-    // Groups of four weight rows, at least ~128k multiply-adds a chunk, as `matvecForward`.
-    let groups = (outDim + 3) / 4
-    parallelChunks(groups, minimumPerChunk: max(1, (1 << 17) / (4 * inDim * rows))) { range in
-        for group in range {
-            let first = group * 4
-            guard first + 4 <= outDim else {
-                for row in 0..<rows {
-                    for o in first..<outDim { out[row * outDim + o] = dotProduct(weight + o * inDim, inp + row * inDim, inDim) }
+    guard rows > 0, outDim > 0 else { return }
+    let blocks = (rows + 7) / 8
+    // (blocks, inDim, 8): element k of rows 8b … 8b+7, zero in the lanes past the last row.
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks * inDim * 8) { transposed in
+        let columns = transposed.baseAddress!
+        columns.initialize(repeating: 0, count: blocks * inDim * 8)
+        for row in 0..<rows {
+            let block = columns + (row / 8) * inDim * 8 + row % 8
+            for k in 0..<inDim { block[k * 8] = inp[row * inDim + k] }
+        }
+        // Twelve accumulators in flight either way: twelve outputs of one block, or six of two.
+        let width = blocks == 1 ? 12 : 6
+        let groups = (outDim + width - 1) / width
+        parallelChunks(groups, minimumPerChunk: max(1, (1 << 17) / (width * inDim * blocks * 8))) { range in
+            for group in range {
+                let first = group * width
+                guard first + width <= outDim else {
+                    for o in first..<outDim { singleOutput(out, UnsafePointer(columns), weight + o * inDim, inDim: inDim, outDim: outDim, o: o, rows: rows) }
+                    continue
                 }
-                continue
-            }
-            let w0 = weight + first * inDim, w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim
-            var row = 0
-            while row + 2 <= rows {
-                let x0 = inp + row * inDim, x1 = x0 + inDim
-                var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0
-                var i = 0
-                while i + 8 <= inDim {
-                    let v0 = load8(w0, i), v1 = load8(w1, i), v2 = load8(w2, i), v3 = load8(w3, i)
-                    let x = load8(x0, i), y = load8(x1, i)
-                    a0.addProduct(v0, x)
-                    a1.addProduct(v1, x)
-                    a2.addProduct(v2, x)
-                    a3.addProduct(v3, x)
-                    b0.addProduct(v0, y)
-                    b1.addProduct(v1, y)
-                    b2.addProduct(v2, y)
-                    b3.addProduct(v3, y)
-                    i += 8
+                let w = weight + first * inDim
+                if width == 12 {
+                    twelveOuterProducts(out, UnsafePointer(columns), w, inDim: inDim, outDim: outDim, first: first, lanes: rows)
+                    continue
                 }
-                store4(out + row * outDim + first,
-                       fourDotProductTails(SIMD4(a0.sum(), a1.sum(), a2.sum(), a3.sum()), w0, w1, w2, w3, x0, from: i, inDim))
-                store4(out + (row + 1) * outDim + first,
-                       fourDotProductTails(SIMD4(b0.sum(), b1.sum(), b2.sum(), b3.sum()), w0, w1, w2, w3, x1, from: i, inDim))
-                row += 2
-            }
-            if row < rows {
-                store4(out + row * outDim + first, fourDotProducts(w0, w1, w2, w3, inp + row * inDim, inDim))
+                var b = 0
+                while b < blocks {
+                    let x = UnsafePointer(columns + b * inDim * 8)
+                    if b + 2 <= blocks {
+                        sixOuterProductsOfTwoBlocks(out, x, w, inDim: inDim, outDim: outDim, first: first, row: b * 8, lanes: rows - b * 8)
+                        b += 2
+                    } else {
+                        sixOuterProducts(out, x, w, inDim: inDim, outDim: outDim, first: first, row: b * 8, lanes: rows - b * 8)
+                        b += 1
+                    }
+                }
             }
         }
     }
 }
 
-/// Stores a group's four outputs.
+/// Output `o` of every row, one block of eight rows at a time: the same chain as the wider kernels compute.
 @inline(__always)
-func store4(_ out: UnsafeMutablePointer<Float>, _ sums: SIMD4<Float>) {
-    for k in 0..<4 { out[k] = sums[k] }
+func singleOutput(
+    _ out: UnsafeMutablePointer<Float>, _ columns: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+    inDim: Int, outDim: Int, o: Int, rows: Int
+) {
+    for b in 0..<(rows + 7) / 8 {
+        let x = columns + b * inDim * 8
+        var a = SIMD8<Float>()
+        for k in 0..<inDim { a.addProduct(SIMD8(repeating: w[k]), load8(x, k * 8)) }
+        for lane in 0..<min(8, rows - b * 8) { out[(b * 8 + lane) * outDim + o] = a[lane] }
+    }
+}
+
+/// Twelve outputs of up to eight rows (`lanes`): `out[lane, first + j] = Σ_k w[j][k] · x[k][lane]`, each a chain
+/// over k in order.
+@inline(__always)
+func twelveOuterProducts(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+    inDim: Int, outDim: Int, first: Int, lanes: Int
+) {
+    var a = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+    var b = a
+    let w0 = w, w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim, w4 = w3 + inDim, w5 = w4 + inDim
+    let w6 = w5 + inDim, w7 = w6 + inDim, w8 = w7 + inDim, w9 = w8 + inDim, w10 = w9 + inDim, w11 = w10 + inDim
+    for k in 0..<inDim {
+        let v = load8(x, k * 8)
+        a.0.addProduct(SIMD8(repeating: w0[k]), v)
+        a.1.addProduct(SIMD8(repeating: w1[k]), v)
+        a.2.addProduct(SIMD8(repeating: w2[k]), v)
+        a.3.addProduct(SIMD8(repeating: w3[k]), v)
+        a.4.addProduct(SIMD8(repeating: w4[k]), v)
+        a.5.addProduct(SIMD8(repeating: w5[k]), v)
+        b.0.addProduct(SIMD8(repeating: w6[k]), v)
+        b.1.addProduct(SIMD8(repeating: w7[k]), v)
+        b.2.addProduct(SIMD8(repeating: w8[k]), v)
+        b.3.addProduct(SIMD8(repeating: w9[k]), v)
+        b.4.addProduct(SIMD8(repeating: w10[k]), v)
+        b.5.addProduct(SIMD8(repeating: w11[k]), v)
+    }
+    for lane in 0..<lanes {
+        let o = out + lane * outDim + first
+        o[0] = a.0[lane]; o[1] = a.1[lane]; o[2] = a.2[lane]; o[3] = a.3[lane]; o[4] = a.4[lane]; o[5] = a.5[lane]
+        o[6] = b.0[lane]; o[7] = b.1[lane]; o[8] = b.2[lane]; o[9] = b.3[lane]; o[10] = b.4[lane]; o[11] = b.5[lane]
+    }
+}
+
+/// Six outputs of eight rows: `out[row + lane, first + j] = Σ_k w[j][k] · x[k][lane]`, each a chain over k in order.
+@inline(__always)
+func sixOuterProducts(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+    inDim: Int, outDim: Int, first: Int, row: Int, lanes: Int
+) {
+    let w0 = w, w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim, w4 = w3 + inDim, w5 = w4 + inDim
+    var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
+    for k in 0..<inDim {
+        let v = load8(x, k * 8)
+        a0.addProduct(SIMD8(repeating: w0[k]), v)
+        a1.addProduct(SIMD8(repeating: w1[k]), v)
+        a2.addProduct(SIMD8(repeating: w2[k]), v)
+        a3.addProduct(SIMD8(repeating: w3[k]), v)
+        a4.addProduct(SIMD8(repeating: w4[k]), v)
+        a5.addProduct(SIMD8(repeating: w5[k]), v)
+    }
+    for lane in 0..<min(8, lanes) {
+        let o = out + (row + lane) * outDim + first
+        o[0] = a0[lane]; o[1] = a1[lane]; o[2] = a2[lane]; o[3] = a3[lane]; o[4] = a4[lane]; o[5] = a5[lane]
+    }
+}
+
+/// As `sixOuterProducts` for sixteen rows (two blocks of eight, `x` the first): twelve chains share each weight's
+/// broadcast. `lanes` counts the rows from `row` on (more than eight).
+@inline(__always)
+func sixOuterProductsOfTwoBlocks(
+    _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+    inDim: Int, outDim: Int, first: Int, row: Int, lanes: Int
+) {
+    let w0 = w, w1 = w0 + inDim, w2 = w1 + inDim, w3 = w2 + inDim, w4 = w3 + inDim, w5 = w4 + inDim
+    let y = x + inDim * 8
+    var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
+    var b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0
+    for k in 0..<inDim {
+        let u = load8(x, k * 8), v = load8(y, k * 8)
+        let c0 = SIMD8(repeating: w0[k]), c1 = SIMD8(repeating: w1[k]), c2 = SIMD8(repeating: w2[k])
+        a0.addProduct(c0, u); b0.addProduct(c0, v)
+        a1.addProduct(c1, u); b1.addProduct(c1, v)
+        a2.addProduct(c2, u); b2.addProduct(c2, v)
+        let c3 = SIMD8(repeating: w3[k]), c4 = SIMD8(repeating: w4[k]), c5 = SIMD8(repeating: w5[k])
+        a3.addProduct(c3, u); b3.addProduct(c3, v)
+        a4.addProduct(c4, u); b4.addProduct(c4, v)
+        a5.addProduct(c5, u); b5.addProduct(c5, v)
+    }
+    for lane in 0..<min(8, lanes) {
+        let o = out + (row + lane) * outDim + first
+        o[0] = a0[lane]; o[1] = a1[lane]; o[2] = a2[lane]; o[3] = a3[lane]; o[4] = a4[lane]; o[5] = a5[lane]
+    }
+    for lane in 0..<min(8, lanes - 8) {
+        let o = out + (row + 8 + lane) * outDim + first
+        o[0] = b0[lane]; o[1] = b1[lane]; o[2] = b2[lane]; o[3] = b3[lane]; o[4] = b4[lane]; o[5] = b5[lane]
+    }
 }

@@ -75,22 +75,29 @@ final class BatchGenerationTests: XCTestCase {
         }
     }
 
-    /// The batched one-row kernel equals `matvecForward` row by row, bit for bit, on shapes with ragged tails
-    /// (sizes not multiples of the eight SIMD lanes or the four weight rows handled at once) and odd row counts.
-    func testBatchMatvecEqualsMatvecPerRow() {
+    /// Every output of the batched one-row kernel is one chain of fused multiply-adds over the input in order (the
+    /// scalar loop below), bit for bit, whatever the number of rows: so a row's result does not depend on the rows
+    /// beside it, and `matvecForward` (one row) equals it. Shapes with ragged tails (sizes not multiples of the
+    /// eight lanes or of the six or twelve outputs handled at once) and row counts on both sides of each block of
+    /// eight rows.
+    func testBatchMatvecIsOneChainPerOutputWhateverTheRows() {
         var generator = SeededGenerator(seed: testSeed(#function))
         for (inDim, outDim) in [(1, 1), (7, 5), (13, 6), (16, 32), (37, 11), (576, 97)] {
             let weight = (0..<inDim * outDim).map { _ in generator.nextNormal() }
-            for rows in [1, 2, 3, 5, 16] {
+            for rows in [1, 2, 3, 5, 8, 9, 16, 17, 33] {
                 let inp = (0..<rows * inDim).map { _ in generator.nextNormal() }
                 var out = [Float](repeating: .nan, count: rows * outDim)
                 batchMatvecForward(&out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
                 for row in 0..<rows {
-                    var expected = [Float](repeating: .nan, count: outDim)
-                    inp.withUnsafeBufferPointer { inp in
-                        matvecForward(&expected, inp.baseAddress! + row * inDim, weight, inDim: inDim, outDim: outDim)
+                    let chains = (0..<outDim).map { o in
+                        (0..<inDim).reduce(Float(0)) { $0.addingProduct(weight[o * inDim + $1], inp[row * inDim + $1]) }
                     }
-                    XCTAssertEqual(Array(out[row * outDim..<(row + 1) * outDim]), expected, "\(outDim)×\(inDim), row \(row) of \(rows)")
+                    XCTAssertEqual(Array(out[row * outDim..<(row + 1) * outDim]), chains, "\(outDim)×\(inDim), row \(row) of \(rows)")
+                    var single = [Float](repeating: .nan, count: outDim)
+                    inp.withUnsafeBufferPointer { inp in
+                        matvecForward(&single, inp.baseAddress! + row * inDim, weight, inDim: inDim, outDim: outDim)
+                    }
+                    XCTAssertEqual(single, chains, "matvecForward \(outDim)×\(inDim)")
                 }
             }
         }

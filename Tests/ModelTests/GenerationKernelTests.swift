@@ -3,7 +3,7 @@ import Kernels
 import XCTest
 
 /// The decode step's kernels against the batch kernels they stand in for, on shapes with ragged tails (sizes that
-/// are not multiples of the eight SIMD lanes or the four rows `matvecForward` handles at once).
+/// are not multiples of the eight SIMD lanes or of the outputs `matvecForward` handles at once).
 final class GenerationKernelTests: XCTestCase {
     private func random(_ count: Int, _ generator: inout SeededGenerator) -> [Float] {
         (0..<count).map { _ in generator.nextNormal() }
