@@ -99,12 +99,14 @@ public final class BatchGenerationSession {
         return UnsafeMutableBufferPointer(start: logitBuffer.pointer + row * vocab, count: vocab)
     }
 
-    /// Feeds every sequence's prompt (`prompts[i]` to sequence i), one prompt at a time, each exactly as
-    /// `GenerationSession.prefill` feeds it: its own pass, positions from 0, so prompts of different lengths need
-    /// no padding, and each sequence's cache and logits are the single-sequence session's bit for bit. (One packed
-    /// pass over all prompts would share each `sgemm`'s weight packing, but OpenBLAS rounds a row differently
-    /// with the row count for small products, and the sequences would then depend on each other's prompts.)
-    /// Every prompt is checked before any is fed. Afterwards every sequence is active.
+    /// Feeds every sequence's prompt (`prompts[i]` to sequence i), positions from 0, so prompts of different
+    /// lengths need no padding, and each sequence's cache and logits are what `GenerationSession.prefill` gives
+    /// it, bit for bit. Prompts shorter than `kernelPrefillLimit` go through the batched one-row kernel, packed
+    /// together up to `packedPrefillRows` rows a pass, each attending within itself: one read of the weights serves
+    /// them all, and the kernel computes a row whatever shares its pass (one-token prompts, which attend by the
+    /// cache kernel as in the single session, share passes only with each other). A longer prompt takes a pass of its own
+    /// through `sgemm`, as the single session runs it: `sgemm` rounds a row differently with the row count, so no
+    /// other prompt may share its pass.
     public func prefill(_ prompts: [[Int32]]) throws {
         guard counts.allSatisfy({ $0 == 0 }) else {
             throw GenerationError.invalidTokens("prefill starts the sequences; feed later tokens with decode")
@@ -118,12 +120,32 @@ public final class BatchGenerationSession {
         for prompt in prompts { try checkVocabulary(prompt) }
         guard prompts.allSatisfy({ $0.count <= capacity }) else { throw GenerationError.cacheFull(capacity: capacity) }
         logitRows = Array(repeating: nil, count: sequenceCount)
+        var passes: [[Int]] = []
         for (sequence, prompt) in prompts.enumerated() {
-            run(tokens: prompt, slots: Array(repeating: Int32(sequence), count: prompt.count),
-                positions: (0..<prompt.count).map(Int32.init), prefill: true, logitRow: sequence)
+            if prompt.count >= kernelPrefillLimit {
+                passes.append([sequence])
+            } else if let last = passes.last, prompts[last[0]].count < kernelPrefillLimit,
+                      (prompts[last[0]].count == 1) == (prompt.count == 1),
+                      last.reduce(0, { $0 + prompts[$1].count }) + prompt.count <= Self.packedPrefillRows {
+                passes[passes.count - 1].append(sequence)
+            } else {
+                passes.append([sequence])
+            }
+        }
+        var logitRow = 0
+        for pass in passes {
+            var spans: [AttentionSpan] = []
+            for sequence in pass { spans.append(AttentionSpan(start: spans.last.map { $0.start + $0.count } ?? 0, count: prompts[sequence].count)) }
+            run(tokens: pass.flatMap { prompts[$0] }, slots: pass.flatMap { Array(repeating: Int32($0), count: prompts[$0].count) },
+                positions: pass.flatMap { (0..<prompts[$0].count).map(Int32.init) }, prefill: spans, logitRow: logitRow)
+            logitRow += pass.count
         }
         active = Array(0..<sequenceCount)
     }
+
+    /// The most rows of short prompts packed into one prefill pass: their inputs (256 rows of a 576-wide layer,
+    /// 0.6 MB) stay in L2 while the weights stream past, and a pass still reads each weight once for many prompts.
+    static let packedPrefillRows = 256
 
     /// Feeds the next token of every active sequence, `tokens[r]` to `active[r]`, as one pass over
     /// `active.count` rows: each weight is read once for all of them, and each row attends over its own cache.
@@ -135,7 +157,7 @@ public final class BatchGenerationSession {
         try checkVocabulary(tokens)
         guard active.allSatisfy({ counts[$0] < capacity }) else { throw GenerationError.cacheFull(capacity: capacity) }
         logitRows = Array(repeating: nil, count: sequenceCount)
-        run(tokens: tokens, slots: active.map(Int32.init), positions: active.map { Int32(counts[$0]) }, prefill: false,
+        run(tokens: tokens, slots: active.map(Int32.init), positions: active.map { Int32(counts[$0]) }, prefill: nil,
             logitRow: 0)
     }
 
@@ -154,28 +176,28 @@ public final class BatchGenerationSession {
     }
 
     /// One pass over the rows of `tokens` (checked by the caller): row r has position `positions[r]` in cache slot
-    /// `slots[r]`. A prefill pass is one prompt, attending within itself; its last row's logits go to row
-    /// `logitRow` of the logits. A decode pass has one row per active sequence, each attending over its slot's
-    /// cache; row r's logits go to row `logitRow + r`.
-    private func run(tokens: [Int32], slots: [Int32], positions: [Int32], prefill: Bool, logitRow: Int) {
+    /// `slots[r]`. A prefill pass holds whole prompts end to end (`prefill`, one span each), each attending within
+    /// itself; the last row of prompt j gets its logits in row `logitRow + j` of the logits. A decode pass (`prefill`
+    /// nil) has one row per active sequence, each attending over its slot's cache; row r's logits go to row
+    /// `logitRow + r`.
+    private func run(tokens: [Int32], slots: [Int32], positions: [Int32], prefill: [AttentionSpan]?, logitRow: Int) {
         let config = model.config
         let n = tokens.count
         let c = config.hiddenSize, inter = config.intermediateSize, stride = shape.qkvStride, width = shape.outStride
         let eps = Float(config.rmsNormEps)
-        // A prompt of several rows attends by the training kernel, as in `GenerationSession`; decode steps and a
-        // one-token prompt by the cache kernel, whose scores need `(rows, heads, capacity)` scratch.
-        let spans = prefill && n > 1 ? [AttentionSpan(start: 0, count: n)] : nil
+        // Prompts of several rows attend by the training kernel, as in `GenerationSession`; decode steps and
+        // one-token prompts by the cache kernel, whose scores need `(rows, heads, capacity)` scratch.
+        let spans = prefill.flatMap { spans in spans.allSatisfy { $0.count == 1 } ? nil : spans }
         reserve(rows: n)
         if spans == nil { scores.reserve(n * config.heads * capacity) }
-        // The products: a prompt's as `GenerationSession` runs them, a decode step's by the batched one-row kernel.
+        // `sgemm` for a long prompt's pass, as `GenerationSession` runs it; the batched one-row kernel otherwise.
+        let bySgemm = prefill.map { $0.count == 1 && n >= kernelPrefillLimit } ?? false
         let linear = { (out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         rows: Int, inDim: Int, outDim: Int) in
-            if !prefill {
-                batchMatvecForward(out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
-            } else if rows == 1 {
-                matvecForward(out, inp, weight, inDim: inDim, outDim: outDim)
-            } else {
+            if bySgemm {
                 matmulForward(out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
+            } else {
+                batchMatvecForward(out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
             }
         }
         let layout = model.layout
@@ -217,11 +239,14 @@ public final class BatchGenerationSession {
             }
         }
         for (row, slot) in zip(positions, slots) { counts[Int(slot)] = Int(row) + 1 }
-        // Logits of a prompt's last row only (its earlier predictions are never needed), of every row of a step.
-        let first = prefill ? n - 1 : 0, m = prefill ? 1 : n
-        rmsNormForward(norm.pointer, rstd.pointer, x + first * c, weights + layout.finalNorm, rows: m, channels: c, eps: eps)
-        linear(logitBuffer.pointer + logitRow * config.vocabSize, norm.pointer, weights + layout.lmHead, m, c, config.vocabSize)
-        for k in 0..<m { logitRows[Int(slots[first + k])] = logitRow + k }
+        // Logits of each prompt's last row only (its earlier predictions are never needed), of every row of a step.
+        let logitSources = prefill.map { $0.map { $0.start + $0.count - 1 } } ?? Array(0..<n)
+        for (k, source) in logitSources.enumerated() {
+            rmsNormForward(norm.pointer + k * c, rstd.pointer + k, x + source * c, weights + layout.finalNorm, rows: 1, channels: c, eps: eps)
+            logitRows[Int(slots[source])] = logitRow + k
+        }
+        batchMatvecForward(logitBuffer.pointer + logitRow * config.vocabSize, norm.pointer, weights + layout.lmHead,
+                           rows: logitSources.count, inDim: c, outDim: config.vocabSize)
     }
 
     private func reserve(rows: Int) {

@@ -11,6 +11,12 @@ import Kernels
 /// - Complexity: per decoded token, about 2·P flops for the P weights it passes through (layers and LM head; each
 ///   weight is read once, so a step is bound by memory bandwidth) plus 4·layers·heads·headDim·t for attention over
 ///   the t cached positions. Nothing else grows with the prompt.
+/// Prompts shorter than this many tokens are prefilled by the batched one-row kernel, longer ones by `sgemm`,
+/// which runs large products faster but rounds a row differently with the row count. The choice depends on the
+/// prompt alone, so a prompt gets the same cache and logits in a `GenerationSession` and in a
+/// `BatchGenerationSession`, where short prompts share passes.
+let kernelPrefillLimit = 64
+
 public final class GenerationSession {
     public let model: Transformer
     public let cache: KVCache
@@ -113,13 +119,14 @@ public final class GenerationSession {
         matvecForward(logitBuffer.pointer, norm.pointer, weights + layout.lmHead, inDim: c, outDim: config.vocabSize)
     }
 
-    /// A linear layer over `rows` rows: `sgemm` for a prefill, the single-row kernel for a decode step.
+    /// A linear layer over `rows` rows: the one-row kernel for a decode step and a short prompt, `sgemm` for a
+    /// prompt of `kernelPrefillLimit` tokens or more.
     private func linear(
         _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
         rows: Int, inDim: Int, outDim: Int
     ) {
-        if rows == 1 {
-            matvecForward(out, inp, weight, inDim: inDim, outDim: outDim)
+        if rows < kernelPrefillLimit {
+            batchMatvecForward(out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
         } else {
             matmulForward(out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
         }

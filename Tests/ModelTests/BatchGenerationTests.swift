@@ -13,9 +13,9 @@ import XCTest
 final class BatchGenerationTests: XCTestCase {
     /// A small grouped-query model (4 query heads over 2 key/value heads, head dimension 4) with weights large
     /// enough that its next-token distributions are far from uniform; the shape `GenerationTests` uses.
-    private func randomModel(kvHeads: Int = 2, seed: UInt64 = 11) throws -> Transformer {
+    private func randomModel(kvHeads: Int = 2, seed: UInt64 = 11, maxPositions: Int = 64) throws -> Transformer {
         let config = TransformerConfig(vocabSize: 37, hiddenSize: 16, intermediateSize: 24, layers: 2, heads: 4,
-                                       kvHeads: kvHeads, maxPositions: 64)
+                                       kvHeads: kvHeads, maxPositions: maxPositions)
         let model = try Transformer(config: config)
         model.initializeRandom(seed: seed, std: 0.4)
         return model
@@ -155,6 +155,21 @@ final class BatchGenerationTests: XCTestCase {
             XCTAssertLessThanOrEqual(worst, 1e-4, name)
             XCTAssertEqual(differing, 0, "\(name): the batch computes each row as the single session does")
         }
+    }
+
+    /// The prefill packs short prompts into shared passes (up to 256 rows, one-token prompts only with each other)
+    /// and gives a prompt of 64 tokens or more a pass of its own through `sgemm`: every mix must still leave each
+    /// sequence with the single session's logits, bit for bit. Here the short prompts fill more than one pass.
+    func testPackedPrefillOfMixedLengthsMatchesSingleSessions() throws {
+        var generator = SeededGenerator(seed: testSeed(#function))
+        let model = try randomModel(maxPositions: 128)
+        let lengths = [1, 70, 2, 1, 63, 64, 40, 60, 50, 45, 1, 7]
+        let prompts = lengths.map { randomTokens($0, vocab: 37, &generator) }
+        let continuations = prompts.map { _ in randomTokens(3, vocab: 37, &generator) }
+        let (worst, differing) = try worstLogitError(model, prompts: prompts, continuations: continuations,
+                                                     stopAfter: Array(repeating: 3, count: prompts.count))
+        XCTAssertLessThanOrEqual(worst, 1e-4)
+        XCTAssertEqual(differing, 0, "each prompt's pass computes its rows as the single session does")
     }
 
     // MARK: - Generation
