@@ -26,7 +26,7 @@ public func matvecForward(
 /// cores) it ran at 57–98 GFLOP/s, where the kernel before it (dot products, four weight rows by two input rows)
 /// ran at 53–77 and `sgemm` at 49–82. The price is one row on a small model, which leaves seven of the eight
 /// lanes empty: single-sequence generation on the 5M-parameter bench model fell from ~850 to ~410 tokens/s
-/// (on SmolLM2, bound by reading the weights, from ~28 to ~25).
+/// (on SmolLM2, from ~29 to ~24).
 ///
 /// - Complexity: rows · outDim · inDim multiply-adds; the weight is read from memory once.
 /// - Parameters:
