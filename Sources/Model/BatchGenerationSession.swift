@@ -104,9 +104,10 @@ public final class BatchGenerationSession {
     /// it, bit for bit. Prompts shorter than `kernelPrefillLimit` go through the batched one-row kernel, packed
     /// together up to `packedPrefillRows` rows a pass, each attending within itself: one read of the weights serves
     /// them all, and the kernel computes a row whatever shares its pass (one-token prompts, which attend by the
-    /// cache kernel as in the single session, share passes only with each other). A longer prompt takes a pass of its own
-    /// through `sgemm`, as the single session runs it: `sgemm` rounds a row differently with the row count, so no
-    /// other prompt may share its pass.
+    /// cache kernel as in the single session, share passes only with each other). A longer prompt takes a pass of
+    /// its own through `sgemm`, as the single session runs it: `sgemm` rounds a row differently with the row
+    /// count, so no other prompt may share its pass. Every prompt is checked before any is fed. Afterwards every
+    /// sequence is active.
     public func prefill(_ prompts: [[Int32]]) throws {
         guard counts.allSatisfy({ $0 == 0 }) else {
             throw GenerationError.invalidTokens("prefill starts the sequences; feed later tokens with decode")
