@@ -50,7 +50,7 @@ public final class BatchGenerationSession {
     /// The row of `logitBuffer` holding each sequence's logits after the last pass, nil for a sequence not fed.
     private var logitRows: [Int?]
 
-    // Rows of the current pass end to end, sized by the largest pass (the longest prompt, or the batch).
+    // Rows of the current pass end to end, sized by the largest pass (a pass of prompts, or the batch).
     /// `(rows, hidden)`: the residual stream.
     private let residual = FloatBuffer(count: 0)
     /// `(rows, hidden)` and `(rows)`: an RMSNorm's output and reciprocal RMS.
