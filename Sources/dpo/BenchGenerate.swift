@@ -23,6 +23,8 @@ struct BenchGenerate: ParsableCommand {
     var data: String?
     @Option(help: "Sampling seed (sequence i draws with seed(forSequence: i) in both loops).") var seed: UInt64 = 0
     @Option(help: "Measured rounds, each one batched run and one single-sequence loop; medians are reported.") var rounds = 1
+    @Flag(help: "Only the batched run, for comparing two builds back to back (the single loop takes several times longer).")
+    var batchedOnly = false
     @Flag(help: "End with one JSON line: tokens_per_s, single_tokens_per_s, speedup, peak_rss_mb, batch, new_tokens.")
     var json = false
 
@@ -48,7 +50,7 @@ struct BenchGenerate: ParsableCommand {
         var short = settings
         short.maxNewTokens = min(4, newTokens)
         _ = try transformer.generate(prompts: prompts, settings: short, stopTokens: [])
-        _ = try transformer.generate(prompt: prompts[0], settings: short, stopTokens: [])
+        if !batchedOnly { _ = try transformer.generate(prompt: prompts[0], settings: short, stopTokens: []) }
 
         var batchedRates: [Double] = [], singleRates: [Double] = [], ratios: [Double] = []
         var batched: [[Int32]] = [], single: [[Int32]] = []
@@ -56,6 +58,8 @@ struct BenchGenerate: ParsableCommand {
             let batchedSeconds = try Measure.seconds {
                 batched = try transformer.generate(prompts: prompts, settings: settings, stopTokens: [])
             }
+            batchedRates.append(generated / batchedSeconds)
+            if batchedOnly { continue }
             let singleSeconds = try Measure.seconds {
                 single = try prompts.indices.map { i in
                     var own = settings
@@ -63,32 +67,37 @@ struct BenchGenerate: ParsableCommand {
                     return try transformer.generate(prompt: prompts[i], settings: own, stopTokens: [])
                 }
             }
-            batchedRates.append(generated / batchedSeconds)
             singleRates.append(generated / singleSeconds)
             ratios.append(singleSeconds / batchedSeconds)
         }
-        guard batched.allSatisfy({ $0.count == newTokens }), single.allSatisfy({ $0.count == newTokens }) else {
+        guard batched.allSatisfy({ $0.count == newTokens }), batchedOnly || single.allSatisfy({ $0.count == newTokens }) else {
             throw ValidationError("a sequence generated fewer than \(newTokens) tokens")
         }
         let identical = zip(batched, single).filter { $0 == $1 }.count
         let lengths = prompts.map(\.count)
-        let figures: [String: Double] = [
-            "tokens_per_s": Measure.median(batchedRates), "single_tokens_per_s": Measure.median(singleRates),
-            "speedup": Measure.median(ratios), "peak_rss_mb": Measure.peakResidentMegabytes(),
+        var figures: [String: Double] = [
+            "tokens_per_s": Measure.median(batchedRates), "peak_rss_mb": Measure.peakResidentMegabytes(),
             "batch": Double(batch), "new_tokens": Double(newTokens), "prompt_tokens": Double(lengths.reduce(0, +)),
-            "identical_sequences": Double(identical),
         ]
+        if !batchedOnly {
+            figures["single_tokens_per_s"] = Measure.median(singleRates)
+            figures["speedup"] = Measure.median(ratios)
+            figures["identical_sequences"] = Double(identical)
+        }
         print("model: \(location.modelDirectory.path), \(transformer.parameterCount) parameters; OpenBLAS \(BLASThreads.coreName) kernels on \(BLASThreads.count) threads")
         print("prompts: \(batch), \(lengths.min()!)–\(lengths.max()!) tokens (\(lengths.reduce(0, +)) in all), "
             + (data.map { "the first records of \($0), each cut to its last \(promptTokens) tokens" } ?? "generated token ids"))
         print("sampling: temperature 1, no top-k/top-p, seed \(seed); EOS and every other stop token ignored, so each "
             + "sequence generates exactly \(newTokens) tokens (\(Int(generated)) in all); times include the prefill")
-        print(String(format: "batched (generate(prompts:), %d sequences a step): %.1f tokens/s", batch, figures["tokens_per_s"]!))
-        print(String(format: "single-sequence loop (generate(prompt:), one prompt after another): %.1f tokens/s", figures["single_tokens_per_s"]!))
-        print(String(format: "speedup batched/single: %.2f× (median over %d round%@, each pair measured back to back)",
-                     figures["speedup"]!, rounds, rounds == 1 ? "" : "s"))
-        print("sampled tokens identical in both loops for \(identical) of \(batch) sequences (all expected: the batch "
-            + "computes each sequence's logits bit for bit as the single loop does)")
+        print(String(format: "batched (generate(prompts:), %d sequences a step): %.1f tokens/s%@", batch, figures["tokens_per_s"]!,
+                     rounds == 1 ? "" : " (median of \(rounds) rounds: " + batchedRates.map { String(format: "%.1f", $0) }.joined(separator: ", ") + ")"))
+        if !batchedOnly {
+            print(String(format: "single-sequence loop (generate(prompt:), one prompt after another): %.1f tokens/s", figures["single_tokens_per_s"]!))
+            print(String(format: "speedup batched/single: %.2f× (median over %d round%@, each pair measured back to back)",
+                         figures["speedup"]!, rounds, rounds == 1 ? "" : "s"))
+            print("sampled tokens identical in both loops for \(identical) of \(batch) sequences (all expected: the batch "
+                + "computes each sequence's logits bit for bit as the single loop does)")
+        }
         print(String(format: "peak resident memory: %.0f MiB", figures["peak_rss_mb"]!))
         if json { print(Measure.jsonLine(figures)) }
     }
