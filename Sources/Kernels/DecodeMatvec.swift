@@ -155,10 +155,10 @@ func sixOuterProducts(
 ///
 /// While it reads its six weight rows it prefetches the rows two groups on (one cache line of each per sixteen
 /// inputs): six rows read a few floats at a time are more streams than the hardware prefetcher keeps ahead of,
-/// and a 16-row decode step waited on memory. Whole generation on SmolLM2 at 16 sequences ran ~10% faster (median
-/// of twelve alternating runs, 0.98–1.25×); at 4 and 8 rows (`twelveOuterProducts`) the same prefetch made it 10–20%
-/// slower, so that kernel leaves the weights to the hardware. A prefetch never faults, so the last groups may ask
-/// for lines past the weight.
+/// and a 16-row decode step waited on memory. Whole generation on SmolLM2 at 16 sequences ran ×1.03–1.23 faster
+/// (median ×1.13 over nine alternating runs); at 4 and 8 rows (`twelveOuterProducts`) the same prefetch made it
+/// 10–20% slower, so that kernel leaves the weights to the hardware. A prefetch never faults, so the last groups may
+/// ask for lines past the weight.
 @inline(__always)
 func sixOuterProductsOfTwoBlocks(
     _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
