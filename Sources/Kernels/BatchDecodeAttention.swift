@@ -2,8 +2,8 @@
 // rows (`batchMatvecForward`, beside `matvecForward`), where one sequence at a time reads every weight once per
 // token; what is left per sequence is its own cache. The caches of all sequences of a batch live in one block per
 // layer, `(slots, kvHeads, capacity, headDim)`, and each row of a step names its slot, so rows can leave the batch
-// without any cache being moved. Every kernel here computes a row exactly as its single-sequence counterpart
-// does, so a sequence's results never depend on which others share its steps.
+// without any cache being moved. Every kernel here computes a row from that row's data alone, so a sequence's
+// results never depend on which others share its steps.
 
 /// Copies the keys and values of `rows` fused query/key/value rows into a batch of caches: row r goes to slot
 /// `slots[r]` at position `positions[r]`. A prefill stores a whole prompt's rows into one slot; a decode step
@@ -37,10 +37,11 @@ public func batchCacheStore(
 /// stored by `batchCacheStore` before the call, included), so sequences of different lengths share one call
 /// without padding: nothing is read or computed past a sequence's own length.
 ///
-/// Each (row, head) pair is computed exactly as `decodeAttentionForward` computes one head, the same operations
-/// in the same order, so a row's output does not depend on which other rows are in the batch, and a batch of one
-/// gives the single-sequence session's result bit for bit. The pairs split over the cores when the step has
-/// enough work to pay for the hand-off; each writes only its own head of its own row.
+/// Each (row, head) pair is computed by `attendCachedHead` from that row's query and cache alone, the same
+/// operations in the same order whatever else is in the batch, so a row's output is the one a batch of that row
+/// alone gives, bit for bit. The pairs split over the cores when the step has enough work to pay for the
+/// hand-off (about 64k multiply-adds a chunk: a hand-off costs microseconds); each writes only its own head of its
+/// own row.
 ///
 /// - Complexity: O(heads · Σ lengths · headDim): every cached key and value a row can see is read once per query
 ///   head.
@@ -64,7 +65,6 @@ public func batchDecodeAttentionForward(
         precondition(lengths[row] > 0 && Int(lengths[row]) <= capacity, "attention needs 1...capacity cached positions")
         total += Int(lengths[row])
     }
-    // As `decodeAttentionForward`: about 64k multiply-adds a chunk before a second core joins.
     let averageLength = max(1, total / rows)
     let pairsPerChunk = max(1, (1 << 16) / (2 * averageLength * hd))
     parallelChunks(rows * heads, minimumPerChunk: pairsPerChunk) { range in
@@ -77,5 +77,35 @@ public func batchDecodeAttentionForward(
                              query: qkv + row * shape.qkvStride + head * hd, keys: keys + cacheOffset,
                              values: values + cacheOffset, length: length, shape: shape)
         }
+    }
+}
+
+/// One query head's attention over `length` cached positions into `out` `(headDim)`, with `scores` `(length)` as
+/// scratch: what every (row, head) of a decode step computes, with nothing from the other rows, so a sequence's
+/// output rounds the same in a batch as alone.
+@inline(__always)
+func attendCachedHead(
+    _ out: UnsafeMutablePointer<Float>, _ scores: UnsafeMutablePointer<Float>, query: UnsafePointer<Float>,
+    keys: UnsafePointer<Float>, values: UnsafePointer<Float>, length: Int, shape: AttentionShape
+) {
+    let hd = shape.headDim
+    for j in 0..<length { scores[j] = shape.scale * dotProduct(query, keys + j * hd, hd) }
+    let total = exponentiateShifted(scores, length, shift: rowMaximum(scores, length))
+    out.update(repeating: 0, count: hd)
+    for j in 0..<length { addScaled(out, values + j * hd, scores[j], count: hd) }
+    scale(out, hd, by: 1 / total)
+}
+
+/// `accumulator += factor · x`, elementwise over `count` floats.
+@inline(__always)
+private func addScaled(_ accumulator: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ factor: Float, count: Int) {
+    var i = 0
+    while i + 8 <= count {
+        store8(load8(accumulator, i).addingProduct(load8(x, i), SIMD8(repeating: factor)), accumulator, i)
+        i += 8
+    }
+    while i < count {
+        accumulator[i] += factor * x[i]
+        i += 1
     }
 }

@@ -1,34 +1,17 @@
 import CBLAS
 
-/// Forward of a linear layer for a single row, `out = weight · inp`: every product of a decode step, where
-/// generation feeds one token at a time. It is `batchMatvecForward` with one row, so a sequence generated alone
-/// gets the same logits bit for bit as in a batch. On the decode shapes, `matmulForward` with one row measured 3–5×
-/// slower with OpenBLAS 0.3.21 (its `sgemm` packs the weight even for a product that reads each weight once).
-///
-/// - Complexity: outDim · inDim multiply-adds, bound by reading the weight from memory.
-/// - Parameters:
-///   - out: `(outDim)`, overwritten.
-///   - inp: `(inDim)`.
-///   - weight: `(outDim, inDim)`.
-public func matvecForward(
-    _ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
-    inDim: Int, outDim: Int
-) {
-    batchMatvecForward(out, inp, weight, rows: 1, inDim: inDim, outDim: outDim)
-}
-
 /// Forward of a linear layer for the few rows of a decode step, `out[r] = weight · inp[r]`, as outer products:
 /// the rows are transposed so that one load holds one input element of eight rows, and each weight is broadcast
 /// against it. A weight row is read from memory once per call and used for every row, with no copy of the weight
 /// (`sgemm` packs the whole weight even for 16 rows, which costs about what the product does).
 ///
 /// Every output is one chain of fused multiply-adds over the input in order, from zero, whatever the number of
-/// rows: a sequence's logits are the same bit for bit whichever other sequences share its steps, and a single
-/// row (`matvecForward`) equals a batched one. On SmolLM2-135M's decode shapes at 16 rows (`dpo bench decode`, 2
-/// cores) it ran at 57–98 GFLOP/s, where the kernel before it (dot products, four weight rows by two input rows)
-/// ran at 53–77 and `sgemm` at 49–82. The price is one row on a small model, which leaves seven of the eight
-/// lanes empty: single-sequence generation on the 5M-parameter bench model fell from ~850 to ~410 tokens/s
-/// (on SmolLM2, from ~29 to ~24).
+/// rows: a sequence's logits are the same bit for bit whichever other sequences share its steps, and alone (one
+/// row). On SmolLM2-135M's decode shapes at 16 rows (`dpo bench decode`, 2 cores) it ran at 57–98 GFLOP/s, where
+/// the kernel before it (dot products, four weight rows by two input rows) ran at 53–77 and `sgemm` at 49–82; with
+/// one row `sgemm` was 3–5× slower still. The price is one row on a small model, which leaves seven of the eight
+/// lanes empty: single-sequence generation on the 5M-parameter bench model fell from ~850 to ~410 tokens/s (on
+/// SmolLM2, from ~29 to ~24).
 ///
 /// - Complexity: rows · outDim · inDim multiply-adds; the weight is read from memory once.
 /// - Parameters:

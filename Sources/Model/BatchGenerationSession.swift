@@ -1,5 +1,11 @@
 import Kernels
 
+/// Prompts shorter than this many tokens are prefilled by the batched kernel (`batchMatvecForward`), several to a
+/// pass; longer ones by `sgemm`, one to a pass: it runs large products faster but rounds a row differently with
+/// the row count, so it never sees another prompt's rows. Which path a prompt takes depends on the prompt alone,
+/// so its cache and logits do not depend on the others.
+let kernelPrefillLimit = 64
+
 /// Runs a model incrementally over several sequences at once, for sampling many completions: `prefill` feeds
 /// every prompt, then each `decode` feeds one new token for each sequence still in the batch as one pass, and each
 /// leaves in `logits(_:)` every fed sequence's next-token logits.
@@ -11,16 +17,16 @@ import Kernels
 /// (`finish`) leaves the batch: the next step's rows are only the active sequences', so its cost shrinks as
 /// sequences finish, and no cache is moved, since each row names its slot.
 ///
-/// Every row goes through kernels whose per-row arithmetic is `GenerationSession`'s, so each sequence's logits
-/// are the single-sequence session's bit for bit, whatever else is in the batch and whenever it finishes. That
-/// is why the step's products are not `sgemm`: OpenBLAS rounds a row differently with the row count for small
+/// Every row goes through kernels that compute it from its own data alone, so each sequence's logits are those of
+/// a session of that sequence alone, bit for bit, whatever else is in the batch and whenever it finishes (a
+/// session of one sequence is how `generate(prompt:)` runs). That is why the step's products are not `sgemm`: OpenBLAS rounds a row differently with the row count for small
 /// products, and at temperature 1 over a 49k vocabulary such last-bit differences changed about 7 of 16
 /// SmolLM2 completions of 64 tokens (a draw in the long tail moves to the neighbouring token). Measured on
 /// that model with 16 sequences, the batched kernel (outer products, one chain per output) runs the decode shapes
 /// at 1.0–1.7× `sgemm`'s speed (`dpo bench decode`).
-/// Like `GenerationSession`, a session reads the model's parameters (which must not change meanwhile) but keeps
-/// its own buffers, so a forward pass kept for `backward` is undisturbed, and it is driven by one thread.
-/// Attached LoRA adapters are not applied, as in `GenerationSession`.
+/// A session reads the model's parameters (which must not change meanwhile) but keeps its own buffers, so a
+/// forward pass kept for `backward` is undisturbed, and it is driven by one thread. Attached LoRA adapters are not
+/// applied (`samplingModel()` merges them into a copy first).
 ///
 /// ```swift
 /// let session = try BatchGenerationSession(model: model, sequences: prompts.count, capacity: 256)
@@ -100,14 +106,13 @@ public final class BatchGenerationSession {
     }
 
     /// Feeds every sequence's prompt (`prompts[i]` to sequence i), positions from 0, so prompts of different
-    /// lengths need no padding, and each sequence's cache and logits are what `GenerationSession.prefill` gives
-    /// it, bit for bit. Prompts shorter than `kernelPrefillLimit` go through the batched one-row kernel, packed
-    /// together up to `packedPrefillRows` rows a pass, each attending within itself: one read of the weights serves
-    /// them all, and the kernel computes a row whatever shares its pass (one-token prompts, which attend by the
-    /// cache kernel as in the single session, share passes only with each other). A longer prompt takes a pass of
-    /// its own through `sgemm`, as the single session runs it: `sgemm` rounds a row differently with the row
-    /// count, so no other prompt may share its pass. Every prompt is checked before any is fed. Afterwards every
-    /// sequence is active.
+    /// lengths need no padding, and each sequence's cache and logits are what a session of that prompt alone gets,
+    /// bit for bit. Prompts shorter than `kernelPrefillLimit` go through the batched kernel, packed together up to
+    /// `packedPrefillRows` rows a pass, each attending within itself: one read of the weights serves them all, and
+    /// the kernel computes a row whatever shares its pass (one-token prompts, which attend by the cache kernel, share
+    /// passes only with each other). A longer prompt takes a pass of its own through `sgemm`, which rounds a row
+    /// differently with the row count, so no other prompt may share its pass. Every prompt is checked before any is
+    /// fed. Afterwards every sequence is active.
     public func prefill(_ prompts: [[Int32]]) throws {
         guard counts.allSatisfy({ $0 == 0 }) else {
             throw GenerationError.invalidTokens("prefill starts the sequences; feed later tokens with decode")
@@ -186,12 +191,12 @@ public final class BatchGenerationSession {
         let n = tokens.count
         let c = config.hiddenSize, inter = config.intermediateSize, stride = shape.qkvStride, width = shape.outStride
         let eps = Float(config.rmsNormEps)
-        // Prompts of several rows attend by the training kernel, as in `GenerationSession`; decode steps and
-        // one-token prompts by the cache kernel, whose scores need `(rows, heads, capacity)` scratch.
+        // Prompts of several rows attend by the training kernel; decode steps and one-token prompts by the cache
+        // kernel, whose scores need `(rows, heads, capacity)` scratch.
         let spans = prefill.flatMap { spans in spans.allSatisfy { $0.count == 1 } ? nil : spans }
         reserve(rows: n)
         if spans == nil { scores.reserve(n * config.heads * capacity) }
-        // `sgemm` for a long prompt's pass, as `GenerationSession` runs it; the batched one-row kernel otherwise.
+        // `sgemm` for a long prompt's pass (its own), the batched kernel otherwise.
         let bySgemm = prefill.map { $0.count == 1 && n >= kernelPrefillLimit } ?? false
         let linear = { (out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                         rows: Int, inDim: Int, outDim: Int) in

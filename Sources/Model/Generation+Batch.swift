@@ -40,7 +40,7 @@ extension Transformer {
         guard positions <= config.maxPositions else {
             throw GenerationError.contextTooLong(positions: positions, limit: config.maxPositions)
         }
-        let session = try BatchGenerationSession(model: self, sequences: prompts.count, capacity: positions)
+        let session = try BatchGenerationSession(model: self, sequences: prompts.count, capacity: max(1, positions))
         try session.prefill(prompts)
         var generators = seeds.map { SeededGenerator(seed: $0) }
         var generated = [[Int32]](repeating: [], count: prompts.count)

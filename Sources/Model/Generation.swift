@@ -1,14 +1,12 @@
-import Determinism
-import Kernels
-
 extension Transformer {
     /// Continues `prompt` with up to `settings.maxNewTokens` tokens and returns only the new ones. Generation stops
     /// after the first token in `stopTokens`, which is included.
     ///
-    /// The prompt is fed in one pass, then each new token in one decode step over a `KVCache` (see
-    /// `GenerationSession` for the cost per token); every token is picked by `SamplingSettings.sample` with one
-    /// `SeededGenerator` seeded by `settings.seed`, so the same settings reproduce the same tokens. The model's
-    /// own activations are left untouched: a pending `backward` still sees its `forward`.
+    /// It is `generate(prompts:seeds:settings:stopTokens:)` with one prompt and `settings.seed`: the prompt is fed in
+    /// one pass, then each new token in one decode step over the key/value cache (see `BatchGenerationSession` for
+    /// the cost per token), every token picked by `SamplingSettings.sample` with one `SeededGenerator` seeded by
+    /// `settings.seed`, so the same settings reproduce the same tokens, and a batch gives the prompt the same
+    /// tokens. The model's own activations are left untouched: a pending `backward` still sees its `forward`.
     ///
     /// ```swift
     /// let settings = SamplingSettings(temperature: 0.7, topP: 0.9, maxNewTokens: 128, seed: 1)
@@ -17,30 +15,15 @@ extension Transformer {
     /// - Throws: `GenerationError` for invalid settings, an empty prompt or an id outside the vocabulary, or a prompt
     ///   plus `maxNewTokens` longer than `max_position_embeddings`.
     public func generate(prompt: [Int32], settings: SamplingSettings, stopTokens: Set<Int32>) throws -> [Int32] {
-        try settings.validate()
-        let positions = prompt.count + settings.maxNewTokens
-        guard positions <= config.maxPositions else {
-            throw GenerationError.contextTooLong(positions: positions, limit: config.maxPositions)
-        }
-        let session = try GenerationSession(model: self, capacity: positions)
-        try session.prefill(prompt)
-        var generator = SeededGenerator(seed: settings.seed)
-        var generated: [Int32] = []
-        while generated.count < settings.maxNewTokens {
-            let token = settings.sample(session.logits, using: &generator)
-            generated.append(token)
-            if stopTokens.contains(token) || generated.count == settings.maxNewTokens { break }
-            try session.decode(token)
-        }
-        return generated
+        try generate(prompts: [prompt], seeds: [settings.seed], settings: settings, stopTokens: stopTokens)[0]
     }
 
     /// `(vocab)` logits of the token after `tokens`, from one pass over them without computing any other position's
     /// logits: what to compare with another implementation's last-position logits.
     public func nextTokenLogits(_ tokens: [Int32]) throws -> [Float] {
-        let session = try GenerationSession(model: self, capacity: max(1, tokens.count))
-        try session.prefill(tokens)
-        return Array(session.logits)
+        let session = try BatchGenerationSession(model: self, sequences: 1, capacity: max(1, tokens.count))
+        try session.prefill([tokens])
+        return Array(session.logits(0))
     }
 }
 

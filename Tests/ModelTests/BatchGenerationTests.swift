@@ -6,7 +6,8 @@ import TestSupport
 import XCTest
 
 /// Batched generation against single-sequence generation: at every step each sequence's logits must equal, bit
-/// for bit, those of a `GenerationSession` fed the same tokens (so within any tolerance), greedy batches must give
+/// for bit, those of a session of that sequence alone fed the same tokens (so within any tolerance; a session of
+/// one is checked against the model's full forward in `GenerationTests`), greedy batches must give
 /// every prompt the tokens `generate(prompt:)` gives it, a sequence's samples must not depend on the rest of the
 /// batch, finished sequences must leave the batch without disturbing the others, and bad inputs must be
 /// `GenerationError`s.
@@ -39,9 +40,9 @@ final class BatchGenerationTests: XCTestCase {
 
     // MARK: - Kernel
 
-    /// Each row of the batched decode attention equals `decodeAttentionForward` over that row's slot, bit for
-    /// bit, whatever the other rows' slots and lengths: rows are independent.
-    func testBatchDecodeAttentionEqualsSingleKernelPerRow() {
+    /// Each row of the batched decode attention equals the same kernel run on that row alone, bit for bit,
+    /// whatever the other rows' slots and lengths: rows are independent.
+    func testBatchDecodeAttentionRowsAreIndependent() {
         var generator = SeededGenerator(seed: testSeed(#function))
         for (heads, kvHeads, headDim) in [(4, 2, 6), (3, 3, 16), (6, 1, 10), (9, 3, 64)] {
             let shape = AttentionShape(heads: heads, kvHeads: kvHeads, headDim: headDim)
@@ -58,17 +59,11 @@ final class BatchGenerationTests: XCTestCase {
             batchDecodeAttentionForward(&out, &scores, qkv, keys, values, slots: slots, lengths: lengths, rows: rows,
                                         capacity: capacity, shape: shape)
             for row in 0..<rows {
-                let slotOffset = Int(slots[row]) * kvHeads * capacity * headDim
-                let query = Array(qkv[row * shape.qkvStride..<row * shape.qkvStride + shape.outStride])
+                let alone = Array(qkv[row * shape.qkvStride..<(row + 1) * shape.qkvStride])
                 var expected = [Float](repeating: .nan, count: shape.outStride)
                 var single = [Float](repeating: .nan, count: heads * capacity)
-                keys.withUnsafeBufferPointer { keys in
-                    values.withUnsafeBufferPointer { values in
-                        decodeAttentionForward(&expected, &single, query, keys.baseAddress! + slotOffset,
-                                               values.baseAddress! + slotOffset, length: Int(lengths[row]),
-                                               capacity: capacity, shape: shape)
-                    }
-                }
+                batchDecodeAttentionForward(&expected, &single, alone, keys, values, slots: [slots[row]],
+                                            lengths: [lengths[row]], rows: 1, capacity: capacity, shape: shape)
                 XCTAssertEqual(Array(out[row * shape.outStride..<(row + 1) * shape.outStride]), expected,
                                "heads \(heads)/\(kvHeads), headDim \(headDim), row \(row)")
             }
@@ -77,7 +72,7 @@ final class BatchGenerationTests: XCTestCase {
 
     /// Every output of the batched one-row kernel is one chain of fused multiply-adds over the input in order (the
     /// scalar loop below), bit for bit, whatever the number of rows: so a row's result does not depend on the rows
-    /// beside it, and `matvecForward` (one row) equals it. Shapes with ragged tails (sizes not multiples of the
+    /// beside it, and one row alone gives the same. Shapes with ragged tails (sizes not multiples of the
     /// eight lanes or of the six or twelve outputs handled at once) and row counts on both sides of each block of
     /// eight rows.
     func testBatchMatvecIsOneChainPerOutputWhateverTheRows() {
@@ -93,11 +88,6 @@ final class BatchGenerationTests: XCTestCase {
                         (0..<inDim).reduce(Float(0)) { $0.addingProduct(weight[o * inDim + $1], inp[row * inDim + $1]) }
                     }
                     XCTAssertEqual(Array(out[row * outDim..<(row + 1) * outDim]), chains, "\(outDim)×\(inDim), row \(row) of \(rows)")
-                    var single = [Float](repeating: .nan, count: outDim)
-                    inp.withUnsafeBufferPointer { inp in
-                        matvecForward(&single, inp.baseAddress! + row * inDim, weight, inDim: inDim, outDim: outDim)
-                    }
-                    XCTAssertEqual(single, chains, "matvecForward \(outDim)×\(inDim)")
                 }
             }
         }
@@ -105,7 +95,7 @@ final class BatchGenerationTests: XCTestCase {
 
     // MARK: - Logits
 
-    /// Runs a batch session and one `GenerationSession` per prompt side by side, feeding both the same tokens
+    /// Runs a batch session and a session of one sequence per prompt side by side, feeding both the same tokens
     /// (`continuations[i][k]` as sequence i's k-th token), finishing sequence i after `stopAfter[i]` tokens, and
     /// returns the largest relative logit difference over every active sequence and step, and how many of the
     /// compared logit vectors differed at all.
@@ -113,22 +103,22 @@ final class BatchGenerationTests: XCTestCase {
                                  stopAfter: [Int]) throws -> (worst: Float, differing: Int) {
         let capacity = prompts.map(\.count).max()! + continuations.map(\.count).max()!
         let batch = try BatchGenerationSession(model: model, sequences: prompts.count, capacity: capacity)
-        let singles = try prompts.map { _ in try GenerationSession(model: model, capacity: capacity) }
+        let singles = try prompts.map { _ in try BatchGenerationSession(model: model, sequences: 1, capacity: capacity) }
         try batch.prefill(prompts)
-        for (session, prompt) in zip(singles, prompts) { try session.prefill(prompt) }
+        for (session, prompt) in zip(singles, prompts) { try session.prefill([prompt]) }
         var worst: Float = 0, differing = 0
         var fed = [Int](repeating: 0, count: prompts.count)
         var steps = 0
         while !batch.active.isEmpty {
             for sequence in batch.active {
-                worst = max(worst, relativeError(batch.logits(sequence), singles[sequence].logits))
-                if Array(batch.logits(sequence)) != Array(singles[sequence].logits) { differing += 1 }
-                XCTAssertEqual(batch.counts[sequence], singles[sequence].cache.count)
+                worst = max(worst, relativeError(batch.logits(sequence), singles[sequence].logits(0)))
+                if Array(batch.logits(sequence)) != Array(singles[sequence].logits(0)) { differing += 1 }
+                XCTAssertEqual(batch.counts[sequence], singles[sequence].counts[0])
             }
             for sequence in batch.active where fed[sequence] == stopAfter[sequence] { batch.finish(sequence) }
             let tokens = batch.active.map { continuations[$0][fed[$0]] }
             for sequence in batch.active {
-                try singles[sequence].decode(continuations[sequence][fed[sequence]])
+                try singles[sequence].decode([continuations[sequence][fed[sequence]]])
                 fed[sequence] += 1
             }
             try batch.decode(tokens)
@@ -153,13 +143,14 @@ final class BatchGenerationTests: XCTestCase {
                                                          stopAfter: [10, 0, 4, 7])
             print("\(name): max relative logit difference, batch vs single, \(worst); \(differing) steps not bit-identical")
             XCTAssertLessThanOrEqual(worst, 1e-4, name)
-            XCTAssertEqual(differing, 0, "\(name): the batch computes each row as the single session does")
+            XCTAssertEqual(differing, 0, "\(name): the batch computes each row as a session of that sequence alone does")
         }
     }
 
     /// The prefill packs short prompts into shared passes (up to 256 rows, one-token prompts only with each other)
     /// and gives a prompt of 64 tokens or more a pass of its own through `sgemm`: every mix must still leave each
-    /// sequence with the single session's logits, bit for bit. Here the short prompts fill more than one pass.
+    /// sequence with the logits of a session of its prompt alone, bit for bit. Here the short prompts fill more than
+    /// one pass.
     func testPackedPrefillOfMixedLengthsMatchesSingleSessions() throws {
         var generator = SeededGenerator(seed: testSeed(#function))
         let model = try randomModel(maxPositions: 128)
@@ -169,7 +160,7 @@ final class BatchGenerationTests: XCTestCase {
         let (worst, differing) = try worstLogitError(model, prompts: prompts, continuations: continuations,
                                                      stopAfter: Array(repeating: 3, count: prompts.count))
         XCTAssertLessThanOrEqual(worst, 1e-4)
-        XCTAssertEqual(differing, 0, "each prompt's pass computes its rows as the single session does")
+        XCTAssertEqual(differing, 0, "each prompt's pass computes its rows as a session of that prompt alone does")
     }
 
     // MARK: - Generation

@@ -3,25 +3,28 @@ import Kernels
 import XCTest
 
 /// The decode step's kernels against the batch kernels they stand in for, on shapes with ragged tails (sizes that
-/// are not multiples of the eight SIMD lanes or of the outputs `matvecForward` handles at once).
+/// are not multiples of the eight SIMD lanes or of the outputs `batchMatvecForward` handles at once).
 final class GenerationKernelTests: XCTestCase {
     private func random(_ count: Int, _ generator: inout SeededGenerator) -> [Float] {
         (0..<count).map { _ in generator.nextNormal() }
     }
 
-    func testMatvecEqualsOneRowMatmul() {
+    func testDecodeProductEqualsMatmul() {
         var generator = SeededGenerator(seed: 3)
         for (inDim, outDim) in [(1, 1), (7, 5), (13, 6), (16, 32), (37, 11), (300, 1030)] {
-            let weight = random(inDim * outDim, &generator), inp = random(inDim, &generator)
-            var expected = [Float](repeating: 0, count: outDim), out = [Float](repeating: .nan, count: outDim)
-            matmulForward(&expected, inp, weight, rows: 1, inDim: inDim, outDim: outDim)
-            matvecForward(&out, inp, weight, inDim: inDim, outDim: outDim)
-            let error = zip(out, expected).map { abs($0 - $1) }.max()!
-            XCTAssertLessThanOrEqual(error, 1e-5 * Float(inDim).squareRoot(), "\(outDim)×\(inDim)")
+            for rows in [1, 3, 16] {
+                let weight = random(inDim * outDim, &generator), inp = random(rows * inDim, &generator)
+                var expected = [Float](repeating: 0, count: rows * outDim), out = [Float](repeating: .nan, count: rows * outDim)
+                matmulForward(&expected, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
+                batchMatvecForward(&out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
+                let error = zip(out, expected).map { abs($0 - $1) }.max()!
+                XCTAssertLessThanOrEqual(error, 1e-5 * Float(inDim).squareRoot(), "\(rows) × \(outDim)×\(inDim)")
+            }
         }
     }
 
-    /// One query over a cache equals the last row of causal batch attention over the same keys and values.
+    /// One query over a cache (a decode step of one sequence) equals the last row of causal batch attention over the
+    /// same keys and values.
     func testDecodeAttentionEqualsLastRowOfBatchAttention() {
         var generator = SeededGenerator(seed: 4)
         for (heads, kvHeads, headDim, length) in [(4, 2, 6, 1), (4, 2, 6, 9), (3, 3, 16, 20), (6, 1, 10, 33)] {
@@ -31,7 +34,7 @@ final class GenerationKernelTests: XCTestCase {
             var expected = [Float](repeating: 0, count: length * shape.outStride)
             var logSumExp = [Float](repeating: 0, count: length * heads)
             attentionForward(&expected, &logSumExp, qkv, spans: [AttentionSpan(start: 0, count: length)], shape: shape)
-            // The cache's layout: (kvHeads, capacity, headDim), keys then values read from the fused rows.
+            // One slot of the cache's layout, (kvHeads, capacity, headDim), keys then values read from the fused rows.
             var keys = [Float](repeating: .nan, count: kvHeads * capacity * headDim), values = keys
             for position in 0..<length {
                 for head in 0..<kvHeads {
@@ -42,10 +45,11 @@ final class GenerationKernelTests: XCTestCase {
                     }
                 }
             }
-            let query = Array(qkv[(length - 1) * shape.qkvStride..<(length - 1) * shape.qkvStride + shape.outStride])
+            let lastRow = Array(qkv[(length - 1) * shape.qkvStride..<length * shape.qkvStride])
             var out = [Float](repeating: .nan, count: shape.outStride)
             var scores = [Float](repeating: .nan, count: heads * capacity)
-            decodeAttentionForward(&out, &scores, query, keys, values, length: length, capacity: capacity, shape: shape)
+            batchDecodeAttentionForward(&out, &scores, lastRow, keys, values, slots: [0], lengths: [Int32(length)], rows: 1,
+                                        capacity: capacity, shape: shape)
             let error = zip(out, expected.suffix(shape.outStride)).map { abs($0 - $1) }.max()!
             XCTAssertLessThanOrEqual(error, 1e-5, "heads \(heads)/\(kvHeads), headDim \(headDim), length \(length)")
         }

@@ -56,16 +56,16 @@ final class GenerationTests: XCTestCase {
         var batch = PackedBatch()
         batch.appendSequence(sequence, targetMask: Array(repeating: true, count: sequence.count))
         let sequenceLogps = try model.forward(batch)  // sequenceLogps[t − 1] is log p(sequence[t] | sequence[..<t])
-        let session = try GenerationSession(model: model, capacity: sequence.count)
-        try session.prefill(Array(sequence[..<prompt]))
+        let session = try BatchGenerationSession(model: model, sequences: 1, capacity: sequence.count)
+        try session.prefill([Array(sequence[..<prompt])])
         var worst: Float = 0
         for t in prompt..<sequence.count {
-            let cached = logSoftmax(Array(session.logits))
+            let cached = logSoftmax(Array(session.logits(0)))
             worst = max(worst, abs(cached[Int(sequence[t])] - sequenceLogps[t - 1]))
             worst = max(worst, maxAbsError(cached, try forwardDistribution(model, Array(sequence[..<t]))))
-            if t < sequence.count - 1 { try session.decode(sequence[t]) }
+            if t < sequence.count - 1 { try session.decode([sequence[t]]) }
         }
-        XCTAssertEqual(session.cache.count, sequence.count - 1)
+        XCTAssertEqual(session.counts, [sequence.count - 1])
         for t in 1..<sequence.count {
             let prefilled = logSoftmax(try model.nextTokenLogits(Array(sequence[..<t])))
             worst = max(worst, abs(prefilled[Int(sequence[t])] - sequenceLogps[t - 1]))
@@ -141,13 +141,14 @@ final class GenerationTests: XCTestCase {
             XCTAssertEqual(error as? GenerationError, .contextTooLong(positions: 65, limit: 64))
             XCTAssertTrue("\(error)".contains("max_position_embeddings 64"), "\(error)")
         }
-        XCTAssertThrowsError(try GenerationSession(model: model, capacity: 65))
-        let session = try GenerationSession(model: model, capacity: 2)
-        try session.prefill([1, 2])
-        XCTAssertThrowsError(try session.decode(3)) { XCTAssertEqual($0 as? GenerationError, .cacheFull(capacity: 2)) }
-        XCTAssertThrowsError(try session.prefill([1])) { XCTAssertTrue("\($0)".contains("prefill starts a sequence")) }
+        XCTAssertThrowsError(try BatchGenerationSession(model: model, sequences: 1, capacity: 65))
+        let session = try BatchGenerationSession(model: model, sequences: 1, capacity: 2)
+        try session.prefill([[1, 2]])
+        XCTAssertThrowsError(try session.decode([3])) { XCTAssertEqual($0 as? GenerationError, .cacheFull(capacity: 2)) }
+        XCTAssertThrowsError(try session.prefill([[1]])) { XCTAssertTrue("\($0)".contains("prefill starts the sequences")) }
         let badInputs: [([Int32], SamplingSettings, String)] = [
             ([], SamplingSettings(maxNewTokens: 4), "prompt is empty"),
+            ([], SamplingSettings(maxNewTokens: 0), "prompt is empty"),
             ([3, 37], SamplingSettings(maxNewTokens: 4), "token id 37 is outside the vocabulary"),
             ([3], SamplingSettings(temperature: -1, maxNewTokens: 4), "temperature"),
             ([3], SamplingSettings(topK: 0, maxNewTokens: 4), "top-k"),
