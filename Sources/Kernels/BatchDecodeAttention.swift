@@ -1,5 +1,5 @@
 // Kernels for decoding several sequences at once. A batched decode step reads each weight once for all active
-// rows (`batchMatvecForward`, beside `matvecForward`), where one sequence at a time reads every weight once per
+// rows (`batchMatvecForward`), where one sequence at a time reads every weight once per
 // token; what is left per sequence is its own cache. The caches of all sequences of a batch live in one block per
 // layer, `(slots, kvHeads, capacity, headDim)`, and each row of a step names its slot, so rows can leave the batch
 // without any cache being moved. Every kernel here computes a row from that row's data alone, so a sequence's
