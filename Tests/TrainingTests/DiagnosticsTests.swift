@@ -33,8 +33,17 @@ final class DiagnosticsTests: XCTestCase {
         // Far on average but on few pairs, or on most pairs but by little: no warning.
         XCTAssertEqual(verdict(.displacement, eval: [["step": 100, "eval_diagnostics/chosen_shift": -40, "eval_diagnostics/chosen_fell": 0.5]]).verdict, .clear)
         XCTAssertEqual(verdict(.displacement, eval: [["step": 100, "eval_diagnostics/chosen_shift": -4, "eval_diagnostics/chosen_fell": 1]]).verdict, .clear)
-        // Without evaluations, the latest training values count.
+        // Without evaluations, the training values count: the mean of the last ten logged steps, so one noisy batch
+        // among quiet ones does not fire, and a run that stays displaced does.
         XCTAssertEqual(verdict(.displacement, train: [["step": 7, "diagnostics/chosen_shift": -12, "diagnostics/chosen_fell": 0.9]], eval: []).verdict, .fired)
+        let quiet = (1...30).map { ["step": Double($0), "diagnostics/chosen_shift": -7, "diagnostics/chosen_fell": 0.9] }
+        let spike = ["step": 31.0, "diagnostics/chosen_shift": -12, "diagnostics/chosen_fell": 1]
+        let flicker = verdict(.displacement, train: quiet + [spike], eval: [])
+        XCTAssertEqual(flicker.verdict, .clear, flicker.detail)
+        XCTAssertEqual(flicker.step, 31)
+        XCTAssertTrue(flicker.detail.contains("-7.5 nats") && flicker.detail.contains("91%"), flicker.detail)
+        let sustained = (31...40).map { ["step": Double($0), "diagnostics/chosen_shift": -12, "diagnostics/chosen_fell": 0.9] }
+        XCTAssertEqual(verdict(.displacement, train: quiet + sustained, eval: []).verdict, .fired)
     }
 
     func testLengthFiresOnCorrelationOrLongerSamples() {

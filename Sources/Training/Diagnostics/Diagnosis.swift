@@ -52,11 +52,14 @@ private struct MetricReader {
         return (column[index], eval.steps[index])
     }
 
-    /// `eval_<key>` at the latest evaluation, else the latest training value of `key`.
+    /// `eval_<key>` at the latest evaluation, else the mean of the last (up to) ten logged training values of `key`,
+    /// at the latest one's step. One training batch is a few pairs: on the retuned demo a single batch of 16 pairs
+    /// read 11 nats of displacement between batches of 7, and the warning flickered on before the first evaluation.
     func latest(_ key: String) -> (value: Double, step: Double)? {
         if let held = latestEval("eval_" + key) { return held }
         guard let column = train.column(key), let index = column.lastIndex(where: \.isFinite) else { return nil }
-        return (column[index], train.steps[index])
+        let recent = column[...index].reversed().lazy.filter(\.isFinite).prefix(10)
+        return (recent.reduce(0, +) / Double(recent.count), train.steps[index])
     }
 
     /// A metric of the evaluation at `step`.
