@@ -74,13 +74,14 @@ public struct LineChart: Sendable {
         let xs = points.flatMap { $0.map(\.0) }
         var ys = points.flatMap { $0.map(\.1) }
         if smoothing > 0 { ys += smoothedSeries.flatMap { $0.filter(\.isFinite) } }
-        let (yLow, yHigh) = Self.yRange(ys)
         let (xLow, xHigh) = xRange(xs)
 
         let labelWidth = Self.labelWidth
         let plot = Rect(x: labelWidth + 1, y: 0, width: size.width - labelWidth - 1, height: size.height - 1)
         let dots = glyphs.charset.dotsPerCell
         let dotWidth = plot.width * dots.x, dotHeight = plot.height * dots.y
+        let (yLow, yHigh) = Self.anchoredAtZero(Self.yRange(ys), data: ys,
+                                                edge: Double(dots.y - 1) / 2 / Double(max(1, dotHeight - 1)))
         func dotX(_ x: Double) -> Int { Int(((x - xLow) / (xHigh - xLow) * Double(dotWidth - 1)).rounded()) }
         func dotY(_ y: Double) -> Int { Int(((yHigh - y) / (yHigh - yLow) * Double(dotHeight - 1)).rounded()) }
 
@@ -118,7 +119,9 @@ public struct LineChart: Sendable {
         }
         for row in labelRows {
             let fraction = (Double(row * dots.y) + Double(dots.y - 1) / 2) / Double(dotHeight - 1)
-            let value = yHigh - fraction * (yHigh - yLow)
+            // A centre at zero up to rounding (`anchoredAtZero` puts one there) reads 0, not −2e-15.
+            let centre = yHigh - fraction * (yHigh - yLow)
+            let value = abs(centre) < 1e-9 * (yHigh - yLow) ? 0 : centre
             canvas.text(TextWidth.pad(Self.number(value, width: labelWidth), to: labelWidth, right: true), x: 0, y: row, style: .dim)
         }
         let axisRow = size.height - 1
@@ -216,6 +219,18 @@ public struct LineChart: Sendable {
         }
         let pad = (high - low) * 0.05
         return (low - pad, high + pad)
+    }
+
+    /// `range` with its bottom moved so that the bottom row's label reads 0 when the padding would label it below zero
+    /// for data that never is (a learning rate, an accuracy: "−1.4e-6" under a rate that only decays), and likewise
+    /// its top for data never above zero. `edge` is the share of the range between an edge and the centre of the
+    /// row beside it, which the label names. A flat series keeps its symmetric range.
+    static func anchoredAtZero(_ range: (Double, Double), data: [Double], edge: Double) -> (Double, Double) {
+        let (low, high) = range
+        guard let smallest = data.min(), let largest = data.max(), largest > smallest, edge < 1 else { return range }
+        if smallest >= 0, low + edge * (high - low) < 0 { return (-edge * high / (1 - edge), high) }
+        if largest <= 0, high - edge * (high - low) > 0 { return (low, -edge * low / (1 - edge)) }
+        return range
     }
 
     /// Rows that get a y label: top, bottom and evenly between, at least 3 rows apart.

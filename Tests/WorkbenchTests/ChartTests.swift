@@ -87,6 +87,33 @@ final class ChartTests: XCTestCase {
         XCTAssertFalse(narrow.lines.joined().contains("β0.1"))
     }
 
+    /// Padding 5% below data that never goes below zero labelled the bottom row of a tall chart with a negative
+    /// value (−1.4e-6 under a learning rate); the bottom then moves so that row's centre is 0. Worked numbers: data
+    /// [0, 1] padded to [−0.05, 1.05], and a row centre 0.02 of the range from the edge: the low end becomes
+    /// −0.02 · 1.05 / 0.98 = −0.0214286, whose bottom-row centre −0.0214286 + 0.02 · 1.0714286 is 0.
+    func testAxisOfNonNegativeDataIsLabelledZeroAtTheBottom() {
+        let anchored = LineChart.anchoredAtZero((-0.05, 1.05), data: [0, 1], edge: 0.02)
+        XCTAssertEqual(anchored.0, -0.0214286, accuracy: 1e-6)
+        XCTAssertEqual(anchored.1, 1.05)
+        let mirrored = LineChart.anchoredAtZero((-1.05, 0.05), data: [-1, 0], edge: 0.02)
+        XCTAssertEqual(mirrored.0, -1.05)
+        XCTAssertEqual(mirrored.1, 0.0214286, accuracy: 1e-6)
+        // Data on both sides of zero, a flat series, or a bottom row already labelled above zero: unchanged.
+        XCTAssertTrue(LineChart.anchoredAtZero((-1.1, 1.1), data: [-1, 1], edge: 0.02) == (-1.1, 1.1))
+        XCTAssertTrue(LineChart.anchoredAtZero((-0.5, 0.5), data: [0, 0], edge: 0.02) == (-0.5, 0.5))
+        XCTAssertTrue(LineChart.anchoredAtZero((-0.05, 1.05), data: [0, 1], edge: 0.25) == (-0.05, 1.05))
+
+        // A learning rate warming up to 5e-4 and decaying to 0, on a chart 20 rows tall.
+        let steps = (0..<250).map(Double.init)
+        let rates = steps.map { $0 < 10 ? 5e-4 * $0 / 10 : 5e-4 * (1 + cos(.pi * ($0 - 10) / 240)) / 2 }
+        let lines = LineChart(series: [ChartSeries(label: "lr", x: steps, y: rates, color: .cyan)], smoothing: 0)
+            .render(Size(width: 60, height: 21), glyphs: Glyphs(.braille)).lines
+        let labels = lines.dropLast().map { String($0.prefix(LineChart.labelWidth)).trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        XCTAssertEqual(labels.last, "0", "\(labels)")
+        XCTAssertFalse(labels.contains { $0.hasPrefix("-") }, "\(labels)")
+    }
+
     func testWallTimeAxisLabelsDurations() {
         let chart = LineChart(series: [ChartSeries(label: "a", x: [0, 65, 130], y: [1, 2, 3], color: .cyan)], xAxis: .time)
         let bottom = chart.render(Size(width: 40, height: 6), glyphs: Glyphs(.braille)).lines.last!
