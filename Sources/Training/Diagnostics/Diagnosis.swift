@@ -57,9 +57,17 @@ private struct MetricReader {
     /// read 11 nats of displacement between batches of 7, and the warning flickered on before the first evaluation.
     func latest(_ key: String) -> (value: Double, step: Double)? {
         if let held = latestEval("eval_" + key) { return held }
-        guard let column = train.column(key), let index = column.lastIndex(where: \.isFinite) else { return nil }
-        let recent = column[...index].reversed().lazy.filter(\.isFinite).prefix(10)
-        return (recent.reduce(0, +) / Double(recent.count), train.steps[index])
+        guard let column = train.column(key), let index = column.lastIndex(where: \.isFinite),
+              let mean = Self.recentMean(column[...index])
+        else { return nil }
+        return (mean, train.steps[index])
+    }
+
+    /// The mean of the last (up to) ten finite values of `values`, nil when it has none: what the rules read of
+    /// training metrics, each step's value being one small batch.
+    private static func recentMean(_ values: ArraySlice<Double>) -> Double? {
+        let recent = values.reversed().lazy.filter(\.isFinite).prefix(10)
+        return recent.isEmpty ? nil : recent.reduce(0, +) / Double(recent.count)
     }
 
     /// A metric of the evaluation at `step`.
@@ -150,8 +158,7 @@ private struct MetricReader {
             let middle = (low + high) / 2
             if train.steps[middle] <= step { low = middle + 1 } else { high = middle }
         }
-        let values = column[..<low].reversed().lazy.filter(\.isFinite).prefix(10)
-        return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        return Self.recentMean(column[..<low])
     }
 
     func rewardHacking(_ limits: DiagnosticThresholds) -> Diagnosis {
