@@ -19,11 +19,11 @@ let kernelPrefillLimit = 64
 ///
 /// Every row goes through kernels that compute it from its own data alone, so each sequence's logits are those of
 /// a session of that sequence alone, bit for bit, whatever else is in the batch and whenever it finishes (a
-/// session of one sequence is how `generate(prompt:)` runs). That is why the step's products are not `sgemm`: OpenBLAS rounds a row differently with the row count for small
-/// products, and at temperature 1 over a 49k vocabulary such last-bit differences changed about 7 of 16
-/// SmolLM2 completions of 64 tokens (a draw in the long tail moves to the neighbouring token). Measured on
-/// that model with 16 sequences, the batched kernel (outer products, one chain per output) runs the decode shapes
-/// at 1.0–1.7× `sgemm`'s speed (`dpo bench decode`).
+/// session of one sequence is how `generate(prompt:)` runs). That is why the step's products are not `sgemm`:
+/// OpenBLAS rounds a row differently with the row count for small products, and at temperature 1 over a 49k
+/// vocabulary such last-bit differences changed about 7 of 16 SmolLM2 completions of 64 tokens (a draw in the long
+/// tail moves to the neighbouring token). Measured on that model with 16 sequences, the batched kernel (outer
+/// products, one chain per output) runs the decode shapes at 1.0–1.7× `sgemm`'s speed (`dpo bench decode`).
 /// A session reads the model's parameters (which must not change meanwhile) but keeps its own buffers, so a
 /// forward pass kept for `backward` is undisturbed, and it is driven by one thread. Attached LoRA adapters are not
 /// applied (`samplingModel()` merges them into a copy first).
