@@ -12,7 +12,7 @@ final class GenerationKernelTests: XCTestCase {
     func testDecodeProductEqualsMatmul() {
         var generator = SeededGenerator(seed: 3)
         for (inDim, outDim) in [(1, 1), (7, 5), (13, 6), (16, 32), (37, 11), (300, 1030)] {
-            for rows in [1, 3, 16] {
+            for rows in [1, 3, 16, 40] {
                 let weight = random(inDim * outDim, &generator), inp = random(rows * inDim, &generator)
                 var expected = [Float](repeating: 0, count: rows * outDim), out = [Float](repeating: .nan, count: rows * outDim)
                 matmulForward(&expected, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
@@ -20,6 +20,21 @@ final class GenerationKernelTests: XCTestCase {
                 let error = zip(out, expected).map { abs($0 - $1) }.max()!
                 XCTAssertLessThanOrEqual(error, 1e-5 * Float(inDim).squareRoot(), "\(rows) × \(outDim)×\(inDim)")
             }
+        }
+    }
+
+    /// A row's outputs do not depend on the rows beside it, bit for bit: 40 rows (two pairs of blocks read without
+    /// the decode path's prefetch, then a single block) against each row alone.
+    func testDecodeProductRowIsTheSameAloneAndAmongForty() {
+        var generator = SeededGenerator(seed: 5)
+        let (rows, inDim, outDim) = (40, 37, 23)
+        let weight = random(inDim * outDim, &generator), inp = random(rows * inDim, &generator)
+        var together = [Float](repeating: .nan, count: rows * outDim)
+        batchMatvecForward(&together, inp, weight, rows: rows, inDim: inDim, outDim: outDim)
+        for row in 0..<rows {
+            var alone = [Float](repeating: .nan, count: outDim)
+            batchMatvecForward(&alone, Array(inp[row * inDim..<(row + 1) * inDim]), weight, rows: 1, inDim: inDim, outDim: outDim)
+            XCTAssertEqual(alone, Array(together[row * outDim..<(row + 1) * outDim]), "row \(row)")
         }
     }
 
