@@ -183,7 +183,7 @@ public enum ExperimentKeys {
         number("rso.beta", "> 0", "β_RS in reward units: small keeps the best, large the SFT distribution", \.rso.beta) { $0 > 0 },
         ExperimentKey(
             name: "rso.ranking", range: PairRanking.allCases.map(\.rawValue).joined(separator: "|"),
-            help: "pairs from the kept samples: neighbours once, or a single-elimination tournament",
+            help: "pairs from the kept samples: neighbours once, a single-elimination tournament, or every two",
             value: { $0.rso.ranking.rawValue },
             assign: { experiment, raw in
                 guard let ranking = PairRanking(rawValue: try string(raw)) else { throw ValueError("unknown ranking") }

@@ -49,9 +49,19 @@ public enum PairRanking: String, Sendable, CaseIterable {
     /// A single-elimination tournament over the samples in order: each round pairs neighbours and the winners
     /// go on, k − 1 pairs for k a power of two.
     case tournament
+    /// Every two samples once, k(k − 1)/2 pairs: the DPO paper's IMDb recipe (4 completions a prompt, 6 pairs).
+    /// Two samples of equal reward make no pair, since a tie prefers neither.
+    case allPairs = "all_pairs"
 
     /// (chosen, rejected) positions into `rewards`.
     public func pairs(rewards: [Double]) -> [(chosen: Int, rejected: Int)] {
+        if self == .allPairs {
+            return rewards.indices.flatMap { a in
+                rewards.indices.dropFirst(a + 1).compactMap { b in
+                    rewards[a] == rewards[b] ? nil : (rewards[a] > rewards[b] ? (a, b) : (b, a))
+                }
+            }
+        }
         var round = Array(rewards.indices)
         var result: [(chosen: Int, rejected: Int)] = []
         repeat {

@@ -47,4 +47,11 @@ final class RSOTests: XCTestCase {
         XCTAssertEqual(PairRanking.tournament.pairs(rewards: rewards).map { [$0.chosen, $0.rejected] }, [[1, 0], [2, 3], [2, 1]])
         XCTAssertEqual(PairRanking.tournament.pairs(rewards: Array(repeating: 0.5, count: 8)).count, 7, "k − 1 pairs")
     }
+
+    /// The DPO paper's six pairs from four samples, higher reward chosen; a tie makes no pair.
+    func testAllPairs() {
+        let pairs = PairRanking.allPairs.pairs(rewards: [0.4, 0.6, 0.9, 0.1]).map { [$0.chosen, $0.rejected] }
+        XCTAssertEqual(pairs, [[1, 0], [2, 0], [0, 3], [2, 1], [1, 3], [2, 3]])
+        XCTAssertEqual(PairRanking.allPairs.pairs(rewards: [0.5, 0.2, 0.5]).map { [$0.chosen, $0.rejected] }, [[0, 1], [2, 1]])
+    }
 }
