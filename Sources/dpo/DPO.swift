@@ -10,7 +10,7 @@ struct DPO: ParsableCommand {
         defaultSubcommand: TUI.self)
 
     static func main() {
-        BLASCoreSelection.restartIfNeeded()
+        OpenBLASEnvironment.restartIfNeeded()
         main(nil)
     }
 }
