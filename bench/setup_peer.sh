@@ -17,8 +17,8 @@ TORCH_VERSION=2.13.0+cpu
 check() {
     "$VENV/bin/python" - "$TORCH_VERSION" <<'PY'
 import sys
-import torch, transformers, trl, datasets, accelerate, safetensors, tokenizers
-print(f"torch {torch.__version__}, transformers {transformers.__version__}, trl {trl.__version__}, "
+import torch, transformers, trl, peft, datasets, accelerate, safetensors, tokenizers
+print(f"torch {torch.__version__}, transformers {transformers.__version__}, trl {trl.__version__}, peft {peft.__version__}, "
       f"datasets {datasets.__version__}, accelerate {accelerate.__version__}, tokenizers {tokenizers.__version__}")
 sys.exit(0 if torch.__version__ == sys.argv[1] else 1)
 PY
@@ -35,7 +35,7 @@ else
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
     # torch first and alone, so that the packages after it see it installed and never ask for the CUDA build.
     "$VENV/bin/python" -m pip install "torch==$TORCH_VERSION"
-    "$VENV/bin/python" -m pip install "torch==$TORCH_VERSION" transformers trl datasets accelerate safetensors tokenizers
+    "$VENV/bin/python" -m pip install "torch==$TORCH_VERSION" transformers trl peft datasets accelerate safetensors tokenizers
     check
 fi
 
