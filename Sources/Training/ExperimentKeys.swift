@@ -208,6 +208,8 @@ public enum ExperimentKeys {
         number("diagnostics.length_ratio", "> 1", "…or when samples grow this many times the reference's length", \.diagnostics.lengthRatio) { $0 > 1 },
         number("diagnostics.diversity_ratio", "0 < x < 1", "warn when sample entropy or distinct bigrams fall below this share of the reference's", \.diagnostics.diversityRatio) { $0 > 0 && $0 < 1 },
         number("diagnostics.kl_max", "> 0", "warn when KL(policy ‖ reference) on samples exceeds this, nats per sample", \.diagnostics.klMax) { $0 > 0 },
+        number("diagnostics.idle_margin", "> 0", "warn that β is not acting yet while the implicit margin β·Δ is below this…", \.diagnostics.idleMargin) { $0 > 0 },
+        number("diagnostics.idle_kl", "> 0", "…and KL(policy ‖ reference) on samples has passed this, nats per sample", \.diagnostics.idleKL) { $0 > 0 },
         number("diagnostics.overfit_rise", "> 0", "warn of over-fitting when held-out loss rises this far above its best", \.diagnostics.overfitRise) { $0 > 0 },
         number("diagnostics.hacking_margin", "> 0", "warn of reward hacking at this implicit margin with no ground-truth gain", \.diagnostics.hackingMargin) { $0 > 0 },
         number("diagnostics.degenerate_share", "0 ≤ x < 1", "warn when more samples than this are invalid UTF-8 or repeat a 4-gram", \.diagnostics.degenerateShare) { $0 >= 0 && $0 < 1 },

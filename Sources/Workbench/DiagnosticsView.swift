@@ -1,10 +1,10 @@
 import Foundation
 import Training
 
-/// The Diagnostics screen: DPO's failure modes (likelihood displacement, length exploitation, collapse, drift,
-/// over-fitting, reward hacking, degenerate text) judged from the logged metrics of the run under the Runs cursor
-/// (or the first selected), one line each; below, what the one under the cursor means, what usually helps and the
-/// keys that set its threshold.
+/// The Diagnostics screen: DPO's failure modes (likelihood displacement, length exploitation, collapse, drift, β not
+/// acting yet, over-fitting, reward hacking, degenerate text) judged from the logged metrics of the run under the
+/// Runs cursor (or the first selected), one line each; below, what the one under the cursor means, what usually
+/// helps and the keys that set its threshold.
 enum DiagnosticsView {
     static func layout(_ body: Rect) -> [Pane] {
         let (checks, about) = body.splitRows(min(body.height - 6, DiagnosticKind.allCases.count + 3))

@@ -74,6 +74,29 @@ final class DiagnosticsTests: XCTestCase {
         XCTAssertTrue(near.detail.contains("12.0 nats"), near.detail)
     }
 
+    /// The frontier sweep's DPO at β 0.05 (2026-12-04): KL 2.74 at step 50 with β·Δ 0.12, where β 1 had braked.
+    func testBetaIdleFiresWhileTheMarginIsNearZeroAndKLHasGrown() throws {
+        let train = [["step": 50.0, "diagnostics/chosen_shift": -3, "rewards/margins": 0.9]]
+        let idle = verdict(.betaIdle, train: train, eval: [["step": 50, "samples/kl": 2.74, "eval_rewards/margins": 0.12]])
+        XCTAssertEqual(idle.verdict, .fired, "the held-out margin at the KL's evaluation counts, not training's")
+        XCTAssertEqual(idle.step, 50)
+        XCTAssertTrue(idle.detail.contains("β·Δ 0.12") && idle.detail.contains("KL 2.7 nats"), idle.detail)
+        // Braking (β·Δ past the threshold), or still near the reference: no warning.
+        XCTAssertEqual(verdict(.betaIdle, train: train, eval: [["step": 50, "samples/kl": 2.74, "eval_rewards/margins": 0.6]]).verdict, .clear)
+        XCTAssertEqual(verdict(.betaIdle, train: train, eval: [["step": 20, "samples/kl": 0.47, "eval_rewards/margins": 0.03]]).verdict, .clear)
+        // Without held-out pairs the training margins count; a loss with no reference (Preferred-FT) is not judged.
+        let trainOnly = (41...50).map { ["step": Double($0), "diagnostics/chosen_shift": -3, "rewards/margins": 0.1] }
+        XCTAssertEqual(verdict(.betaIdle, train: trainOnly, eval: [["step": 50, "samples/kl": 2.74]]).verdict, .fired)
+        let sft = (41...50).map { ["step": Double($0), "rewards/margins": 0.1] }
+        XCTAssertEqual(verdict(.betaIdle, train: sft, eval: [["step": 50, "samples/kl": 2.74]]).verdict, .unknown)
+        var experiment = Experiment()
+        try experiment.apply(overrides: ["diagnostics.idle_kl=5", "diagnostics.idle_margin=0.1"])
+        let relaxed = diagnose(train: table(train), eval: table([["step": 50, "samples/kl": 4, "eval_rewards/margins": 0.05]]),
+                               thresholds: experiment.diagnostics)
+        XCTAssertEqual(relaxed.first { $0.kind == .betaIdle }?.verdict, .clear)
+        XCTAssertThrowsError(try experiment.apply(overrides: ["diagnostics.idle_kl=0"]))
+    }
+
     func testOverfittingFiresWhenHeldOutLossRisesWhileTrainingLossFalls() {
         let train = (1...40).map { ["step": Double($0), "loss": 0.7 - 0.015 * Double($0)] }
         let rising = [["step": 10, "eval_loss": 0.5, "epoch": 0.5], ["step": 20, "eval_loss": 0.4, "epoch": 1], ["step": 40, "eval_loss": 0.5, "epoch": 2]]

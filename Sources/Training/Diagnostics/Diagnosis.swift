@@ -34,6 +34,7 @@ public func diagnose(train: MetricTable, eval: MetricTable, thresholds: Diagnost
         case .length: reader.length(thresholds)
         case .collapse: reader.collapse(thresholds)
         case .drift: reader.drift(thresholds)
+        case .betaIdle: reader.betaIdle(thresholds)
         case .overfitting: reader.overfitting(thresholds)
         case .rewardHacking: reader.rewardHacking(thresholds)
         case .degenerate: reader.degenerate(thresholds)
@@ -129,6 +130,21 @@ private struct MetricReader {
         if let perToken = eval("samples/kl_per_token", at: kl.step) { detail += String(format: " (%.2f per token)", perToken) }
         detail += String(format: ", limit %g", limits.klMax)
         return Diagnosis(kind: .drift, verdict: kl.value > limits.klMax ? .fired : .clear, detail: detail, step: kl.step)
+    }
+
+    /// A loss of β·Δ (DPO's sigmoid, IPO, hinge, …) has the gradient ℓ′(0)·β·∇Δ while β·Δ ≈ 0: its direction is
+    /// the same for every β, and Adam cancels the scale, so until the margin nears 1 the run is β's path for any
+    /// smaller β too. Judged for losses with a reference only (those that log the chosen shift): Preferred-FT and
+    /// Unlikelihood log a margin but have no KL term to act.
+    func betaIdle(_ limits: DiagnosticThresholds) -> Diagnosis {
+        guard latest("diagnostics/chosen_shift") != nil, let kl = latestEval("samples/kl"),
+              let margin = eval("eval_rewards/margins", at: kl.step) ?? latest("rewards/margins")?.value
+        else {
+            return Diagnosis(kind: .betaIdle, verdict: .unknown, detail: "needs samples and a loss with a reference")
+        }
+        let fired = margin < limits.idleMargin && kl.value > limits.idleKL
+        let detail = String(format: "implicit margin β·Δ %.2f at KL %.1f nats per sample", margin, kl.value)
+        return Diagnosis(kind: .betaIdle, verdict: fired ? .fired : .clear, detail: detail, step: kl.step)
     }
 
     func overfitting(_ limits: DiagnosticThresholds) -> Diagnosis {

@@ -1,6 +1,8 @@
 /// The failure modes the DPO literature warns about, each with what it means and what usually helps.
 public enum DiagnosticKind: String, CaseIterable, Sendable {
-    case displacement, length, collapse, drift, overfitting
+    case displacement, length, collapse, drift
+    case betaIdle = "beta_idle"
+    case overfitting
     case rewardHacking = "reward_hacking"
     case degenerate
 
@@ -10,6 +12,7 @@ public enum DiagnosticKind: String, CaseIterable, Sendable {
         case .length: "length exploitation"
         case .collapse: "entropy and diversity"
         case .drift: "KL from the reference"
+        case .betaIdle: "β not acting yet"
         case .overfitting: "over-fitting"
         case .rewardHacking: "reward hacking"
         case .degenerate: "degenerate text"
@@ -27,6 +30,9 @@ public enum DiagnosticKind: String, CaseIterable, Sendable {
             "samples are far less varied than the reference's: the policy is collapsing onto a few phrasings"
         case .drift:
             "the policy moved far from the reference: the KL constraint is too weak for this data"
+        case .betaIdle:
+            "KL grows while the implicit margin β·Δ stays near 0: every pair still weighs σ(−β·Δ) ≈ ½, so the run "
+                + "takes the path any smaller β would, with no KL brake until β·Δ nears 1"
         case .overfitting:
             "held-out loss rises while training loss falls: the pairs are being memorised"
         case .rewardHacking:
@@ -43,6 +49,7 @@ public enum DiagnosticKind: String, CaseIterable, Sendable {
         case .length: "rdpo_alpha, ld_alpha, loss_type: sigmoid_norm or simpo"
         case .collapse: "higher beta, lower learning_rate, fewer num_train_epochs"
         case .drift: "higher beta, lower learning_rate, fewer steps"
+        case .betaIdle: "higher beta"
         case .overfitting: "fewer num_train_epochs, more pairs, label_smoothing, lower learning_rate"
         case .rewardHacking: "higher beta, label_smoothing, cleaner pairs, an earlier checkpoint"
         case .degenerate: "higher beta, lower learning_rate, rpo_alpha"
@@ -56,6 +63,7 @@ public enum DiagnosticKind: String, CaseIterable, Sendable {
         case .length: ["diagnostics.length_correlation", "diagnostics.length_ratio"]
         case .collapse: ["diagnostics.diversity_ratio"]
         case .drift: ["diagnostics.kl_max"]
+        case .betaIdle: ["diagnostics.idle_margin", "diagnostics.idle_kl"]
         case .overfitting: ["diagnostics.overfit_rise"]
         case .rewardHacking: ["diagnostics.hacking_margin"]
         case .degenerate: ["diagnostics.degenerate_share"]

@@ -14,6 +14,10 @@ public struct DiagnosticThresholds: Sendable, Equatable {
     /// Drift: KL(policy ‖ reference) on the policy's samples, nats per sample (the DPO paper's sentiment runs stay
     /// under about 20).
     public var klMax = 20.0
+    /// β not acting: the implicit reward margin β·Δ is still below this (each pair's weight σ(−β·Δ) above ~0.44)…
+    public var idleMargin = 0.25
+    /// …while KL(policy ‖ reference) on the policy's samples has passed this many nats per sample.
+    public var idleKL = 2.0
     /// Over-fitting: the held-out loss rose this far above its best while the training loss kept falling.
     public var overfitRise = 0.05
     /// Reward hacking: the held-out implicit reward margin reaches this while the ground-truth reward of the
