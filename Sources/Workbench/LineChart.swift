@@ -80,7 +80,7 @@ public struct LineChart: Sendable {
         let plot = Rect(x: labelWidth + 1, y: 0, width: size.width - labelWidth - 1, height: size.height - 1)
         let dots = glyphs.charset.dotsPerCell
         let dotWidth = plot.width * dots.x, dotHeight = plot.height * dots.y
-        let (yLow, yHigh) = Self.anchoredAtZero(Self.yRange(ys), data: ys,
+        let (yLow, yHigh) = Self.anchored(Self.yRange(ys), data: ys,
                                                 edge: Double(dots.y - 1) / 2 / Double(max(1, dotHeight - 1)))
         func dotX(_ x: Double) -> Int { Int(((x - xLow) / (xHigh - xLow) * Double(dotWidth - 1)).rounded()) }
         func dotY(_ y: Double) -> Int { Int(((yHigh - y) / (yHigh - yLow) * Double(dotHeight - 1)).rounded()) }
@@ -119,7 +119,7 @@ public struct LineChart: Sendable {
         }
         for row in labelRows {
             let fraction = (Double(row * dots.y) + Double(dots.y - 1) / 2) / Double(dotHeight - 1)
-            // A centre at zero up to rounding (`anchoredAtZero` puts one there) reads 0, not −2e-15.
+            // A centre at zero up to rounding (`anchored` puts one there) reads 0, not −2e-15.
             let centre = yHigh - fraction * (yHigh - yLow)
             let value = abs(centre) < 1e-9 * (yHigh - yLow) ? 0 : centre
             canvas.text(TextWidth.pad(Self.number(value, width: labelWidth), to: labelWidth, right: true), x: 0, y: row, style: .dim)
@@ -223,14 +223,21 @@ public struct LineChart: Sendable {
 
     /// `range` with its bottom moved so that the bottom row's label reads 0 when the padding would label it below zero
     /// for data that never is (a learning rate, an accuracy: "−1.4e-6" under a rate that only decays), and likewise
-    /// its top for data never above zero. `edge` is the share of the range between an edge and the centre of the
-    /// row beside it, which the label names. A flat series keeps its symmetric range.
-    static func anchoredAtZero(_ range: (Double, Double), data: [Double], edge: Double) -> (Double, Double) {
+    /// its top for data never above zero; and with its top moved so that the top row reads 1, not 1.008, for a share
+    /// (data within [0, 1] that reaches 1: an accuracy). `edge` is the share of the range between an edge and the
+    /// centre of the row beside it, which the label names. A flat series keeps its symmetric range.
+    static func anchored(_ range: (Double, Double), data: [Double], edge: Double) -> (Double, Double) {
         let (low, high) = range
-        guard let smallest = data.min(), let largest = data.max(), largest > smallest, edge < 1 else { return range }
-        if smallest >= 0, low + edge * (high - low) < 0 { return (-edge * high / (1 - edge), high) }
-        if largest <= 0, high - edge * (high - low) > 0 { return (low, -edge * low / (1 - edge)) }
-        return range
+        guard let smallest = data.min(), let largest = data.max(), largest > smallest, edge < 0.5 else { return range }
+        let bottomLabel = low + edge * (high - low), topLabel = high - edge * (high - low)
+        var bottom = bottomLabel, top = topLabel
+        if smallest >= 0, bottomLabel < 0 { bottom = 0 }
+        if largest <= 0, topLabel > 0 { top = 0 }
+        if smallest >= 0, largest == 1, topLabel > 1 { top = 1 }
+        guard bottom != bottomLabel || top != topLabel else { return range }
+        // The range whose edge rows are centred on `bottom` and `top`.
+        let span = (top - bottom) / (1 - 2 * edge)
+        return (bottom - edge * span, top + edge * span)
     }
 
     /// Rows that get a y label: top, bottom and evenly between, at least 3 rows apart.

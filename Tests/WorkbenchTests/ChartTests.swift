@@ -89,19 +89,31 @@ final class ChartTests: XCTestCase {
 
     /// Padding 5% below data that never goes below zero labelled the bottom row of a tall chart with a negative
     /// value (−1.4e-6 under a learning rate); the bottom then moves so that row's centre is 0. Worked numbers: data
-    /// [0, 1] padded to [−0.05, 1.05], and a row centre 0.02 of the range from the edge: the low end becomes
-    /// −0.02 · 1.05 / 0.98 = −0.0214286, whose bottom-row centre −0.0214286 + 0.02 · 1.0714286 is 0.
+    /// [0, 0.8] padded to [−0.04, 0.84], and a row centre 0.02 of the range from the edge: the top row's centre
+    /// 0.84 − 0.02 · 0.88 = 0.8224 stays, and the range whose edge rows centre on 0 and 0.8224 spans
+    /// 0.8224 / 0.96 = 0.856667, from −0.0171333 to 0.839533.
     func testAxisOfNonNegativeDataIsLabelledZeroAtTheBottom() {
-        let anchored = LineChart.anchoredAtZero((-0.05, 1.05), data: [0, 1], edge: 0.02)
-        XCTAssertEqual(anchored.0, -0.0214286, accuracy: 1e-6)
-        XCTAssertEqual(anchored.1, 1.05)
-        let mirrored = LineChart.anchoredAtZero((-1.05, 0.05), data: [-1, 0], edge: 0.02)
-        XCTAssertEqual(mirrored.0, -1.05)
-        XCTAssertEqual(mirrored.1, 0.0214286, accuracy: 1e-6)
-        // Data on both sides of zero, a flat series, or a bottom row already labelled above zero: unchanged.
-        XCTAssertTrue(LineChart.anchoredAtZero((-1.1, 1.1), data: [-1, 1], edge: 0.02) == (-1.1, 1.1))
-        XCTAssertTrue(LineChart.anchoredAtZero((-0.5, 0.5), data: [0, 0], edge: 0.02) == (-0.5, 0.5))
-        XCTAssertTrue(LineChart.anchoredAtZero((-0.05, 1.05), data: [0, 1], edge: 0.25) == (-0.05, 1.05))
+        let anchored = LineChart.anchored((-0.04, 0.84), data: [0, 0.8], edge: 0.02)
+        XCTAssertEqual(anchored.0, -0.0171333, accuracy: 1e-6)
+        XCTAssertEqual(anchored.1, 0.839533, accuracy: 1e-6)
+        let mirrored = LineChart.anchored((-0.84, 0.04), data: [-0.8, 0], edge: 0.02)
+        XCTAssertEqual(mirrored.0, -0.839533, accuracy: 1e-6)
+        XCTAssertEqual(mirrored.1, 0.0171333, accuracy: 1e-6)
+        // A share reaching 1 (an accuracy) reads 0 at the bottom and 1 at the top, not 1.008: the range spans
+        // 1 / 0.96 = 1.041667, from −0.0208333 to 1.0208333.
+        let share = LineChart.anchored((-0.05, 1.05), data: [0, 1], edge: 0.02)
+        XCTAssertEqual(share.0, -0.0208333, accuracy: 1e-6)
+        XCTAssertEqual(share.1, 1.0208333, accuracy: 1e-6)
+        XCTAssertEqual(share.1 - 0.02 * (share.1 - share.0), 1, accuracy: 1e-12)
+        let nearlyShare = LineChart.anchored((0.45, 1.05), data: [0.5, 1], edge: 0.02)
+        XCTAssertEqual(nearlyShare.0 + 0.02 * (nearlyShare.1 - nearlyShare.0), 0.462, accuracy: 1e-12,
+                       "a bottom row labelled above zero keeps its label")
+        XCTAssertEqual(nearlyShare.1 - 0.02 * (nearlyShare.1 - nearlyShare.0), 1, accuracy: 1e-12)
+        // Data on both sides of zero, a flat series, data past 1, or edge rows already labelled inside: unchanged.
+        XCTAssertTrue(LineChart.anchored((-1.1, 1.1), data: [-1, 1], edge: 0.02) == (-1.1, 1.1))
+        XCTAssertTrue(LineChart.anchored((-0.5, 0.5), data: [0, 0], edge: 0.02) == (-0.5, 0.5))
+        XCTAssertTrue(LineChart.anchored((0.9, 2.1), data: [1, 2], edge: 0.02) == (0.9, 2.1))
+        XCTAssertTrue(LineChart.anchored((-0.05, 1.05), data: [0, 1], edge: 0.25) == (-0.05, 1.05))
 
         // A learning rate warming up to 5e-4 and decaying to 0, on a chart 20 rows tall.
         let steps = (0..<250).map(Double.init)
