@@ -1,3 +1,5 @@
+import Foundation
+
 /// How far each β-tuned run (DPO, Online DPO) dominates the baselines that have no β (Preferred-FT, Unlikelihood):
 /// the DPO paper's claim for Fig. 2 is that DPO's frontier lies above theirs at every KL.
 ///
@@ -62,16 +64,26 @@ extension Frontier {
         return best
     }
 
+    /// Where β starts to act on `run`: its first evaluation after the start whose held-out margin β·Δ reached
+    /// `margin`, or nil when none did (or none logged one). Until then each pair's weight σ(−β·Δ) is near ½ for
+    /// every β, so runs that differ only in β share one path (see `DiagnosticKind.betaIdle`).
+    public static func braking(_ run: FrontierRun, margin: Double) -> FrontierPoint? {
+        run.points.first { $0.step > 0 && ($0.margin ?? -.infinity) >= margin }
+    }
+
     /// The dominance rows as lines: `sigmoid β=0.1: dominates 9/10 of sft (the rest ahead by ≤ 0.012), 10/10 of
-    /// unlikelihood`.
-    public func dominanceSummary() -> String {
+    /// unlikelihood; β acts from KL 0.72 (β·Δ 0.31 at step 30)`. `brakeMargin` is the β·Δ from which β counts as
+    /// acting (`diagnostics.idle_margin`).
+    public func dominanceSummary(brakeMargin: Double = DiagnosticThresholds().idleMargin) -> String {
         let rows = dominance()
         guard !rows.isEmpty else { return "" }
         var lines = ["Dominance at equal KL (a baseline point is dominated when the run reaches at least its reward at no more KL: a checkpoint, or a mix of two checkpoints or of one and the reference):"]
         var current: FrontierRun?
         var parts: [String] = []
         func flush() {
-            if let run = current { lines.append("  \(run.method) β=\(run.beta.map { "\($0)" } ?? "–"): dominates \(parts.joined(separator: ", "))") }
+            guard let run = current else { return }
+            lines.append("  \(run.method) β=\(run.beta.map { "\($0)" } ?? "–"): dominates \(parts.joined(separator: ", "))"
+                + Self.brakingNote(run, margin: brakeMargin))
         }
         for row in rows {
             if row.run != current {
@@ -85,6 +97,20 @@ extension Frontier {
             parts.append("\(row.dominated)/\(row.total) of \(row.baseline)\(shortfall)")
         }
         flush()
+        if rows.contains(where: { $0.run.points.contains { $0.margin != nil } }) {
+            lines.append(String(format: "β acts from the first evaluation whose held-out β·Δ reached %g (pairs' weights σ(−β·Δ) under %.2f); before it, runs that differ only in β share one path.",
+                                brakeMargin, 1 / (1 + exp(brakeMargin))))
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// `; β acts from KL 0.72 (β·Δ 0.31 at step 30)`, or `; β not acting by KL 6.3 (β·Δ 0.19 at step 250)`; empty
+    /// when the run logged no margins.
+    private static func brakingNote(_ run: FrontierRun, margin: Double) -> String {
+        if let point = braking(run, margin: margin), let reached = point.margin {
+            return String(format: "; β acts from KL %.2f (β·Δ %.2f at step %d)", point.kl, reached, point.step)
+        }
+        guard let last = run.points.last(where: { $0.margin != nil }), let reached = last.margin else { return "" }
+        return String(format: "; β not acting by KL %.2f (β·Δ %.2f at step %d)", last.kl, reached, last.step)
     }
 }

@@ -30,6 +30,7 @@ public struct Frontier: Sendable, Equatable, Codable {
     static let rewardKey = "samples/reward"
     static let referenceRewardKey = "samples/reference_reward"
     static let rewardErrorKey = "samples/reward_se"
+    static let marginKey = "eval_rewards/margins"
 
     /// Reads every run directory (a folder with `config.yaml`) directly inside `runsDirectory`. Runs come sorted by
     /// method, β and name, their points by step.
@@ -104,10 +105,11 @@ public struct FrontierRun: Sendable, Equatable, Codable {
     /// and its last reference reward; nil when no evaluation logged samples' KL and reward.
     public static func make(run: String, experiment: Experiment, eval: MetricTable) -> (run: FrontierRun, referenceReward: Double?)? {
         guard let kl = eval.column(Frontier.klKey), let reward = eval.column(Frontier.rewardKey) else { return nil }
-        let error = eval.column(Frontier.rewardErrorKey)
+        let error = eval.column(Frontier.rewardErrorKey), margin = eval.column(Frontier.marginKey)
+        let finite = { (column: [Double]?, row: Int) in column.map { $0[row] }.flatMap { $0.isFinite ? $0 : nil } }
         let points = eval.steps.indices.filter { kl[$0].isFinite && reward[$0].isFinite }.map { row in
             FrontierPoint(step: Int(eval.steps[row]), kl: kl[row], reward: reward[row],
-                          rewardSE: error.map { $0[row] }.flatMap { $0.isFinite ? $0 : nil })
+                          rewardSE: finite(error, row), margin: finite(margin, row))
         }
         guard !points.isEmpty else { return nil }
         let usesBeta = !Set(experiment.loss.lossTypes).isSubset(of: betaFreeLosses)
@@ -130,12 +132,15 @@ public struct FrontierPoint: Sendable, Equatable, Codable {
     public var reward: Double
     /// The reward's standard error over the evaluation's samples (`samples/reward_se`), when logged.
     public var rewardSE: Double?
+    /// The held-out pairs' implicit reward margin β·Δ (`eval_rewards/margins`), when logged.
+    public var margin: Double?
 
-    public init(step: Int, kl: Double, reward: Double, rewardSE: Double? = nil) {
+    public init(step: Int, kl: Double, reward: Double, rewardSE: Double? = nil, margin: Double? = nil) {
         self.step = step
         self.kl = kl
         self.reward = reward
         self.rewardSE = rewardSE
+        self.margin = margin
     }
 }
 

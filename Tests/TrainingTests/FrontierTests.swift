@@ -68,6 +68,30 @@ final class FrontierTests: XCTestCase {
                       frontier.dominanceSummary())
     }
 
+    /// Each point carries its held-out β·Δ; β acts on a run from its first evaluation past the start whose β·Δ
+    /// reached the threshold, and the summary says where, or that it has not by the run's last margin.
+    func testBrakingIsTheFirstEvaluationWhoseMarginReachesTheThreshold() throws {
+        let withMargin = { (step: Int, kl: Double, reward: Double, margin: Double) in
+            #"{"eval_rewards/margins":\#(margin),"samples/kl":\#(kl),"samples/reward":\#(reward),"step":\#(step)}"#
+        }
+        try makeRun("small", ["loss_type=sigmoid", "beta=0.05"],
+                    eval: [withMargin(0, 0, 0.4, 0), withMargin(10, 0.5, 0.45, 0.03), withMargin(20, 2, 0.6, 0.3), withMargin(30, 3, 0.65, 0.5)])
+        try makeRun("idle", ["loss_type=sigmoid", "beta=0.01"], eval: [withMargin(10, 1, 0.5, 0.1), withMargin(20, 4, 0.55, 0.2)])
+        try makeRun("sft", ["loss_type=sft"], eval: [withMargin(10, 1, 0.5, 0.4)])
+        let frontier = try Frontier.read(runsDirectory: directory)
+        XCTAssertEqual(frontier.runs.map(\.run), ["sft", "idle", "small"])
+        XCTAssertEqual(frontier.runs[2].points.map(\.margin), [0, 0.03, 0.3, 0.5])
+        XCTAssertEqual(Frontier.braking(frontier.runs[2], margin: 0.25)?.step, 20)
+        XCTAssertEqual(Frontier.braking(frontier.runs[2], margin: 0.4)?.step, 30)
+        XCTAssertNil(Frontier.braking(frontier.runs[1], margin: 0.25))
+        let lines = frontier.dominanceSummary().split(separator: "\n").map(String.init)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  sigmoid β=0.05:") && $0.hasSuffix("; β acts from KL 2.00 (β·Δ 0.30 at step 20)") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("  sigmoid β=0.01:") && $0.hasSuffix("; β not acting by KL 4.00 (β·Δ 0.20 at step 20)") }, "\(lines)")
+        XCTAssertTrue(lines.last!.hasPrefix("β acts from the first evaluation whose held-out β·Δ reached 0.25 (pairs' weights σ(−β·Δ) under 0.44)"), lines.last!)
+        XCTAssertTrue(frontier.dominanceSummary(brakeMargin: 0.1).contains("β=0.01: dominates 1/1 of sft; β acts from KL 1.00 (β·Δ 0.10 at step 10)"),
+                      frontier.dominanceSummary(brakeMargin: 0.1))
+    }
+
     func testRunsWithoutSampleMetricsAreSkippedAndOtherFoldersIgnored() throws {
         try makeRun("kept", ["beta=0.1"], eval: [row(step: 10, kl: 0.1, reward: 0.2)])
         try makeRun("no-samples", ["beta=0.1"], eval: [#"{"eval_loss":0.6,"step":10}"#])
