@@ -76,7 +76,10 @@ public func attentionForward(
 
 /// Backward of `attentionForward`, accumulating into `dqkv`. With P the probabilities, dP = dO·Vᵀ and
 /// Dᵢ = dOᵢ·Oᵢ: dS = P ⊙ (dP − D), dQ += s·dS·K, dK += s·dSᵀ·Q, dV += Pᵀ·dO (s = 1/√headDim).
-/// Work is split by key/value head, so no two threads ever add into the same rows of dK or dV.
+/// Work is split by key/value head and by groups of spans whose rows touch (a prompt and the completions that see
+/// it), so no two threads ever add into the same rows of dK or dV, and each row's additions come in span order as
+/// they would on one thread. SmolLM2's three key/value heads alone would leave one of two cores idle a third of
+/// the time.
 /// - Parameters:
 ///   - dqkv: `(rows, qkvStride)`, accumulated; the query and key parts are gradients of the rotated values.
 ///   - dout: `(rows, heads·headDim)`.
@@ -88,18 +91,36 @@ public func attentionBackward(
     _ logSumExp: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>, spans: [AttentionSpan], shape: AttentionShape
 ) {
     let group = shape.heads / shape.kvHeads
-    let perKVHead = { (kvHead: Int) in
-        for span in spans {
+    let spanGroups = touchingSpans(spans)
+    parallelItems(shape.kvHeads * spanGroups.count) { item in
+        let kvHead = item % shape.kvHeads
+        for span in spanGroups[item / shape.kvHeads] {
             for head in kvHead * group..<(kvHead + 1) * group {
                 attentionBackwardBlock(dqkv, dout, out, logSumExp, qkv, span, head, shape)
             }
         }
     }
-    if shape.kvHeads >= coreCount {
-        parallelItems(shape.kvHeads, perKVHead)
-    } else {
-        for kvHead in 0..<shape.kvHeads { perKVHead(kvHead) }
+}
+
+/// `spans` in groups such that no two groups write the same rows (a span writes its own rows and its context's),
+/// each group in the spans' order. Each span's rows are taken as one range from the lowest to the highest, which
+/// can only merge more.
+func touchingSpans(_ spans: [AttentionSpan]) -> [[AttentionSpan]] {
+    let ranges = spans.enumerated().map { index, span in
+        let low = span.contextCount > 0 ? min(span.start, span.contextStart) : span.start
+        let high = span.contextCount > 0 ? max(span.start + span.count, span.contextStart + span.contextCount) : span.start + span.count
+        return (span: span, index: index, low: low, high: high)
+    }.sorted { ($0.low, $0.index) < ($1.low, $1.index) }
+    var groups: [[(index: Int, span: AttentionSpan)]] = [], end = Int.min
+    for range in ranges {
+        if range.low < end, !groups.isEmpty {
+            groups[groups.count - 1].append((range.index, range.span))
+        } else {
+            groups.append([(range.index, range.span)])
+        }
+        end = max(end, range.high)
     }
+    return groups.map { $0.sorted { $0.index < $1.index }.map(\.span) }
 }
 
 private func attentionBackwardBlock(

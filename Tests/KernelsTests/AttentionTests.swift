@@ -1,6 +1,6 @@
 import Determinism
 import Foundation
-import Kernels
+@testable import Kernels
 import TestSupport
 import XCTest
 
@@ -58,6 +58,23 @@ final class AttentionTests: XCTestCase {
                 }
             }
         }
+    }
+
+    /// Backward runs groups of spans on different threads: a prompt with the completions that see it is one group,
+    /// a plain sequence another, and a span whose context reaches over two groups joins them.
+    func testBackwardGroupsSpansThatWriteTheSameRows() {
+        let prompt = AttentionSpan(start: 0, count: 4)
+        let chosen = AttentionSpan(start: 4, count: 3, contextStart: 0, contextCount: 4)
+        let rejected = AttentionSpan(start: 7, count: 2, contextStart: 0, contextCount: 4)
+        let plain = AttentionSpan(start: 9, count: 5)
+        let secondPrompt = AttentionSpan(start: 14, count: 2)
+        let secondChosen = AttentionSpan(start: 16, count: 2, contextStart: 14, contextCount: 2)
+        XCTAssertEqual(touchingSpans([prompt, chosen, rejected, plain, secondPrompt, secondChosen]),
+                       [[prompt, chosen, rejected], [plain], [secondPrompt, secondChosen]])
+        XCTAssertEqual(touchingSpans([secondChosen, plain, secondPrompt]), [[plain], [secondChosen, secondPrompt]],
+                       "spans of one group keep their order")
+        let bridge = AttentionSpan(start: 18, count: 1, contextStart: 9, contextCount: 7)
+        XCTAssertEqual(touchingSpans([plain, secondPrompt, bridge]), [[plain, secondPrompt, bridge]])
     }
 
     func testBackwardMatchesFiniteDifferences() {
