@@ -81,7 +81,7 @@ public struct LineChart: Sendable {
         let dots = glyphs.charset.dotsPerCell
         let dotWidth = plot.width * dots.x, dotHeight = plot.height * dots.y
         let (yLow, yHigh) = Self.anchored(Self.yRange(ys), data: ys,
-                                                edge: Double(dots.y - 1) / 2 / Double(max(1, dotHeight - 1)))
+                                          edge: Double(dots.y - 1) / 2 / Double(max(1, dotHeight - 1)))
         func dotX(_ x: Double) -> Int { Int(((x - xLow) / (xHigh - xLow) * Double(dotWidth - 1)).rounded()) }
         func dotY(_ y: Double) -> Int { Int(((yHigh - y) / (yHigh - yLow) * Double(dotHeight - 1)).rounded()) }
 

@@ -92,7 +92,7 @@ final class ChartTests: XCTestCase {
     /// [0, 0.8] padded to [−0.04, 0.84], and a row centre 0.02 of the range from the edge: the top row's centre
     /// 0.84 − 0.02 · 0.88 = 0.8224 stays, and the range whose edge rows centre on 0 and 0.8224 spans
     /// 0.8224 / 0.96 = 0.856667, from −0.0171333 to 0.839533.
-    func testAxisOfNonNegativeDataIsLabelledZeroAtTheBottom() {
+    func testAxisReadsZeroUnderNonNegativeDataAndOneAtopAShare() {
         let anchored = LineChart.anchored((-0.04, 0.84), data: [0, 0.8], edge: 0.02)
         XCTAssertEqual(anchored.0, -0.0171333, accuracy: 1e-6)
         XCTAssertEqual(anchored.1, 0.839533, accuracy: 1e-6)
