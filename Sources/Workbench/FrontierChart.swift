@@ -24,6 +24,12 @@ public struct FrontierChart: Sendable {
         frontier.runs.map(\.method).reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
     }
 
+    /// The runs in the order their markers are drawn: β-tuned runs first and the baselines (no β) last, so that
+    /// where Preferred-FT's points share a cell with DPO's, as they do at low KL, the baseline stays in sight.
+    static func drawingOrder(_ runs: [FrontierRun]) -> [FrontierRun] {
+        runs.filter { $0.beta != nil } + runs.filter { $0.beta == nil }
+    }
+
     /// The chart as plain text lines (what `dpo frontier` prints).
     public static func lines(_ frontier: Frontier, width: Int, height: Int, charset: Charset = .braille) -> [String] {
         FrontierChart(frontier).render(Size(width: width, height: height), glyphs: Glyphs(charset)).lines
@@ -67,7 +73,7 @@ public struct FrontierChart: Sendable {
             }
         }
         var occupied = Set<Int>()
-        for run in frontier.runs {
+        for run in Self.drawingOrder(frontier.runs) {
             let marker = glyphs.markers[(methods.firstIndex(of: run.method) ?? 0) % glyphs.markers.count]
             for point in run.points {
                 let (x, y) = cell(point)

@@ -43,7 +43,7 @@ public enum FrontierSVG {
         body.append(#"<text x="\#(format(left + plotWidth / 2))" y="\#(height - 12)" text-anchor="middle">KL(π ‖ π_ref), nats per sample</text>"#)
         body.append(#"<text transform="translate(16 \#(format(top + plotHeight / 2))) rotate(-90)" text-anchor="middle">reward</text>"#)
 
-        for run in frontier.runs {
+        for run in FrontierChart.drawingOrder(frontier.runs) {
             let index = methods.firstIndex(of: run.method) ?? 0
             let color = colors[index % colors.count], shape = shapes[index % shapes.count]
             if run.points.count > 1 {

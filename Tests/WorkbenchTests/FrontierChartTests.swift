@@ -67,6 +67,21 @@ final class FrontierChartTests: XCTestCase {
         XCTAssertTrue(lines[0].hasSuffix("● a  ■ b  ▲ c  ★ reference"), lines[0])
     }
 
+    /// Where a baseline's point shares a cell with a β-tuned run's, the baseline's marker is drawn: Preferred-FT
+    /// sits at low KL among DPO's early points, and hidden under them the chart would not show what DPO is
+    /// compared with. The β-tuned run comes after the baseline in the frontier's order, so order alone would hide it.
+    func testBaselineMarkersAreDrawnOverBetaRunsInASharedCell() {
+        let frontier = Frontier(runs: [
+            FrontierRun(run: "sft", method: "sft", beta: nil, points: [FrontierPoint(step: 10, kl: 0.5, reward: 0.5)]),
+            FrontierRun(run: "dpo", method: "sigmoid", beta: 0.1, points: [FrontierPoint(step: 10, kl: 0.5, reward: 0.5),
+                                                                           FrontierPoint(step: 20, kl: 4, reward: 0.8)]),
+        ], referenceReward: 0.4)
+        let plot = FrontierChart.lines(frontier, width: 60, height: 20).dropFirst().joined(separator: "\n")
+        XCTAssertTrue(plot.contains("●"), "the baseline's point:\n" + plot)
+        XCTAssertEqual(plot.filter { $0 == "■" }.count, 1, "only the β run's own second point:\n" + plot)
+        XCTAssertEqual(FrontierChart.drawingOrder(frontier.runs).map(\.run), ["dpo", "sft"])
+    }
+
     func testEveryLineFitsAndLabelsAppearAtManySizes() {
         for width in stride(from: 30, through: 160, by: 13) {
             for height in stride(from: 10, through: 50, by: 7) {
