@@ -75,34 +75,49 @@ extension Frontier {
     /// unlikelihood; β acts from KL 0.72 (β·Δ 0.31 at step 30)`. `brakeMargin` is the β·Δ from which β counts as
     /// acting (`diagnostics.idle_margin`).
     public func dominanceSummary(brakeMargin: Double = DiagnosticThresholds().idleMargin) -> String {
-        let rows = dominance()
-        guard !rows.isEmpty else { return "" }
+        let groups = dominanceByRun()
+        guard !groups.isEmpty else { return "" }
         var lines = ["Dominance at equal KL (a baseline point is dominated when the run reaches at least its reward at no more KL: a checkpoint, or a mix of two checkpoints or of one and the reference):"]
-        var current: FrontierRun?
-        var parts: [String] = []
-        func flush() {
-            guard let run = current else { return }
-            lines.append("  \(run.method) β=\(run.beta.map { "\($0)" } ?? "–"): dominates \(parts.joined(separator: ", "))"
-                + Self.brakingNote(run, margin: brakeMargin))
-        }
-        for row in rows {
-            if row.run != current {
-                flush()
-                current = row.run
-                parts = []
+        for (run, rows) in groups {
+            let parts = rows.map { row in
+                let noise = row.rewardSE.map { String(format: "; reward SE %.3f", $0) } ?? ""
+                let shortfall = row.largestShortfall.map { String(format: " (the rest ahead by ≤ %.3f%@)", $0, noise) } ?? ""
+                return "\(row.dominated)/\(row.total) of \(row.baseline)\(shortfall)"
             }
-            let noise = row.rewardSE.map { String(format: "; reward SE %.3f", $0) } ?? ""
-            let shortfall = row.largestShortfall
-                .map { String(format: " (the rest ahead by ≤ %.3f%@)", $0, noise) } ?? ""
-            parts.append("\(row.dominated)/\(row.total) of \(row.baseline)\(shortfall)")
+            lines.append("  \(Self.label(run)): dominates \(parts.joined(separator: ", "))" + Self.brakingNote(run, margin: brakeMargin))
         }
-        flush()
-        if rows.contains(where: { $0.run.points.contains { $0.margin != nil } }) {
+        if groups.contains(where: { $0.run.points.contains { $0.margin != nil } }) {
             lines.append(String(format: "β acts from the first evaluation whose held-out β·Δ reached %g (pairs' weights σ(−β·Δ) under %.2f); before it, runs that differ only in β share one path.",
                                 brakeMargin, 1 / (1 + exp(brakeMargin))))
         }
         return lines.joined(separator: "\n")
     }
+
+    /// The dominance rows in a line per run, short enough for a panel beside the chart:
+    /// `sigmoid β=0.1: 9/10 sft (≤ 0.012 behind), 10/10 unlikelihood; β acts from KL 0.72`.
+    public func compactDominance(brakeMargin: Double = DiagnosticThresholds().idleMargin) -> [String] {
+        dominanceByRun().map { run, rows in
+            let parts = rows.map { row in
+                "\(row.dominated)/\(row.total) \(row.baseline)" + (row.largestShortfall.map { String(format: " (≤ %.3f behind)", $0) } ?? "")
+            }
+            var line = "\(Self.label(run)): \(parts.joined(separator: ", "))"
+            if let point = Self.braking(run, margin: brakeMargin) {
+                line += String(format: "; β acts from KL %.2f", point.kl)
+            } else if let last = run.points.last(where: { $0.margin != nil }) {
+                line += String(format: "; β not acting by KL %.2f", last.kl)
+            }
+            return line
+        }
+    }
+
+    /// `dominance()` grouped by run, in the frontier's run order.
+    private func dominanceByRun() -> [(run: FrontierRun, rows: [FrontierDominance])] {
+        dominance().reduce(into: []) { groups, row in
+            if groups.last?.run == row.run { groups[groups.count - 1].rows.append(row) } else { groups.append((row.run, [row])) }
+        }
+    }
+
+    private static func label(_ run: FrontierRun) -> String { "\(run.method) β=\(run.beta.map { "\($0)" } ?? "–")" }
 
     /// `; β acts from KL 0.72 (β·Δ 0.31 at step 30)`, or `; β not acting by KL 6.3 (β·Δ 0.19 at step 250)`; empty
     /// when the run logged no margins.

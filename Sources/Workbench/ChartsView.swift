@@ -136,7 +136,16 @@ enum ChartsView {
         let inside = Widgets.box(&canvas, panes["frontier"], title: "Frontier · ground-truth reward of held-out samples against their KL",
                                  focused: true, glyphs: glyphs)
         guard !inside.isEmpty else { return }
-        canvas.blit(FrontierChart(frontier).render(Size(width: inside.width, height: inside.height), glyphs: glyphs), x: inside.x, y: inside.y)
+        // Below the chart, when it keeps room: how much of each baseline every β-tuned run dominates.
+        var dominance = frontier.compactDominance()
+        if !dominance.isEmpty { dominance.insert("Dominance at equal KL:", at: 0) }
+        if inside.height - dominance.count < FrontierChart.minimum.height + 4 { dominance = [] }
+        let chartHeight = inside.height - dominance.count
+        canvas.blit(FrontierChart(frontier).render(Size(width: inside.width, height: chartHeight), glyphs: glyphs), x: inside.x, y: inside.y)
+        for (index, line) in dominance.enumerated() {
+            canvas.text(TextWidth.truncate(line, to: inside.width), x: inside.x, y: inside.y + chartHeight + index,
+                        style: index == 0 ? .dim : .plain, clip: inside)
+        }
     }
 
     static func render(_ state: AppState, _ panes: [Pane], _ canvas: inout Canvas, _ glyphs: Glyphs) {

@@ -1,6 +1,7 @@
 import Foundation
 import Preference
 import TestSupport
+import Training
 import XCTest
 @testable import Workbench
 
@@ -79,6 +80,19 @@ final class GoldenScreenTests: XCTestCase {
             _ = Update.handle(.char("f"), &state, size: size)
             XCTAssertTrue(state.charts.frontier)
             assertSnapshot(state, "charts-frontier", size: size)
+        }
+    }
+
+    /// With a baseline among the runs (the β 0.1 run turned into Preferred-FT), the frontier keeps rows below the
+    /// chart for how much of it each β-tuned run dominates, and from which KL β acts.
+    func testChartsFrontierWithABaseline() {
+        for size in Self.sizes {
+            var state = Fixtures.state(screen: .charts)
+            state.runs[0].experiment?.loss.lossTypes = [.sft]
+            _ = Update.handle(.char("f"), &state, size: size)
+            let frontier = Frontier(combining: ChartsView.frontierPool(state).compactMap(\.frontier))
+            XCTAssertEqual(frontier.compactDominance().count, 1, "one β-tuned run against one baseline")
+            assertSnapshot(state, "charts-frontier-baseline", size: size)
         }
     }
 
