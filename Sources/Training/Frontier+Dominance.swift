@@ -93,20 +93,14 @@ extension Frontier {
         return lines.joined(separator: "\n")
     }
 
-    /// The dominance rows in a line per run, short enough for a panel beside the chart:
+    /// The dominance rows in a line per run, short enough for the rows under the workbench's chart:
     /// `sigmoid β=0.1: 9/10 sft (≤ 0.012 behind), 10/10 unlikelihood; β acts from KL 0.72`.
     public func compactDominance(brakeMargin: Double = DiagnosticThresholds().idleMargin) -> [String] {
         dominanceByRun().map { run, rows in
             let parts = rows.map { row in
                 "\(row.dominated)/\(row.total) \(row.baseline)" + (row.largestShortfall.map { String(format: " (≤ %.3f behind)", $0) } ?? "")
             }
-            var line = "\(Self.label(run)): \(parts.joined(separator: ", "))"
-            if let point = Self.braking(run, margin: brakeMargin) {
-                line += String(format: "; β acts from KL %.2f", point.kl)
-            } else if let last = run.points.last(where: { $0.margin != nil }) {
-                line += String(format: "; β not acting by KL %.2f", last.kl)
-            }
-            return line
+            return "\(Self.label(run)): \(parts.joined(separator: ", "))" + Self.brakingNote(run, margin: brakeMargin, detailed: false)
         }
     }
 
@@ -119,13 +113,18 @@ extension Frontier {
 
     private static func label(_ run: FrontierRun) -> String { "\(run.method) β=\(run.beta.map { "\($0)" } ?? "–")" }
 
-    /// `; β acts from KL 0.72 (β·Δ 0.31 at step 30)`, or `; β not acting by KL 6.3 (β·Δ 0.19 at step 250)`; empty
-    /// when the run logged no margins.
-    private static func brakingNote(_ run: FrontierRun, margin: Double) -> String {
-        if let point = braking(run, margin: margin), let reached = point.margin {
-            return String(format: "; β acts from KL %.2f (β·Δ %.2f at step %d)", point.kl, reached, point.step)
+    /// `; β acts from KL 0.72 (β·Δ 0.31 at step 30)`, or `; β not acting by KL 6.3 (β·Δ 0.19 at step 250)`, the
+    /// parenthesis only when `detailed`; empty when the run logged no margins.
+    private static func brakingNote(_ run: FrontierRun, margin: Double, detailed: Bool = true) -> String {
+        let (text, point): (String, FrontierPoint)
+        if let acting = braking(run, margin: margin) {
+            (text, point) = ("acts from", acting)
+        } else if let last = run.points.last(where: { $0.margin != nil }) {
+            (text, point) = ("not acting by", last)
+        } else {
+            return ""
         }
-        guard let last = run.points.last(where: { $0.margin != nil }), let reached = last.margin else { return "" }
-        return String(format: "; β not acting by KL %.2f (β·Δ %.2f at step %d)", last.kl, reached, last.step)
+        let detail = detailed ? String(format: " (β·Δ %.2f at step %d)", point.margin ?? .nan, point.step) : ""
+        return String(format: "; β %@ KL %.2f", text, point.kl) + detail
     }
 }
