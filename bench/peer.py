@@ -186,6 +186,9 @@ def main():
           f"of {args.steps} timed steps, A = ours, B = TRL")
     for side, command in cmds.items():
         print(f"  {side}: {' '.join(command)}")
+    # Our sgemm moves with OpenBLAS's kernels (on a Zen 5 machine, Haswell's ran at half of its own Cooperlake
+    # choice); TRL's torch calls MKL, which does not read it.
+    print(f"  OPENBLAS_CORETYPE: {os.environ.get('OPENBLAS_CORETYPE', 'unset (OpenBLAS chooses the kernels)')}")
     print(HEADER)
 
     warm = {side: run(side, cmds[side]) for side in ("ours", "TRL")}

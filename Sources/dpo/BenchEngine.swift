@@ -45,7 +45,7 @@ struct BenchEngine: ParsableCommand {
         let gflops = stepFlops / seconds / 1e9
         let sgemm = Measure.median(sgemmRates)
         print("model: hidden 256, 4 layers, 4 heads, intermediate 704, vocab 4096; batch 16 × 256 tokens, "
-            + "\(model.parameterCount) parameters, OpenBLAS \(BLASThreads.coreName) kernels on \(BLASThreads.count) threads")
+            + "\(model.parameterCount) parameters, \(OpenBLASEnvironment.kernels)")
         print(String(format: "step (forward+backward): %.3f s median of %d, %.0f tokens/s", seconds, rounds, Double(tokens) / seconds))
         print(String(format: "model FLOPs per step: %.1f GFLOP; achieved %.1f GFLOP/s", stepFlops / 1e9, gflops))
         print(String(format: "sgemm %d×%d·%d×%d in the same process: %.1f GFLOP/s; ratio model/sgemm %.2f",

@@ -98,7 +98,7 @@ struct BenchTrain: ParsableCommand {
             "reference_gflops": referenceFlops / precompute / 1e9, "reference_ratio": referenceFlops / precompute / 1e9 / referenceSgemm,
             "lora_rank": Double(lora),
         ]
-        print("model: \(location.modelDirectory.path), \(policy.parameterCount) parameters; OpenBLAS \(BLASThreads.coreName) kernels on \(BLASThreads.count) threads")
+        print("model: \(location.modelDirectory.path), \(policy.parameterCount) parameters; \(OpenBLASEnvironment.kernels)")
         print("data: \(dataset.report); \(pairs.count) pairs used, \(batchSize) per step, \(warmup) warm-up steps, max_length \(maxLength), max_prompt_length \(maxPromptLength.map(String.init) ?? "none")")
         print(lora > 0 ? "training: LoRA rank \(lora), alpha \(2 * lora) on every linear layer, \(policy.adapters!.count) trainable parameters; the base is frozen"
                        : "training: every weight")

@@ -15,11 +15,23 @@ import Kernels
 ///   (docs/performance.md, "The OpenBLAS worker's spin").
 enum OpenBLASEnvironment {
     static let threadTimeout = "18"
+    /// Set beside `OPENBLAS_CORETYPE` when `dpo` chose it, so the restarted process tells its choice from the user's.
+    static let coreTypeChosenMarker = "DPO_OPENBLAS_CORETYPE_CHOSEN"
+
+    /// `OpenBLAS Cooperlake kernels on 2 threads`, for the benchmarks' first line; when `OPENBLAS_CORETYPE` came from
+    /// the environment, says so: a machine that sets it (one here set `Haswell` on an AVX-512 CPU) can run `sgemm` at
+    /// half of what OpenBLAS's own choice reaches, and every ratio against TRL moves with it.
+    static var kernels: String {
+        let line = "OpenBLAS \(BLASThreads.coreName) kernels on \(BLASThreads.count) threads"
+        guard let forced = getenv("OPENBLAS_CORETYPE").map({ String(cString: $0) }), getenv(coreTypeChosenMarker) == nil else { return line }
+        return line + " (OPENBLAS_CORETYPE=\(forced) from the environment; unset, OpenBLAS picks the kernels for this CPU)"
+    }
 
     static func restartIfNeeded() {
         var changed = false
         if getenv("OPENBLAS_CORETYPE") == nil, BLASThreads.coreName == "Prescott", let core = coreType(flags: cpuFlags()) {
             setenv("OPENBLAS_CORETYPE", core, 1)
+            setenv(coreTypeChosenMarker, "1", 1)
             changed = true
         }
         if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
