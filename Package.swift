@@ -3,7 +3,8 @@ import PackageDescription
 
 /// Linux on x86-64 only, and said so here: numerical targets are compiled with `-target-cpu haswell` (AVX2/FMA;
 /// without a target CPU `SIMD8.addingProduct` becomes a call to `fmaf` per lane, about 150× slower), which every
-/// machine here has (AMD Zen3 with AVX2, Intel Xeon with AVX-512); ncurses is linked with Debian's split-out
+/// machine here has (AMD Zen3 with AVX2, Intel Xeon with AVX-512); `CKernels` holds the C kernels that use AVX-512
+/// where the CPU has it, chosen at run time; ncurses is linked with Debian's split-out
 /// `tinfo`; `dpo` reads `/proc/cpuinfo` and `/proc/self` for BLAS core selection and process metrics.
 let vectorized: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 
@@ -25,7 +26,8 @@ let package = Package(
             cSettings: [.define("_XOPEN_SOURCE_EXTENDED"), .define("NCURSES_WIDECHAR", to: "1")],
             linkerSettings: [.linkedLibrary("ncursesw"), .linkedLibrary("tinfo")]),
         .target(name: "Determinism"),
-        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: vectorized),
+        .target(name: "CKernels", path: "Sources/CKernels"),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CKernels"], swiftSettings: vectorized),
         .target(name: "Model", dependencies: ["Kernels", "Determinism"], swiftSettings: vectorized),
         .target(name: "Tokenizer", dependencies: ["Determinism"]),
         .target(name: "Preference", dependencies: ["Tokenizer", "Determinism"]),

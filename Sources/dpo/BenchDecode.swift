@@ -39,7 +39,7 @@ struct BenchDecode: ParsableCommand {
             ("q, k, v", c, q + 2 * kv), ("o", q, c), ("gate, up", c, 2 * inter), ("down", inter, c), ("head", c, config.vocabSize),
         ]
         print("model: \(location.modelDirectory.path) (shapes only); \(batch) rows; weights cycled through \(poolMegabytes) MB; "
-              + "\(OpenBLASEnvironment.kernels)")
+              + "\(OpenBLASEnvironment.kernels); decode products with \(decodeProductInstructions)")
         print("shape            in × out       decode GFLOP/s  weights GB/s  sgemm GFLOP/s  decode/sgemm")
         var decodeRates: [Double] = [], sgemmRates: [Double] = [], ratios: [Double] = []
         for shape in shapes {

@@ -84,7 +84,7 @@ struct BenchGenerate: ParsableCommand {
             figures["speedup"] = Measure.median(ratios)
             figures["identical_sequences"] = Double(identical)
         }
-        print("model: \(location.modelDirectory.path), \(transformer.parameterCount) parameters; \(OpenBLASEnvironment.kernels)")
+        print("model: \(location.modelDirectory.path), \(transformer.parameterCount) parameters; \(OpenBLASEnvironment.kernels); decode products with \(decodeProductInstructions)")
         print("prompts: \(batch), \(lengths.min()!)–\(lengths.max()!) tokens (\(lengths.reduce(0, +)) in all), "
             + (data.map { "the first records of \($0), each cut to its last \(promptTokens) tokens" } ?? "generated token ids"))
         print("sampling: temperature 1, no top-k/top-p, seed \(seed); EOS and every other stop token ignored, so each "
