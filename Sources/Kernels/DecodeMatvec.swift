@@ -2,9 +2,10 @@ import CBLAS
 import CKernels
 
 /// Whether `batchMatvecForward` runs its rows in pairs of blocks (9 or more) through the AVX-512 kernel in
-/// `CKernels` rather than the Haswell one below: "AVX-512" or "AVX2", for the benchmarks' first line.
-public let decodeProductInstructions = dpo_cpu_has_avx512f() != 0 ? "AVX-512" : "AVX2"
-private let decodeRunsAVX512 = decodeProductInstructions == "AVX-512"
+/// `CKernels` rather than the Haswell one below.
+private let decodeRunsAVX512 = dpo_cpu_has_avx512f() != 0
+/// "AVX-512" or "AVX2": the instructions of the decode products, for the benchmarks' first line.
+public let decodeProductInstructions = decodeRunsAVX512 ? "AVX-512" : "AVX2"
 
 /// Forward of a linear layer for the few rows of a decode step, `out[r] = weight · inp[r]`, as outer products:
 /// the rows are transposed so that one load holds one input element of eight rows, and each weight is broadcast
@@ -58,7 +59,7 @@ public func batchMatvecForward(
                 }
                 let w = weight + first * inDim
                 if blocks == 1 {
-                    twelveOuterProducts(out, UnsafePointer(columns), w, inDim: inDim, outDim: outDim, first: first, lanes: rows)
+                    twelveOuterProducts(out, UnsafePointer(columns), w, inDim: inDim, outDim: outDim, first: first, row: 0, lanes: rows)
                     continue
                 }
                 var b = 0
@@ -74,9 +75,10 @@ public func batchMatvecForward(
                         }
                         b += 2
                     } else {
-                        sixOuterProducts(out, x, w, inDim: inDim, outDim: outDim, first: first, row: b * 8, lanes: rows - b * 8)
                         if wide {
-                            sixOuterProducts(out, x, w + 6 * inDim, inDim: inDim, outDim: outDim, first: first + 6, row: b * 8, lanes: rows - b * 8)
+                            twelveOuterProducts(out, x, w, inDim: inDim, outDim: outDim, first: first, row: b * 8, lanes: rows - b * 8)
+                        } else {
+                            sixOuterProducts(out, x, w, inDim: inDim, outDim: outDim, first: first, row: b * 8, lanes: rows - b * 8)
                         }
                         b += 1
                     }
@@ -100,12 +102,12 @@ func singleOutput(
     }
 }
 
-/// Twelve outputs of up to eight rows (`lanes`): `out[lane, first + j] = Σ_k w[j][k] · x[k][lane]`, each a chain
-/// over k in order.
+/// Twelve outputs of one block of up to eight rows (`lanes`, from `row` on): `out[row + lane, first + j] =
+/// Σ_k w[j][k] · x[k][lane]`, each a chain over k in order.
 @inline(__always)
 func twelveOuterProducts(
     _ out: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-    inDim: Int, outDim: Int, first: Int, lanes: Int
+    inDim: Int, outDim: Int, first: Int, row: Int, lanes: Int
 ) {
     var a = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
     var b = a
@@ -126,8 +128,8 @@ func twelveOuterProducts(
         b.4.addProduct(SIMD8(repeating: w10[k]), v)
         b.5.addProduct(SIMD8(repeating: w11[k]), v)
     }
-    for lane in 0..<lanes {
-        let o = out + lane * outDim + first
+    for lane in 0..<min(8, lanes) {
+        let o = out + (row + lane) * outDim + first
         o[0] = a.0[lane]; o[1] = a.1[lane]; o[2] = a.2[lane]; o[3] = a.3[lane]; o[4] = a.4[lane]; o[5] = a.5[lane]
         o[6] = b.0[lane]; o[7] = b.1[lane]; o[8] = b.2[lane]; o[9] = b.3[lane]; o[10] = b.4[lane]; o[11] = b.5[lane]
     }
