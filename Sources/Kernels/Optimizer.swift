@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// One AdamW step (Loshchilov & Hutter) over a flat block, as `torch.optim.AdamW` computes it: decoupled weight
@@ -15,28 +16,12 @@ public func adamWUpdate(
     let stepSize = learningRate / correction1
     let decay = 1 - learningRate * weightDecay
     let rootCorrection2 = correction2.squareRoot()
-    // Eight lanes at a time with the scalar loop's operations in the same order, so every lane rounds as the
-    // scalar tail does: the loop is bound by its square root and two divisions, which the compiler leaves scalar.
+    // The loop is bound by its square root, which Swift computes lane by lane for a SIMD vector: the C kernel
+    // takes eight lanes in one instruction, with the scalar formula's operations in the same order.
     parallelChunks(count, minimumPerChunk: 1 << 14) { range in
-        var i = range.lowerBound
-        while i + 8 <= range.upperBound {
-            let g = load8(grads, i)
-            let m8 = beta1 * load8(m, i) + (1 - beta1) * g
-            let v8 = beta2 * load8(v, i) + (1 - beta2) * g * g
-            let denominator = v8.squareRoot() / rootCorrection2 + eps
-            store8(m8, m, i)
-            store8(v8, v, i)
-            store8(load8(params, i) * decay - stepSize * m8 / denominator, params, i)
-            i += 8
-        }
-        while i < range.upperBound {
-            let g = grads[i]
-            m[i] = beta1 * m[i] + (1 - beta1) * g
-            v[i] = beta2 * v[i] + (1 - beta2) * g * g
-            let denominator = v[i].squareRoot() / rootCorrection2 + eps
-            params[i] = params[i] * decay - stepSize * m[i] / denominator
-            i += 1
-        }
+        let i = range.lowerBound
+        dpo_adamw_update(params + i, grads + i, m + i, v + i, range.count, beta1, beta2, eps, decay, stepSize,
+                         rootCorrection2)
     }
 }
 
@@ -49,10 +34,7 @@ public func rmsPropUpdate(
     count: Int, learningRate: Float, alpha: Float, eps: Float
 ) {
     parallelChunks(count, minimumPerChunk: 1 << 14) { range in
-        for i in range {
-            let g = grads[i]
-            v[i] = alpha * v[i] + (1 - alpha) * g * g
-            params[i] -= learningRate * g / (v[i].squareRoot() + eps)
-        }
+        let i = range.lowerBound
+        dpo_rmsprop_update(params + i, grads + i, v + i, range.count, learningRate, alpha, eps)
     }
 }

@@ -106,15 +106,22 @@ public func gradientNorm(_ gradients: FloatBuffer, count: Int) -> Double {
     squaredNorm(gradients, count: count).squareRoot()
 }
 
+/// Σ g² in Double over chunks of 4096, each chunk's dot product in Float: the chunks run on every core, and their
+/// sum is taken in order afterwards, so the result does not depend on the core count.
 private func squaredNorm(_ gradients: FloatBuffer, count: Int) -> Double {
-    var total = 0.0
-    var i = 0
-    while i < count {
-        let end = min(count, i + 4096)
-        total += Double(dotProduct(gradients.pointer + i, gradients.pointer + i, end - i))
-        i = end
+    let chunk = 4096
+    let chunks = (count + chunk - 1) / chunk
+    var partial = [Float](repeating: 0, count: chunks)
+    partial.withUnsafeMutableBufferPointer { partial in
+        let sums = partial.baseAddress!
+        parallelChunks(chunks, minimumPerChunk: 64) { range in
+            for index in range {
+                let start = index * chunk
+                sums[index] = dotProduct(gradients.pointer + start, gradients.pointer + start, min(count, start + chunk) - start)
+            }
+        }
     }
-    return total
+    return partial.reduce(0.0) { $0 + Double($1) }
 }
 
 /// Scales gradients so their global norm is at most `maximum` (as `torch.nn.utils.clip_grad_norm_`, which
@@ -131,7 +138,11 @@ public func clipGradients(_ blocks: [(gradients: FloatBuffer, count: Int)], maxi
     let norm = blocks.reduce(0) { $0 + squaredNorm($1.gradients, count: $1.count) }.squareRoot()
     if maximum > 0, norm > maximum {
         let factor = Float(maximum / (norm + 1e-6))
-        for block in blocks { scale(block.gradients.pointer, block.count, by: factor) }
+        for block in blocks {
+            parallelChunks(block.count, minimumPerChunk: 1 << 14) { range in
+                scale(block.gradients.pointer + range.lowerBound, range.count, by: factor)
+            }
+        }
     }
     return norm
 }

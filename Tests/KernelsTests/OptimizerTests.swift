@@ -57,6 +57,24 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(values, (0..<19).map { (Float($0) - 9) * 0.5 })
     }
 
+    func testRMSpropVectorLanesEqualTheScalarFormulaBitForBit() {
+        let count = 3 * (1 << 14) + 5
+        var generator = SeededGenerator(seed: 12)
+        var params = (0..<count).map { _ in generator.nextNormal() }
+        let grads = (0..<count).map { _ in generator.nextNormal() * 0.1 }
+        var v = (0..<count).map { _ in abs(generator.nextNormal()) * 0.001 }
+        let lr: Float = 1e-3, alpha: Float = 0.99, eps: Float = 1e-8
+        var expectedParams = params, expectedV = v
+        for i in 0..<count {
+            let g = grads[i]
+            expectedV[i] = alpha * expectedV[i] + (1 - alpha) * g * g
+            expectedParams[i] -= lr * g / (expectedV[i].squareRoot() + eps)
+        }
+        rmsPropUpdate(&params, grads, &v, count: count, learningRate: lr, alpha: alpha, eps: eps)
+        XCTAssertEqual(v, expectedV)
+        XCTAssertEqual(params, expectedParams)
+    }
+
     func testRMSpropMatchesTorchFormula() {
         var params: [Float] = [1.0]
         var v: [Float] = [0]

@@ -1,5 +1,6 @@
 // Kernels that need an instruction set the Swift targets are not compiled for (they target Haswell, which every
-// machine here has); each is used only after `dpo_cpu_has_avx512f()` says the CPU runs it.
+// machine here has; the AVX-512 ones are used only after `dpo_cpu_has_avx512f()` says the CPU runs them), or an
+// instruction Swift does not emit for a SIMD type (the vector square root).
 #pragma once
 
 /* 1 when the CPU and the operating system run AVX-512F instructions, else 0. */
@@ -12,3 +13,15 @@ int dpo_cpu_has_avx512f(void);
 void dpo_twelve_outputs_of_sixteen_rows(
     float *out, const float *x, const float *w, long inDim, long outDim, long first, long row, long lanes,
     int prefetching);
+
+/* One AdamW step over `count` weights, as `adamWUpdate` documents it, eight lanes at a time with AVX2: the same
+   operations in the same order as the scalar formula, so every weight rounds as it does.
+   params, grads, m, v: (count); params, m and v are updated in place. */
+void dpo_adamw_update(
+    float *params, const float *grads, float *m, float *v, long count,
+    float beta1, float beta2, float eps, float decay, float stepSize, float rootCorrection2);
+
+/* One RMSprop step without momentum over `count` weights, as `rmsPropUpdate` documents it, eight lanes at a time
+   with AVX2 and the scalar formula's operations in order. params, grads, v: (count); params and v in place. */
+void dpo_rmsprop_update(float *params, const float *grads, float *v, long count, float learningRate, float alpha,
+                        float eps);
