@@ -72,8 +72,9 @@ public final class Optimizer {
         secondMoment = FloatBuffer(count: block.count)
     }
 
-    /// Applies one update to the block's parameters from its gradients at `learningRate`.
-    public func update(learningRate: Double) {
+    /// Applies one update to the block's parameters from its gradients at `learningRate`, the gradients multiplied
+    /// by `gradientScale` as they are read (`clipScale`: clipping costs no pass over the gradients of its own).
+    public func update(learningRate: Double, gradientScale: Float = 1) {
         step += 1
         for tensor in block.tensors {
             let p = block.parameters.pointer + tensor.offset, g = block.gradients.pointer + tensor.offset
@@ -82,10 +83,12 @@ public final class Optimizer {
                 adamWUpdate(p, g, firstMoment.pointer + tensor.offset, secondMoment.pointer + tensor.offset,
                             count: tensor.count, learningRate: Float(learningRate), beta1: Float(settings.beta1),
                             beta2: Float(settings.beta2), eps: Float(settings.epsilon),
-                            weightDecay: tensor.decays ? Float(settings.weightDecay) : 0, step: step)
+                            weightDecay: tensor.decays ? Float(settings.weightDecay) : 0, step: step,
+                            gradientScale: gradientScale)
             case .rmsprop:
                 rmsPropUpdate(p, g, secondMoment.pointer + tensor.offset, count: tensor.count,
-                              learningRate: Float(learningRate), alpha: Float(settings.alpha), eps: Float(settings.epsilon))
+                              learningRate: Float(learningRate), alpha: Float(settings.alpha), eps: Float(settings.epsilon),
+                              gradientScale: gradientScale)
             }
         }
     }
@@ -103,7 +106,13 @@ public final class Optimizer {
 
 /// The global L2 norm of a gradient block, accumulated in Double.
 public func gradientNorm(_ gradients: FloatBuffer, count: Int) -> Double {
-    squaredNorm(gradients, count: count).squareRoot()
+    gradientNorm([(gradients, count)])
+}
+
+/// The global L2 norm of several blocks together, as torch clips all of a model's parameters at once (a reward
+/// model's trunk and score weight).
+public func gradientNorm(_ blocks: [(gradients: FloatBuffer, count: Int)]) -> Double {
+    blocks.reduce(0) { $0 + squaredNorm($1.gradients, count: $1.count) }.squareRoot()
 }
 
 /// Σ g² in Double over chunks of 4096, each chunk's dot product in Float: the chunks run on every core, and their
@@ -124,25 +133,8 @@ private func squaredNorm(_ gradients: FloatBuffer, count: Int) -> Double {
     return partial.reduce(0.0) { $0 + Double($1) }
 }
 
-/// Scales gradients so their global norm is at most `maximum` (as `torch.nn.utils.clip_grad_norm_`, which
-/// multiplies by max / (norm + 1e-6) when the norm exceeds it). Returns the norm before clipping.
-@discardableResult
-public func clipGradients(_ gradients: FloatBuffer, count: Int, maximum: Double) -> Double {
-    clipGradients([(gradients, count)], maximum: maximum)
-}
-
-/// `clipGradients` over several blocks with one global norm, as torch clips all of a model's parameters
-/// together (a reward model's trunk and score weight).
-@discardableResult
-public func clipGradients(_ blocks: [(gradients: FloatBuffer, count: Int)], maximum: Double) -> Double {
-    let norm = blocks.reduce(0) { $0 + squaredNorm($1.gradients, count: $1.count) }.squareRoot()
-    if maximum > 0, norm > maximum {
-        let factor = Float(maximum / (norm + 1e-6))
-        for block in blocks {
-            parallelChunks(block.count, minimumPerChunk: 1 << 14) { range in
-                scale(block.gradients.pointer + range.lowerBound, range.count, by: factor)
-            }
-        }
-    }
-    return norm
+/// What `torch.nn.utils.clip_grad_norm_` multiplies the gradients by: max / (norm + 1e-6) when the global norm
+/// exceeds a positive `maximum`, else 1. `Optimizer.update` applies it as it reads the gradients.
+public func clipScale(norm: Double, maximum: Double) -> Float {
+    maximum > 0 && norm > maximum ? Float(maximum / (norm + 1e-6)) : 1
 }

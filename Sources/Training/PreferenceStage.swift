@@ -175,7 +175,7 @@ public final class PreferenceStage {
         } else {
             for part in parts { for (key, value) in part { metrics[key, default: 0] += value / Double(accumulation) } }
         }
-        let norm = clipGradients(optimizer.block.gradients, count: optimizer.block.count, maximum: experiment.maxGradNorm)
+        let norm = gradientNorm(optimizer.block.gradients, count: optimizer.block.count)
         let loss = metrics["loss"] ?? .nan
         guard loss.isFinite, norm.isFinite else {
             let last = Checkpoint.latest(in: runDirectory).map { "step \($0.state.step)" } ?? "none yet"
@@ -184,7 +184,7 @@ public final class PreferenceStage {
         let learningRate = experiment.scheduler.rate(
             step: sppo?.stepInRound(step) ?? step, totalSteps: sppo?.stepsPerRound ?? totalSteps, warmupSteps: experiment.warmupSteps,
             base: experiment.learningRate)
-        optimizer.update(learningRate: learningRate)
+        optimizer.update(learningRate: learningRate, gradientScale: clipScale(norm: norm, maximum: experiment.maxGradNorm))
         let seconds = Date().timeIntervalSince(started)
         metrics["grad_norm"] = norm
         metrics["learning_rate"] = learningRate

@@ -65,13 +65,14 @@ public final class RewardModelTraining {
         let rewards = RewardBatch.split(try model.scores(batch.packed, rows: batch.rows))
         let result = bradleyTerryLoss(chosen: rewards.chosen, rejected: rewards.rejected)
         model.backward(RewardBatch.interleave(dChosen: result.dChosen, dRejected: result.dRejected))
-        let norm = clipGradients(optimizers.map { ($0.block.gradients, $0.block.count) }, maximum: experiment.maxGradNorm)
+        let norm = gradientNorm(optimizers.map { ($0.block.gradients, $0.block.count) })
         guard result.loss.isFinite, norm.isFinite else {
             throw TrainingError("non-finite reward-model \(result.loss.isFinite ? "gradient norm" : "loss") at step \(step)")
         }
         let rate = experiment.scheduler.rate(step: step, totalSteps: totalSteps, warmupSteps: experiment.warmupSteps,
                                              base: experiment.reward.learningRate)
-        for optimizer in optimizers { optimizer.update(learningRate: rate) }
+        let scale = clipScale(norm: norm, maximum: experiment.maxGradNorm)
+        for optimizer in optimizers { optimizer.update(learningRate: rate, gradientScale: scale) }
         var metrics = result.metrics
         metrics["grad_norm"] = norm
         metrics["learning_rate"] = rate

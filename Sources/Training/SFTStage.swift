@@ -59,11 +59,11 @@ public final class SFTStage {
             let count = Double(max(1, logp.count))
             let loss = -logp.reduce(0) { $0 + Double($1) } / count
             model.backward([Float](repeating: Float(-1 / count), count: logp.count))
-            let norm = clipGradients(model.gradients, count: model.parameterCount, maximum: 1)
+            let norm = gradientNorm(model.gradients, count: model.parameterCount)
             guard loss.isFinite, norm.isFinite else { throw TrainingError("non-finite SFT loss at step \(step)") }
             let rate = LearningRateSchedule.cosine.rate(step: step, totalSteps: total, warmupSteps: max(1, total / 20),
                                                         base: settings.learningRate)
-            optimizer.update(learningRate: rate)
+            optimizer.update(learningRate: rate, gradientScale: clipScale(norm: norm, maximum: 1))
             let values: [String: Double] = [
                 "step": Double(step), "loss": loss, "grad_norm": norm, "learning_rate": rate,
                 "tokens_per_s": count / Date().timeIntervalSince(started), "time": Date().timeIntervalSince1970,

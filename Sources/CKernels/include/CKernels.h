@@ -15,13 +15,15 @@ void dpo_twelve_outputs_of_sixteen_rows(
     int prefetching);
 
 /* One AdamW step over `count` weights, as `adamWUpdate` documents it, eight lanes at a time with AVX2: the same
-   operations in the same order as the scalar formula, so every weight rounds as it does.
+   operations in the same order as the scalar formula, so every weight rounds as it does. Each gradient is first
+   multiplied by `gradientScale` (gradient clipping, without a pass of its own).
    params, grads, m, v: (count); params, m and v are updated in place. */
 void dpo_adamw_update(
     float *params, const float *grads, float *m, float *v, long count,
-    float beta1, float beta2, float eps, float decay, float stepSize, float rootCorrection2);
+    float beta1, float beta2, float eps, float decay, float stepSize, float rootCorrection2, float gradientScale);
 
 /* One RMSprop step without momentum over `count` weights, as `rmsPropUpdate` documents it, eight lanes at a time
-   with AVX2 and the scalar formula's operations in order. params, grads, v: (count); params and v in place. */
+   with AVX2 and the scalar formula's operations in order, each gradient first multiplied by `gradientScale`.
+   params, grads, v: (count); params and v in place. */
 void dpo_rmsprop_update(float *params, const float *grads, float *v, long count, float learningRate, float alpha,
-                        float eps);
+                        float eps, float gradientScale);
