@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #else
@@ -16,7 +17,8 @@ private func sysconfCores() -> Int {
     #endif
 }
 
-/// Runs `body(range)` over `0..<count` split into contiguous chunks, one per core, in parallel.
+/// Runs `body(range)` over `0..<count` split into contiguous chunks, one per core, in parallel: on the
+/// `WorkerPool`, or through Dispatch when the pool is busy (a loop inside a loop, or on another thread).
 /// Small loops (below `minimumPerChunk` items a chunk) run inline: a thread hand-off costs microseconds.
 @inline(__always)
 public func parallelChunks(_ count: Int, minimumPerChunk: Int = 1, _ body: (Range<Int>) -> Void) {
@@ -25,6 +27,8 @@ public func parallelChunks(_ count: Int, minimumPerChunk: Int = 1, _ body: (Rang
         if count > 0 { body(0..<count) }
         return
     }
+    let ran = WorkerPool.shared.run(parts: chunks) { chunk in body(count * chunk / chunks..<count * (chunk + 1) / chunks) }
+    if ran { return }
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
@@ -33,8 +37,9 @@ public func parallelChunks(_ count: Int, minimumPerChunk: Int = 1, _ body: (Rang
     }
 }
 
-/// Runs `body(item)` for each of `count` independent items (unequal sizes) spread dynamically over the cores,
-/// with OpenBLAS held to one thread meanwhile so that BLAS calls inside `body` do not oversubscribe the cores.
+/// Runs `body(item)` for each of `count` independent items (unequal sizes) spread dynamically over the cores
+/// (each core takes the next item when it is free), with OpenBLAS held to one thread meanwhile so that BLAS calls
+/// inside `body` do not oversubscribe the cores.
 public func parallelItems(_ count: Int, _ body: (Int) -> Void) {
     guard count > 1, coreCount > 1 else {
         for item in 0..<count { body(item) }
@@ -42,9 +47,15 @@ public func parallelItems(_ count: Int, _ body: (Int) -> Void) {
     }
     let blasThreads = BLASThreads.count
     BLASThreads.set(1)
-    withoutActuallyEscaping(body) { body in
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+    let next = Atomic<Int>(0)
+    let ran = WorkerPool.shared.run(parts: min(coreCount, count)) { _ in
+        while case let item = next.add(1, ordering: .relaxed).oldValue, item < count { body(item) }
+    }
+    if !ran {
+        withoutActuallyEscaping(body) { body in
+            let shared = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: count) { shared.value($0) }
+        }
     }
     BLASThreads.set(blasThreads)
 }
