@@ -1,10 +1,10 @@
 #include "CKernels.h"
 #include <immintrin.h>
-#include <math.h>
 
 /* The optimizers' updates. Swift lowers `SIMD8<Float>.squareRoot()` to eight scalar square roots, which bound the
-   Swift AdamW loop at ~1 ns a weight; here eight lanes take one `vsqrtps`. Every operation is the scalar formula's, in its order, with no
-   multiply-add fused (intrinsics and `fp contract(off)`), so each lane rounds exactly as the Swift scalar loop. */
+   Swift AdamW loop at ~1 ns a weight; here eight lanes take one `vsqrtps`. Every operation is the scalar formula's,
+   in its order, with no multiply-add fused (intrinsics and `fp contract(off)`), so each lane rounds exactly as the
+   Swift scalar loop. */
 #pragma clang fp contract(off)
 
 __attribute__((target("avx2")))

@@ -27,13 +27,11 @@ public func parallelChunks(_ count: Int, minimumPerChunk: Int = 1, _ body: (Rang
         if count > 0 { body(0..<count) }
         return
     }
-    let ran = WorkerPool.shared.run(parts: chunks) { chunk in body(count * chunk / chunks..<count * (chunk + 1) / chunks) }
-    if ran { return }
+    let range: @Sendable (Int) -> Range<Int> = { chunk in count * chunk / chunks..<count * (chunk + 1) / chunks }
+    if WorkerPool.shared.run(parts: chunks, { body(range($0)) }) { return }
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            shared.value(count * chunk / chunks..<count * (chunk + 1) / chunks)
-        }
+        DispatchQueue.concurrentPerform(iterations: chunks) { shared.value(range($0)) }
     }
 }
 

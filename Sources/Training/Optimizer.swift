@@ -87,8 +87,8 @@ public final class Optimizer {
                             gradientScale: gradientScale)
             case .rmsprop:
                 rmsPropUpdate(p, g, secondMoment.pointer + tensor.offset, count: tensor.count,
-                              learningRate: Float(learningRate), alpha: Float(settings.alpha), eps: Float(settings.epsilon),
-                              gradientScale: gradientScale)
+                              learningRate: Float(learningRate), alpha: Float(settings.alpha),
+                              eps: Float(settings.epsilon), gradientScale: gradientScale)
             }
         }
     }
@@ -125,8 +125,8 @@ private func squaredNorm(_ gradients: FloatBuffer, count: Int) -> Double {
         let sums = partial.baseAddress!
         parallelChunks(chunks, minimumPerChunk: 64) { range in
             for index in range {
-                let start = index * chunk
-                sums[index] = dotProduct(gradients.pointer + start, gradients.pointer + start, min(count, start + chunk) - start)
+                let start = gradients.pointer + index * chunk
+                sums[index] = dotProduct(start, start, min(count - index * chunk, chunk))
             }
         }
     }
