@@ -27,3 +27,13 @@ void dpo_adamw_update(
    params, grads, v: (count); params and v in place. */
 void dpo_rmsprop_update(float *params, const float *grads, float *v, long count, float learningRate, float alpha,
                         float eps, float gradientScale);
+
+/* One query head's scores over `length` cached keys, as `attendCachedHead` documents them: scores[j] =
+   scale · dotProduct(query, key j), the Swift dot product's roundings exactly, eight keys at a time with AVX2.
+   scores: (length), overwritten. query: (headDim). keys: (length, headDim). */
+void dpo_cached_scores(float *scores, const float *query, const float *keys, long length, long headDim, float scale);
+
+/* out = Σ_j weights[j] · value j, each output one chain of fused multiply-adds over j in order from zero (the tail
+   columns past a multiple of eight: multiply, then add), with AVX2.
+   out: (headDim), overwritten. weights: (length). values: (length, headDim). */
+void dpo_weighted_values(float *out, const float *weights, const float *values, long length, long headDim);
