@@ -37,3 +37,42 @@ void dpo_twelve_outputs_of_sixteen_rows(
         for (int j = 0; j < 12; j++) o[j] = lanesOf[j][lane];
     }
 }
+
+/* As `dpo_twelve_outputs_of_sixteen_rows` for thirty-two rows (four eight-row blocks, `x` the first): each weight,
+   broadcast once into a register, feeds two multiply-adds, one per sixteen rows, so a step over k loads 12 weights
+   and two row vectors for 24 multiply-adds, where the sixteen-row kernel loads 12 and one for 12 and waits on
+   loads. For prefill passes, whose weights serve many rows from cache; never prefetches. Each output is still
+   one chain of fused multiply-adds over k in order, from zero. */
+__attribute__((target("avx512f")))
+void dpo_twelve_outputs_of_thirty_two_rows(
+    float *out, const float *x, const float *w, long inDim, long outDim, long first, long row, long lanes)
+{
+    const long block = inDim * 8;
+    __m512 low[12], high[12];
+#pragma clang loop unroll(full)
+    for (int j = 0; j < 12; j++) low[j] = high[j] = _mm512_setzero_ps();
+    for (long k = 0; k < inDim; k++) {
+        __m512 u = _mm512_castpd_ps(_mm512_insertf64x4(
+            _mm512_castpd256_pd512(_mm256_castps_pd(_mm256_loadu_ps(x + k * 8))),
+            _mm256_castps_pd(_mm256_loadu_ps(x + block + k * 8)), 1));
+        __m512 v = _mm512_castpd_ps(_mm512_insertf64x4(
+            _mm512_castpd256_pd512(_mm256_castps_pd(_mm256_loadu_ps(x + 2 * block + k * 8))),
+            _mm256_castps_pd(_mm256_loadu_ps(x + 3 * block + k * 8)), 1));
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 12; j++) {
+            __m512 weight = _mm512_set1_ps(w[j * inDim + k]);
+            low[j] = _mm512_fmadd_ps(weight, u, low[j]);
+            high[j] = _mm512_fmadd_ps(weight, v, high[j]);
+        }
+    }
+    float lanesOf[12][32];
+    for (int j = 0; j < 12; j++) {
+        _mm512_storeu_ps(lanesOf[j], low[j]);
+        _mm512_storeu_ps(lanesOf[j] + 16, high[j]);
+    }
+    long count = lanes < 32 ? lanes : 32;
+    for (long lane = 0; lane < count; lane++) {
+        float *o = out + (row + lane) * outDim + first;
+        for (int j = 0; j < 12; j++) o[j] = lanesOf[j][lane];
+    }
+}

@@ -24,7 +24,9 @@ public let decodeProductInstructions = decodeRunsAVX512 ? "AVX-512" : "AVX2"
 /// `dpo_twelve_outputs_of_sixteen_rows`: one 16-lane register holds an input element of all sixteen rows, and twelve
 /// outputs share it, each weight broadcast by the multiply-add itself. Each output is still the same chain, so the
 /// results are the same bit for bit on either kind of CPU. On a Zen 5 (SmolLM2, 16 rows) the products ran ×1.17–1.45
-/// faster and whole batched generation ×1.18–1.28; at 256 rows (a prefill pass) ×1.45–1.6.
+/// faster and whole batched generation ×1.18–1.28; at 256 rows (a prefill pass) ×1.45–1.6. Four blocks at a time
+/// (`dpo_twelve_outputs_of_thirty_two_rows`) share each broadcast weight between two multiply-adds, which took a
+/// 256-row pass from 0.75–0.94 of `sgemm`'s speed to 0.89–1.09 (`dpo bench decode --batch 256`).
 ///
 /// - Complexity: rows · outDim · inDim multiply-adds; the weight is read from memory once.
 /// - Parameters:
@@ -65,7 +67,10 @@ public func batchMatvecForward(
                 var b = 0
                 while b < blocks {
                     let x = UnsafePointer(columns + b * inDim * 8)
-                    if b + 2 <= blocks {
+                    if wide && b + 4 <= blocks {
+                        dpo_twelve_outputs_of_thirty_two_rows(out, x, w, inDim, outDim, first, b * 8, rows - b * 8)
+                        b += 4
+                    } else if b + 2 <= blocks {
                         if wide {  // prefetching, as below, only when the weights serve this pair alone
                             dpo_twelve_outputs_of_sixteen_rows(out, x, w, inDim, outDim, first, b * 8, rows - b * 8, blocks == 2 ? 1 : 0)
                         } else if blocks == 2 {  // 9–16 rows: each weight row is read for this pair only

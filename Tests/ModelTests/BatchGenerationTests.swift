@@ -74,12 +74,13 @@ final class BatchGenerationTests: XCTestCase {
     /// scalar loop below), bit for bit, whatever the number of rows: so a row's result does not depend on the rows
     /// beside it, and one row alone gives the same. Shapes with ragged tails (sizes not multiples of the
     /// eight lanes or of the six or twelve outputs handled at once) and row counts on both sides of each block of
-    /// eight rows; on a CPU with AVX-512, 9 rows and more go through its kernel.
+    /// eight rows; on a CPU with AVX-512, 9 rows and more go through its kernels (25 and more through the one for
+    /// four blocks, also with its last block partial: 27, and followed by two blocks or one: 33, 75).
     func testBatchMatvecIsOneChainPerOutputWhateverTheRows() {
         var generator = SeededGenerator(seed: testSeed(#function))
         for (inDim, outDim) in [(1, 1), (7, 5), (13, 6), (16, 32), (37, 11), (576, 97)] {
             let weight = (0..<inDim * outDim).map { _ in generator.nextNormal() }
-            for rows in [1, 2, 3, 5, 8, 9, 16, 17, 33, 40] {
+            for rows in [1, 2, 3, 5, 8, 9, 16, 17, 27, 33, 40, 64, 75] {
                 let inp = (0..<rows * inDim).map { _ in generator.nextNormal() }
                 var out = [Float](repeating: .nan, count: rows * outDim)
                 batchMatvecForward(&out, inp, weight, rows: rows, inDim: inDim, outDim: outDim)

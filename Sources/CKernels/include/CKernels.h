@@ -1,6 +1,6 @@
 // Kernels that need an instruction set the Swift targets are not compiled for (they target Haswell, which every
 // machine here has; the AVX-512 ones are used only after `dpo_cpu_has_avx512f()` says the CPU runs them), or an
-// instruction Swift does not emit for a SIMD type (the vector square root).
+// instruction Swift does not emit for a SIMD type (the vector square root, the shuffles of a transpose).
 #pragma once
 
 /* 1 when the CPU and the operating system run AVX-512F instructions, else 0. */
@@ -13,6 +13,11 @@ int dpo_cpu_has_avx512f(void);
 void dpo_twelve_outputs_of_sixteen_rows(
     float *out, const float *x, const float *w, long inDim, long outDim, long first, long row, long lanes,
     int prefetching);
+
+/* Twelve outputs of up to thirty-two rows with AVX-512F, for passes of many rows; see `batchMatvecForward`.
+   x: four blocks of eight rows, each (inDim, 8), one after another. Otherwise as the sixteen-row kernel. */
+void dpo_twelve_outputs_of_thirty_two_rows(
+    float *out, const float *x, const float *w, long inDim, long outDim, long first, long row, long lanes);
 
 /* One AdamW step over `count` weights, as `adamWUpdate` documents it, eight lanes at a time with AVX2: the same
    operations in the same order as the scalar formula, so every weight rounds as it does. Each gradient is first
