@@ -77,3 +77,40 @@ func exponentiateShifted(_ row: UnsafeMutablePointer<Float>, _ count: Int, shift
     }
     return total
 }
+
+/// The weights of a draw from softmax(logits / temperature), in place: `row[j] = e^((row[j] − max) / temperature)`
+/// through `exp8` (within 2 ulp of `expf`), eight lanes at a time, and in `blockSums` the sum of each `blockSize`
+/// consecutive weights (the last block may be shorter), so that a draw over a whole vocabulary can skip to the
+/// block it falls in instead of adding 49k weights one after another.
+/// - Parameters:
+///   - row: `(count)` logits, overwritten with the weights; the largest becomes 1.
+///   - blockSums: `((count + blockSize − 1) / blockSize)`, overwritten.
+///   - blockSize: a multiple of 8.
+public func temperedSoftmaxWeights(
+    _ row: UnsafeMutablePointer<Float>, _ count: Int, temperature: Float, blockSums: UnsafeMutablePointer<Float>,
+    blockSize: Int
+) {
+    precondition(blockSize > 0 && blockSize % 8 == 0, "blocks of whole eight-lane vectors")
+    let maximum = rowMaximum(row, count)
+    var start = 0, block = 0
+    while start < count {
+        let end = min(count, start + blockSize)
+        var lanes = SIMD8<Float>()
+        var i = start
+        while i + 8 <= end {
+            let weight = exp8((load8(row, i) - maximum) / temperature)
+            store8(weight, row, i)
+            lanes += weight
+            i += 8
+        }
+        var total = lanes.sum()
+        while i < end {
+            row[i] = expScalar((row[i] - maximum) / temperature)
+            total += row[i]
+            i += 1
+        }
+        blockSums[block] = total
+        start = end
+        block += 1
+    }
+}

@@ -86,9 +86,52 @@ final class GenerationSamplingTests: XCTestCase {
         }
     }
 
-    private func referenceSample(_ logits: [Float], _ settings: SamplingSettings, _ generator: inout SeededGenerator) -> Int32 {
+    /// Without top-k or top-p the sampler skips whole blocks by their sums; every draw still equals a walk over all
+    /// the tokens in order, on vocabularies whose last block is short (with and without a partial eight lanes).
+    func testDrawOverTheWholeVocabularyEqualsAWalkInTokenOrder() {
+        var generator = SeededGenerator(seed: 7)
+        for (vocab, temperature) in [(1003, Float(1)), (4104, 0.7), (64, 1.3), (5, 1)] {
+            let logits = (0..<vocab).map { _ in 3 * generator.nextNormal() }
+            let weights = temperedWeights(logits, temperature: temperature)
+            var ours = SeededGenerator(seed: 8), theirs = ours
+            for _ in 0..<500 {
+                var remaining = Double(theirs.nextUniform()) * weights.reduce(0.0) { $0 + Double($1) }
+                let expected = weights.indices.first { remaining -= Double(weights[$0]); return remaining < 0 } ?? vocab - 1
+                XCTAssertEqual(sample(logits, SamplingSettings(temperature: temperature), &ours), Int32(expected),
+                               "vocabulary \(vocab), temperature \(temperature)")
+            }
+        }
+    }
+
+    /// The sampler's weights are e^((logit − max) / T) within 2 ulp of `expf`, and each block sum is its weights'.
+    func testTemperedWeightsAreTheExponentialsAndBlockSums() {
+        var generator = SeededGenerator(seed: 9)
+        let logits = (0..<203).map { _ in 4 * generator.nextNormal() }
         let maximum = logits.max()!
-        let weights = logits.map { Foundation.exp(($0 - maximum) / settings.temperature) }
+        var weights = logits
+        var sums = [Float](repeating: .nan, count: 4)
+        temperedSoftmaxWeights(&weights, weights.count, temperature: 0.8, blockSums: &sums, blockSize: 64)
+        for (weight, logit) in zip(weights, logits) {
+            let exact = Foundation.exp((logit - maximum) / 0.8)
+            XCTAssertLessThanOrEqual(abs(weight - exact), 2 * exact.ulp, "logit \(logit)")
+        }
+        XCTAssertEqual(weights[logits.firstIndex(of: maximum)!], 1)
+        for block in 0..<4 {
+            let part = weights[block * 64..<min(203, (block + 1) * 64)]
+            XCTAssertEqual(Double(sums[block]), part.reduce(0.0) { $0 + Double($1) }, accuracy: 1e-5, "block \(block)")
+        }
+    }
+
+    private func temperedWeights(_ logits: [Float], temperature: Float) -> [Float] {
+        var weights = logits
+        var sums = [Float](repeating: 0, count: (logits.count + 63) / 64)
+        temperedSoftmaxWeights(&weights, weights.count, temperature: temperature, blockSums: &sums, blockSize: 64)
+        return weights
+    }
+
+    /// The filters' reference, over the sampler's own weights (`temperedSoftmaxWeights`, checked above).
+    private func referenceSample(_ logits: [Float], _ settings: SamplingSettings, _ generator: inout SeededGenerator) -> Int32 {
+        let weights = temperedWeights(logits, temperature: settings.temperature)
         var order = weights.indices.sorted { weights[$0] > weights[$1] || (weights[$0] == weights[$1] && $0 < $1) }
         order = Array(order.prefix(settings.topK ?? order.count))
         if let topP = settings.topP {
