@@ -48,10 +48,15 @@ public final class LoRAAdapters {
     public let parameters: FloatBuffer
     public let gradients: FloatBuffer
     public let count: Int
-    /// `(entries, rows, rank)`: x·Aᵀ of the last forward pass, for backward.
+    /// `(entries, rows, rank)` in size: x·Aᵀ of the last forward pass, for backward. The entries of one site (q, k
+    /// and v; gate and up) are consecutive, and their part holds one `(rows, rank · entries)` matrix, the stacked
+    /// product `forward` computes.
     private let hidden = FloatBuffer(count: 0)
-    /// `(rows, rank)` scratch for backward.
+    /// `(rows, rank · entries of a site)` scratch for backward.
     private let dHidden = FloatBuffer(count: 0)
+    /// `(rank · entries of a site, inDim)`: the A matrices of one site stacked, and their gradients (scratch).
+    private let stackedA = FloatBuffer(count: 0)
+    private let stackedGradientA = FloatBuffer(count: 0)
     private var rows = 0
 
     public var scale: Float { Float(alpha / Double(rank)) }
@@ -105,39 +110,78 @@ public final class LoRAAdapters {
 
     func reserve(rows: Int) {
         self.rows = rows
+        let widest = entries.map { rank * siteEntries(layer: $0.layer, site: $0.site).count }.max() ?? 0
+        let largest = entries.map { rank * siteEntries(layer: $0.layer, site: $0.site).count * $0.inDim }.max() ?? 0
         hidden.reserve(entries.count * rows * rank)
-        dHidden.reserve(rows * rank)
+        dHidden.reserve(rows * widest)
+        stackedA.reserve(largest)
+        stackedGradientA.reserve(largest)
     }
 
-    /// Adds the adapters of `site` in `layer` to the product's output: `out[:, column…] += s·(inp·Aᵀ)·Bᵀ`.
+    /// The indices of the entries of `site` in `layer`, consecutive in `entries` (empty when none): they share one
+    /// input.
+    private func siteEntries(layer: Int, site: LoRASite) -> Range<Int> {
+        let matching = entries.indices.filter { entries[$0].layer == layer && entries[$0].site == site }
+        return (matching.first ?? 0)..<((matching.last ?? -1) + 1)
+    }
+
+    /// Copies the A matrices of `site` out of `matrices` (the parameters or the gradients) into one
+    /// `(rank · count, inDim)` block, or, with `back`, from the block into `matrices`.
+    private func stack(_ site: Range<Int>, _ matrices: FloatBuffer, into stacked: FloatBuffer, back: Bool = false) {
+        for (k, index) in site.enumerated() {
+            let entry = entries[index], size = rank * entry.inDim
+            if back {
+                (matrices.pointer + entry.a).update(from: stacked.pointer + k * size, count: size)
+            } else {
+                (stacked.pointer + k * size).update(from: matrices.pointer + entry.a, count: size)
+            }
+        }
+    }
+
+    /// Adds the adapters of `site` in `layer` to the product's output: `out[:, column…] += s·(inp·Aᵀ)·Bᵀ`. The
+    /// site's A products are one product with their A matrices stacked, so the shared input is read once (q, k
+    /// and v read it once instead of three times, gate and up once instead of twice).
     /// - Parameters:
     ///   - out: `(rows, outStride)`, the fused product's output.
     ///   - inp: `(rows, inDim)`, the product's input.
     func forward(layer: Int, site: LoRASite, out: UnsafeMutablePointer<Float>, outStride: Int, inp: UnsafePointer<Float>) {
-        for (index, entry) in entries.enumerated() where entry.layer == layer && entry.site == site {
-            let h = hidden.pointer + index * rows * rank
-            matmulForward(h, inp, parameters.pointer + entry.a, rows: rows, inDim: entry.inDim, outDim: rank)
-            gemm(transA: false, transB: true, m: rows, n: entry.outDim, k: rank, alpha: scale, h, lda: rank,
+        let site = siteEntries(layer: layer, site: site)
+        guard let first = site.first else { return }
+        let width = rank * site.count, inDim = entries[first].inDim
+        let h = hidden.pointer + first * rows * rank
+        stack(site, parameters, into: stackedA)
+        matmulForward(h, inp, stackedA.pointer, rows: rows, inDim: inDim, outDim: width)
+        for (k, index) in site.enumerated() {
+            let entry = entries[index]
+            gemm(transA: false, transB: true, m: rows, n: entry.outDim, k: rank, alpha: scale, h + k * rank, lda: width,
                  parameters.pointer + entry.b, ldb: rank, beta: 1, out + entry.column, ldc: outStride)
         }
     }
 
-    /// Backward of `forward`: accumulates dB += s·dOutᵀ·H, dA += dHᵀ·inp and dInp += dH·A with dH = s·dOut·B.
+    /// Backward of `forward`: accumulates dB += s·dOutᵀ·H, dA += dHᵀ·inp and dInp += dH·A with dH = s·dOut·B, the
+    /// last two as one product over the site's stacked A matrices (dInp is read and written once for the site).
     /// - Parameters:
     ///   - dinp: `(rows, inDim)`, accumulated.
     ///   - dout: `(rows, outStride)`, the gradient of the fused product's output.
     ///   - inp: `(rows, inDim)`, the forward input.
     func backward(layer: Int, site: LoRASite, dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, outStride: Int,
                   inp: UnsafePointer<Float>) {
-        for (index, entry) in entries.enumerated() where entry.layer == layer && entry.site == site {
-            let h = hidden.pointer + index * rows * rank
+        let site = siteEntries(layer: layer, site: site)
+        guard let first = site.first else { return }
+        let width = rank * site.count, inDim = entries[first].inDim
+        let h = hidden.pointer + first * rows * rank
+        for (k, index) in site.enumerated() {
+            let entry = entries[index]
             let dout = dout + entry.column
             gemm(transA: true, transB: false, m: entry.outDim, n: rank, k: rows, alpha: scale, dout, lda: outStride,
-                 h, ldb: rank, beta: 1, gradients.pointer + entry.b, ldc: rank)
+                 h + k * rank, ldb: width, beta: 1, gradients.pointer + entry.b, ldc: rank)
             gemm(transA: false, transB: false, m: rows, n: rank, k: entry.outDim, alpha: scale, dout, lda: outStride,
-                 parameters.pointer + entry.b, ldb: rank, beta: 0, dHidden.pointer, ldc: rank)
-            matmulBackward(dinp, gradients.pointer + entry.a, dHidden.pointer, inp, parameters.pointer + entry.a,
-                           rows: rows, inDim: entry.inDim, outDim: rank)
+                 parameters.pointer + entry.b, ldb: rank, beta: 0, dHidden.pointer + k * rank, ldc: width)
         }
+        stack(site, parameters, into: stackedA)
+        stack(site, gradients, into: stackedGradientA)
+        matmulBackward(dinp, stackedGradientA.pointer, dHidden.pointer, inp, stackedA.pointer, rows: rows, inDim: inDim,
+                       outDim: width)
+        stack(site, gradients, into: stackedGradientA, back: true)
     }
 }
