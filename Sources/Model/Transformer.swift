@@ -190,7 +190,6 @@ public final class Transformer {
             a.dSwiglu.zero(n * inter)
             matmulBackward(a.dSwiglu.pointer, baseGradient(w.down), dx, swiglu, weight(w.down), rows: n, inDim: inter, outDim: c)
             adapters?.backward(layer: l, site: .down, dinp: a.dSwiglu.pointer, dout: dx, outStride: c, inp: swiglu)
-            a.dGateUp.zero(n * 2 * inter)
             swigluBackward(a.dGateUp.pointer, a.dSwiglu.pointer, gateUp, rows: n, hidden: inter)
             a.dNorm.zero(n * c)
             matmulBackward(a.dNorm.pointer, baseGradient(w.gateUp), a.dGateUp.pointer, norm2, weight(w.gateUp),

@@ -111,7 +111,7 @@ final class KernelGradientTests: XCTestCase {
         let out = forward(gateUp)
         let gate = Double(gateUp[0]), up = Double(gateUp[hidden])
         XCTAssertEqual(Double(out[0]), gate / (1 + exp(-gate)) * up, accuracy: 1e-5)
-        var dgateUp = [Float](repeating: 0, count: gateUp.count)
+        var dgateUp = [Float](repeating: .nan, count: gateUp.count)  // written, not accumulated
         swigluBackward(&dgateUp, r, gateUp, rows: rows, hidden: hidden)
         checkGradient("swiglu dgateUp", values: &gateUp, analytic: dgateUp, generator: &g) { weightedSum(forward($0), r) }
     }
