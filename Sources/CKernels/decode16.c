@@ -39,10 +39,11 @@ void dpo_twelve_outputs_of_sixteen_rows(
 }
 
 /* As `dpo_twelve_outputs_of_sixteen_rows` for thirty-two rows (four eight-row blocks, `x` the first): each weight,
-   broadcast once into a register, feeds two multiply-adds, one per sixteen rows, so a step over k loads 12 weights
-   and two row vectors for 24 multiply-adds, where the sixteen-row kernel loads 12 and one for 12 and waits on
-   loads. For prefill passes, whose weights serve many rows from cache; never prefetches. Each output is still
-   one chain of fused multiply-adds over k in order, from zero. */
+   broadcast once into a register, feeds two multiply-adds, one per sixteen rows, so a step over k loads twelve
+   weights and two row vectors for 24 multiply-adds. The sixteen-row kernel loads twelve weights and one row vector
+   for twelve, and waits on those loads when the weights come from cache. For prefill passes, whose weights serve
+   many rows from cache; never prefetches. Each output is still one chain of fused multiply-adds over k in order,
+   from zero. */
 __attribute__((target("avx512f")))
 void dpo_twelve_outputs_of_thirty_two_rows(
     float *out, const float *x, const float *w, long inDim, long outDim, long first, long row, long lanes)

@@ -124,8 +124,9 @@ public struct SamplingSettings: Sendable, Equatable, Codable {
     static let drawBlock = 64
 
     /// Draws a token with probability proportional to its weight, as `draw` over every token in order would, but
-    /// skips whole blocks by their sums (`temperedSoftmaxWeights`) and walks only from the block the draw falls in:
-    /// one after another, the double-precision additions over 49k weights took longer than the exponentials.
+    /// skips whole blocks by their sums (`temperedSoftmaxWeights`) and walks only from the block the draw falls in.
+    /// Adding all 49k weights one after another in double precision, twice (the total, then the walk), and `expf`
+    /// per logit made sampling ~5% of a 16-sequence SmolLM2 generation.
     private func drawFromAll(
         _ weights: UnsafeBufferPointer<Float>, _ blockSums: [Float], _ generator: inout SeededGenerator
     ) -> Int32 {
