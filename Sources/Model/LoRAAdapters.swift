@@ -55,8 +55,11 @@ public final class LoRAAdapters {
     /// `(rows, rank · entries of a site)` scratch for backward.
     private let dHidden = FloatBuffer(count: 0)
     /// `(rank · entries of a site, inDim)`: the A matrices of one site stacked, and their gradients (scratch).
-    private let stackedA = FloatBuffer(count: 0)
-    private let stackedGradientA = FloatBuffer(count: 0)
+    private let stackedA: FloatBuffer
+    private let stackedGradientA: FloatBuffer
+    /// The entries of each adapted site of each layer, as ranges of `entries`: a site's entries are consecutive
+    /// (layer by layer, targets in `LoRATarget` order) and share one input.
+    private let sites: [Range<Int>]
     private var rows = 0
 
     public var scale: Float { Float(alpha / Double(rank)) }
@@ -88,6 +91,17 @@ public final class LoRAAdapters {
             }
         }
         self.entries = entries
+        sites = entries.indices.reduce(into: [Range<Int>]()) { sites, index in
+            if let last = sites.last, entries[last.lowerBound].layer == entries[index].layer,
+               entries[last.lowerBound].site == entries[index].site {
+                sites[sites.count - 1] = last.lowerBound..<index + 1
+            } else {
+                sites.append(index..<index + 1)
+            }
+        }
+        let largest = sites.map { rank * $0.count * entries[$0.lowerBound].inDim }.max() ?? 0
+        stackedA = FloatBuffer(count: largest)
+        stackedGradientA = FloatBuffer(count: largest)
         count = cursor
         parameters = FloatBuffer(count: cursor)
         gradients = FloatBuffer(count: cursor)
@@ -110,19 +124,13 @@ public final class LoRAAdapters {
 
     func reserve(rows: Int) {
         self.rows = rows
-        let widest = entries.map { rank * siteEntries(layer: $0.layer, site: $0.site).count }.max() ?? 0
-        let largest = entries.map { rank * siteEntries(layer: $0.layer, site: $0.site).count * $0.inDim }.max() ?? 0
         hidden.reserve(entries.count * rows * rank)
-        dHidden.reserve(rows * widest)
-        stackedA.reserve(largest)
-        stackedGradientA.reserve(largest)
+        dHidden.reserve(rows * rank * (sites.map(\.count).max() ?? 0))
     }
 
-    /// The indices of the entries of `site` in `layer`, consecutive in `entries` (empty when none): they share one
-    /// input.
+    /// The entries of `site` in `layer` (empty when none of its modules is adapted).
     private func siteEntries(layer: Int, site: LoRASite) -> Range<Int> {
-        let matching = entries.indices.filter { entries[$0].layer == layer && entries[$0].site == site }
-        return (matching.first ?? 0)..<((matching.last ?? -1) + 1)
+        sites.first { entries[$0.lowerBound].layer == layer && entries[$0.lowerBound].site == site } ?? 0..<0
     }
 
     /// Copies the A matrices of `site` out of `matrices` (the parameters or the gradients) into one
