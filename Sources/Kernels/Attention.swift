@@ -57,20 +57,22 @@ public func attentionForward(
         let head = item % shape.heads
         let width = span.contextCount + span.count
         let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: span.count * width)
-        defer { probabilities.deallocate() }
-        attentionProbabilities(probabilities, logSumExp: logSumExp, storeLogSumExp: true, qkv, span, head, shape)
-        let kvHead = shape.kvHead(head)
-        let ld = shape.qkvStride
-        let values = shape.valueOffset + kvHead * shape.headDim
-        let outHead = out + span.start * shape.outStride + head * shape.headDim
-        if span.contextCount > 0 {
-            gemm(transA: false, transB: false, m: span.count, n: shape.headDim, k: span.contextCount, alpha: 1,
-                 probabilities, lda: width, qkv + span.contextStart * ld + values, ldb: ld,
-                 beta: 0, outHead, ldc: shape.outStride)
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: attentionScoresScratch(depth: shape.headDim, keys: width))
+        defer {
+            probabilities.deallocate()
+            scratch.deallocate()
         }
-        gemm(transA: false, transB: false, m: span.count, n: shape.headDim, k: span.count, alpha: 1,
-             probabilities + span.contextCount, lda: width, qkv + span.start * ld + values, ldb: ld,
-             beta: span.contextCount > 0 ? 1 : 0, outHead, ldc: shape.outStride)
+        attentionProbabilities(probabilities, logSumExp: logSumExp, storeLogSumExp: true, qkv, span, head, shape,
+                               scratch: scratch)
+        let ld = shape.qkvStride
+        let values = shape.valueOffset + shape.kvHead(head) * shape.headDim
+        for part in keyParts(span) {
+            // The context's product writes the output; the block's own adds to it.
+            attentionHeadProduct(out + span.start * shape.outStride + head * shape.headDim, ldo: shape.outStride,
+                                 probabilities + part.column, lda: width, transposedA: false,
+                                 qkv + part.keyRow * ld + values, ldb: ld, m: span.count, n: shape.headDim,
+                                 depth: part.count, alpha: 1, accumulate: part.column > 0, causal: part.causal)
+        }
     }
 }
 
@@ -133,64 +135,76 @@ private func attentionBackwardBlock(
     let hd = shape.headDim
     let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: span.count * width)
     let dscores = UnsafeMutablePointer<Float>.allocate(capacity: span.count * width)
+    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: attentionScoresScratch(depth: hd, keys: width))
     defer {
         probabilities.deallocate()
         dscores.deallocate()
+        scratch.deallocate()
     }
     attentionProbabilities(
         probabilities, logSumExp: UnsafeMutablePointer(mutating: logSumExp), storeLogSumExp: false,
-        qkv, span, head, shape)
+        qkv, span, head, shape, scratch: scratch)
     let kvHead = shape.kvHead(head)
     let queries = qkv + span.start * ld + head * hd
     let keyColumn = shape.keyOffset + kvHead * hd
     let valueColumn = shape.valueOffset + kvHead * hd
     let doutHead = dout + span.start * shape.outStride + head * hd
     let outHead = out + span.start * shape.outStride + head * hd
-    // The context's rows and the block's own rows, each with the column offset of one matrix.
-    let parts = [(row: span.contextStart, count: span.contextCount, column: 0),
-                 (row: span.start, count: span.count, column: span.contextCount)]
-    for part in parts where part.count > 0 {
+    let parts = keyParts(span)
+    for part in parts {
         // dV += Pᵀ·dO and dP = dO·Vᵀ.
-        gemm(transA: true, transB: false, m: part.count, n: hd, k: span.count, alpha: 1,
-             probabilities + part.column, lda: width, doutHead, ldb: shape.outStride,
-             beta: 1, dqkv + part.row * ld + valueColumn, ldc: ld)
-        gemm(transA: false, transB: true, m: span.count, n: part.count, k: hd, alpha: 1,
-             doutHead, lda: shape.outStride, qkv + part.row * ld + valueColumn, ldb: ld,
-             beta: 0, dscores + part.column, ldc: width)
+        attentionHeadProduct(dqkv + part.keyRow * ld + valueColumn, ldo: ld, probabilities + part.column, lda: width,
+                             transposedA: true, doutHead, ldb: shape.outStride, m: part.count, n: hd, depth: span.count,
+                             alpha: 1, accumulate: true, causal: part.causal)
+        attentionScores(dscores + part.column, ldo: width, doutHead, lda: shape.outStride,
+                        qkv + part.keyRow * ld + valueColumn, ldb: ld, m: span.count, n: part.count, depth: hd,
+                        alpha: 1, causal: part.causal, scratch: scratch)
     }
     for i in 0..<span.count {
         let d = dotProduct(doutHead + i * shape.outStride, outHead + i * shape.outStride, hd)
         let p = probabilities + i * width
         let ds = dscores + i * width
-        for j in 0..<width { ds[j] = p[j] * (ds[j] - d) }
+        let visible = span.contextCount + i + 1
+        for j in 0..<visible { ds[j] = p[j] * (ds[j] - d) }
+        // Zero where the row may not look, which the causal products may have left unwritten.
+        (ds + visible).update(repeating: 0, count: width - visible)
     }
-    for part in parts where part.count > 0 {
+    for part in parts {
         // dQ += s·dS·K and dK += s·dSᵀ·Q.
-        gemm(transA: false, transB: false, m: span.count, n: hd, k: part.count, alpha: shape.scale,
-             dscores + part.column, lda: width, qkv + part.row * ld + keyColumn, ldb: ld,
-             beta: 1, dqkv + span.start * ld + head * hd, ldc: ld)
-        gemm(transA: true, transB: false, m: part.count, n: hd, k: span.count, alpha: shape.scale,
-             dscores + part.column, lda: width, queries, ldb: ld,
-             beta: 1, dqkv + part.row * ld + keyColumn, ldc: ld)
+        attentionHeadProduct(dqkv + span.start * ld + head * hd, ldo: ld, dscores + part.column, lda: width,
+                             transposedA: false, qkv + part.keyRow * ld + keyColumn, ldb: ld, m: span.count, n: hd,
+                             depth: part.count, alpha: shape.scale, accumulate: true, causal: part.causal)
+        attentionHeadProduct(dqkv + part.keyRow * ld + keyColumn, ldo: ld, dscores + part.column, lda: width,
+                             transposedA: true, queries, ldb: ld, m: part.count, n: hd, depth: span.count,
+                             alpha: shape.scale, accumulate: true, causal: part.causal)
     }
+}
+
+/// A span's keys in two parts: its context, which every query sees whole, and the block's own rows, causal. Each
+/// part has its first key row, its count, and the column of its scores in a row of `contextCount + count`.
+func keyParts(_ span: AttentionSpan) -> [(keyRow: Int, count: Int, column: Int, causal: Bool)] {
+    let own = (keyRow: span.start, count: span.count, column: span.contextCount, causal: true)
+    guard span.contextCount > 0 else { return [own] }
+    return [(span.contextStart, span.contextCount, 0, false), own]
 }
 
 /// Fills `probabilities` `(span.count, contextCount + count)` with one head's causal softmax of the scaled scores,
 /// zero where a query may not look. With `storeLogSumExp` it writes each row's log-sum-exp; otherwise it reads it.
+/// `scratch` is `attentionScoresScratch` floats for the span's keys.
 private func attentionProbabilities(
     _ probabilities: UnsafeMutablePointer<Float>, logSumExp: UnsafeMutablePointer<Float>, storeLogSumExp: Bool,
-    _ qkv: UnsafePointer<Float>, _ span: AttentionSpan, _ head: Int, _ shape: AttentionShape
+    _ qkv: UnsafePointer<Float>, _ span: AttentionSpan, _ head: Int, _ shape: AttentionShape,
+    scratch: UnsafeMutablePointer<Float>
 ) {
     let width = span.contextCount + span.count
     let ld = shape.qkvStride
     let queries = qkv + span.start * ld + head * shape.headDim
     let keyColumn = shape.keyOffset + shape.kvHead(head) * shape.headDim
-    gemm(transA: false, transB: true, m: span.count, n: span.contextCount, k: shape.headDim, alpha: shape.scale,
-         queries, lda: ld, qkv + span.contextStart * ld + keyColumn, ldb: ld,
-         beta: 0, probabilities, ldc: width)
-    gemm(transA: false, transB: true, m: span.count, n: span.count, k: shape.headDim, alpha: shape.scale,
-         queries, lda: ld, qkv + span.start * ld + keyColumn, ldb: ld,
-         beta: 0, probabilities + span.contextCount, ldc: width)
+    for part in keyParts(span) {
+        attentionScores(probabilities + part.column, ldo: width, queries, lda: ld, qkv + part.keyRow * ld + keyColumn,
+                        ldb: ld, m: span.count, n: part.count, depth: shape.headDim, alpha: shape.scale,
+                        causal: part.causal, scratch: scratch)
+    }
     for i in 0..<span.count {
         let row = probabilities + i * width
         let visible = span.contextCount + i + 1

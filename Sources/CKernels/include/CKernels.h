@@ -42,3 +42,23 @@ void dpo_cached_scores(float *scores, const float *query, const float *keys, lon
    columns past a multiple of eight: multiply, then add), with AVX2.
    out: (headDim), overwritten. weights: (length). values: (length, headDim). */
 void dpo_weighted_values(float *out, const float *weights, const float *values, long length, long headDim);
+
+/* The causal masks of attention's products (see `dpo_attention_head_product`). */
+#define DPO_CAUSAL_NONE 0
+#define DPO_CAUSAL_BELOW 1
+#define DPO_CAUSAL_ABOVE 2
+
+/* Score products of training attention with AVX-512: out = alpha · a · bᵀ. With `causal`, row i needs only columns
+   0 … i (a causal block: m = n); columns past those of its block of six rows are left as they are.
+   out: (m, n), rows ldo apart. a: (m, depth), rows lda apart. b: (n, depth), rows ldb apart.
+   packed: depth · (n rounded up to 32) floats of scratch. */
+void dpo_attention_scores(float *out, long ldo, const float *a, long lda, const float *b, long ldb, long m, long n,
+                          long depth, float alpha, int causal, float *packed);
+
+/* Head-wide products of training attention with AVX-512: out = alpha · A · b, or out += alpha · A · b when
+   `accumulate`. A's entries a causal mask zeroes are skipped: none (DPO_CAUSAL_NONE), those with j > i
+   (DPO_CAUSAL_BELOW: P·V, dS·K) or those with j < i (DPO_CAUSAL_ABOVE: Pᵀ·dO, dSᵀ·Q).
+   out: (m, n), rows ldo apart. A: (m, depth), element (i, j) at a[i·rowStep + j·depthStep].
+   b: (depth, n), rows ldb apart. */
+void dpo_attention_head_product(float *out, long ldo, const float *a, long rowStep, long depthStep, const float *b,
+                                long ldb, long m, long n, long depth, float alpha, int accumulate, int causal);
