@@ -4,8 +4,9 @@ import PackageDescription
 /// Linux on x86-64 only, and said so here: numerical targets are compiled with `-target-cpu haswell` (AVX2/FMA;
 /// without a target CPU `SIMD8.addingProduct` becomes a call to `fmaf` per lane, about 150× slower), which every
 /// machine here has (AMD Zen3 with AVX2, Intel Xeon with AVX-512); `CKernels` holds the C kernels that use AVX-512
-/// where the CPU has it, chosen at run time, the optimizers' updates (Swift takes a SIMD square root lane by
-/// lane) and decode attention (Swift sums a vector's lanes in a serial chain); ncurses is linked with Debian's split-out
+/// where the CPU has it, chosen at run time (the decode products and training attention's per-head products), the
+/// optimizers' updates (Swift takes a SIMD square root lane by lane) and decode attention (Swift sums a vector's
+/// lanes in a serial chain); ncurses is linked with Debian's split-out
 /// `tinfo`; `dpo` reads `/proc/cpuinfo` and `/proc/self` for BLAS core selection and process metrics.
 let vectorized: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 
