@@ -56,9 +56,9 @@ INLINE void score_rows(float *out, long ldo, const float *a, long lda, const flo
     }
 }
 
-/* Keys j (n, depth) into blocks of 32 columns: element d of key j at packed[(j / 32)·32·depth + d·32 + j % 32].
-   Eight keys by eight elements at a time are loaded as rows and transposed in registers, as the eight-key sums of
-   `dpo_cached_scores` are; the rest one by one. */
+/* Keys j (n, depth) into blocks of 32 columns: element d of key j at packed[(j / 32)·32·depth + d·32 + j % 32],
+   the last block's columns past n zero. Eight keys by eight elements at a time are loaded as rows and transposed
+   in registers, as the eight-key sums of `dpo_cached_scores` are; the rest one by one. */
 INLINE void pack_keys(float *packed, const float *b, long ldb, long n, long depth) {
     long fullKeys = n - n % 8, fullDepth = depth - depth % 8;
     for (long j = 0; j < fullKeys; j += 8) {
@@ -89,9 +89,9 @@ INLINE void pack_keys(float *packed, const float *b, long ldb, long n, long dept
         for (long k = j; k < j + 8; k++)
             for (long d = fullDepth; d < depth; d++) block[d * KEY_BLOCK + k - j] = b[k * ldb + d];
     }
-    for (long j = fullKeys; j < n; j++) {
+    for (long j = fullKeys; j < n || j % KEY_BLOCK != 0; j++) {
         float *block = packed + (j / KEY_BLOCK) * KEY_BLOCK * depth + j % KEY_BLOCK;
-        for (long d = 0; d < depth; d++) block[d * KEY_BLOCK] = b[j * ldb + d];
+        for (long d = 0; d < depth; d++) block[d * KEY_BLOCK] = j < n ? b[j * ldb + d] : 0;
     }
 }
 
@@ -101,10 +101,6 @@ __attribute__((target("avx512f")))
 void dpo_attention_scores(float *out, long ldo, const float *a, long lda, const float *b, long ldb, long m, long n,
                           long depth, float alpha, int causal, float *packed) {
     pack_keys(packed, b, ldb, n, depth);
-    for (long j = n; j % KEY_BLOCK != 0; j++) {
-        float *block = packed + (j / KEY_BLOCK) * KEY_BLOCK * depth + j % KEY_BLOCK;
-        for (long d = 0; d < depth; d++) block[d * KEY_BLOCK] = 0;
-    }
     for (long i = 0; i < m; i += ROW_BLOCK) {
         int rows = m - i < ROW_BLOCK ? (int)(m - i) : ROW_BLOCK;
         long seen = causal && i + rows < n ? i + rows : n;

@@ -3,8 +3,11 @@ import CKernels
 /// Whether attention's products run in the C kernels (AVX-512) or in `sgemm`.
 let attentionRunsAVX512 = dpo_cpu_has_avx512f() != 0
 
-/// Scratch floats `attentionScores` needs for `keys` keys of `depth`: its packed copy of them.
-func attentionScoresScratch(depth: Int, keys: Int) -> Int { depth * ((keys + 31) / 32 * 32) }
+/// Scratch floats `attentionScores` needs for `keys` keys of `depth`: the C kernel's packed copy of them; none
+/// where `sgemm` runs the product.
+func attentionScoresScratch(depth: Int, keys: Int) -> Int {
+    attentionRunsAVX512 ? depth * ((keys + 31) / 32 * 32) : 0
+}
 
 /// The score products of attention, S = alpha · A · Bᵀ: by the C kernel (`dpo_attention_scores`) where the CPU has
 /// AVX-512, which with `causal` computes row i only as far as the block of keys holding key i; by `sgemm`, whole,
