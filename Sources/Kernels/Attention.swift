@@ -56,23 +56,26 @@ public func attentionForward(
         let span = spans[item / shape.heads]
         let head = item % shape.heads
         let width = span.contextCount + span.count
-        let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: span.count * width)
+        let weights = UnsafeMutablePointer<Float>.allocate(capacity: span.count * width)
+        let totals = UnsafeMutablePointer<Float>.allocate(capacity: span.count)
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: attentionScoresScratch(depth: shape.headDim, keys: width))
         defer {
-            probabilities.deallocate()
+            weights.deallocate()
+            totals.deallocate()
             scratch.deallocate()
         }
-        attentionProbabilities(probabilities, logSumExp: logSumExp, storeLogSumExp: true, qkv, span, head, shape,
-                               scratch: scratch)
+        attentionWeights(weights, totals: totals, logSumExp: logSumExp, qkv, span, head, shape, scratch: scratch)
         let ld = shape.qkvStride
         let values = shape.valueOffset + shape.kvHead(head) * shape.headDim
+        let outHead = out + span.start * shape.outStride + head * shape.headDim
         for part in keyParts(span) {
             // The context's product writes the output; the block's own adds to it.
-            attentionHeadProduct(out + span.start * shape.outStride + head * shape.headDim, ldo: shape.outStride,
-                                 probabilities + part.column, lda: width, transposedA: false,
+            attentionHeadProduct(outHead, ldo: shape.outStride, weights + part.column, lda: width, transposedA: false,
                                  qkv + part.keyRow * ld + values, ldb: ld, m: span.count, n: shape.headDim,
                                  depth: part.count, alpha: 1, accumulate: part.column > 0, causal: part.causal)
         }
+        // Normalized here, headDim numbers a row, rather than the row's weights, up to a few hundred.
+        for i in 0..<span.count { scale(outHead + i * shape.outStride, shape.headDim, by: 1 / totals[i]) }
     }
 }
 
@@ -141,9 +144,7 @@ private func attentionBackwardBlock(
         dscores.deallocate()
         scratch.deallocate()
     }
-    attentionProbabilities(
-        probabilities, logSumExp: UnsafeMutablePointer(mutating: logSumExp), storeLogSumExp: false,
-        qkv, span, head, shape, scratch: scratch)
+    attentionProbabilities(probabilities, logSumExp: logSumExp, qkv, span, head, shape, scratch: scratch)
     let kvHead = shape.kvHead(head)
     let queries = qkv + span.start * ld + head * hd
     let keyColumn = shape.keyOffset + kvHead * hd
@@ -189,34 +190,54 @@ func keyParts(_ span: AttentionSpan) -> [(keyRow: Int, count: Int, column: Int, 
 }
 
 /// Fills `probabilities` `(span.count, contextCount + count)` with one head's causal softmax of the scaled scores,
-/// zero where a query may not look. With `storeLogSumExp` it writes each row's log-sum-exp; otherwise it reads it.
-/// `scratch` is `attentionScoresScratch` floats for the span's keys.
+/// recomputed from each row's log-sum-exp, zero where a query may not look. `scratch` is `attentionScoresScratch`
+/// floats for the span's keys.
 private func attentionProbabilities(
-    _ probabilities: UnsafeMutablePointer<Float>, logSumExp: UnsafeMutablePointer<Float>, storeLogSumExp: Bool,
+    _ probabilities: UnsafeMutablePointer<Float>, logSumExp: UnsafePointer<Float>, _ qkv: UnsafePointer<Float>,
+    _ span: AttentionSpan, _ head: Int, _ shape: AttentionShape, scratch: UnsafeMutablePointer<Float>
+) {
+    let width = span.contextCount + span.count
+    scaledScores(probabilities, qkv, span, head, shape, scratch: scratch)
+    for i in 0..<span.count {
+        let row = probabilities + i * width
+        let visible = span.contextCount + i + 1
+        _ = exponentiateShifted(row, visible, shift: logSumExp[(span.start + i) * shape.heads + head])
+        (row + visible).update(repeating: 0, count: width - visible)
+    }
+}
+
+/// The forward's unnormalized softmax: `weights` `(span.count, contextCount + count)` gets e^(score − row maximum),
+/// zero where a query may not look, `totals` `(span.count)` each row's sum, and `logSumExp` each row's log-sum-exp.
+private func attentionWeights(
+    _ weights: UnsafeMutablePointer<Float>, totals: UnsafeMutablePointer<Float>, logSumExp: UnsafeMutablePointer<Float>,
     _ qkv: UnsafePointer<Float>, _ span: AttentionSpan, _ head: Int, _ shape: AttentionShape,
     scratch: UnsafeMutablePointer<Float>
+) {
+    let width = span.contextCount + span.count
+    scaledScores(weights, qkv, span, head, shape, scratch: scratch)
+    for i in 0..<span.count {
+        let row = weights + i * width
+        let visible = span.contextCount + i + 1
+        let maximum = rowMaximum(row, visible)
+        totals[i] = exponentiateShifted(row, visible, shift: maximum)
+        logSumExp[(span.start + i) * shape.heads + head] = maximum + Foundation.log(totals[i])
+        (row + visible).update(repeating: 0, count: width - visible)
+    }
+}
+
+/// One head's scores, scaled by 1/√headDim, into `scores` `(span.count, contextCount + count)`; entries a query
+/// may not see are left as the causal products leave them.
+private func scaledScores(
+    _ scores: UnsafeMutablePointer<Float>, _ qkv: UnsafePointer<Float>, _ span: AttentionSpan, _ head: Int,
+    _ shape: AttentionShape, scratch: UnsafeMutablePointer<Float>
 ) {
     let width = span.contextCount + span.count
     let ld = shape.qkvStride
     let queries = qkv + span.start * ld + head * shape.headDim
     let keyColumn = shape.keyOffset + shape.kvHead(head) * shape.headDim
     for part in keyParts(span) {
-        attentionScores(probabilities + part.column, ldo: width, queries, lda: ld, qkv + part.keyRow * ld + keyColumn,
+        attentionScores(scores + part.column, ldo: width, queries, lda: ld, qkv + part.keyRow * ld + keyColumn,
                         ldb: ld, m: span.count, n: part.count, depth: shape.headDim, alpha: shape.scale,
                         causal: part.causal, scratch: scratch)
-    }
-    for i in 0..<span.count {
-        let row = probabilities + i * width
-        let visible = span.contextCount + i + 1
-        let lseIndex = (span.start + i) * shape.heads + head
-        if storeLogSumExp {
-            let maximum = rowMaximum(row, visible)
-            let total = exponentiateShifted(row, visible, shift: maximum)
-            logSumExp[lseIndex] = maximum + Foundation.log(total)
-            scale(row, visible, by: 1 / total)
-        } else {
-            _ = exponentiateShifted(row, visible, shift: logSumExp[lseIndex])
-        }
-        (row + visible).update(repeating: 0, count: width - visible)
     }
 }
