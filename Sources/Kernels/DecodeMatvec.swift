@@ -42,11 +42,7 @@ public func batchMatvecForward(
     // (blocks, inDim, 8): element k of rows 8b … 8b+7, zero in the lanes past the last row.
     withUnsafeTemporaryAllocation(of: Float.self, capacity: blocks * inDim * 8) { transposed in
         let columns = transposed.baseAddress!
-        columns.initialize(repeating: 0, count: blocks * inDim * 8)
-        for row in 0..<rows {
-            let block = columns + (row / 8) * inDim * 8 + row % 8
-            for k in 0..<inDim { block[k * 8] = inp[row * inDim + k] }
-        }
+        dpo_rows_into_blocks(columns, inp, rows, inDim)
         // Twelve accumulators in flight in each kernel: twelve outputs of one block, six of two, or (AVX-512) twelve
         // of two.
         let wide = blocks >= 2 && decodeRunsAVX512

@@ -19,6 +19,11 @@ void dpo_twelve_outputs_of_sixteen_rows(
 void dpo_twelve_outputs_of_thirty_two_rows(
     float *out, const float *x, const float *w, long inDim, long outDim, long first, long row, long lanes);
 
+/* Rows into the layout the decode products read: element k of rows 8b … 8b+7 at columns[b·inDim·8 + k·8 + lane],
+   zero in the lanes past the last row, with AVX2.
+   columns: ((rows + 7) / 8, inDim, 8), overwritten. inp: (rows, inDim). */
+void dpo_rows_into_blocks(float *columns, const float *inp, long rows, long inDim);
+
 /* One AdamW step over `count` weights, as `adamWUpdate` documents it, eight lanes at a time with AVX2: the same
    operations in the same order as the scalar formula, so every weight rounds as it does. Each gradient is first
    multiplied by `gradientScale` (gradient clipping, without a pass of its own).
