@@ -9,6 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+WORKLOAD=${1:-tiny}
+case "$WORKLOAD" in
+    tiny | smollm2-lora | smollm2-full) ;;
+    *) echo "setup_peer.sh: unknown workload '$WORKLOAD' (tiny, smollm2-lora or smollm2-full)" >&2; exit 2 ;;
+esac
+
 VENV=.venv-bench
 PYTHON=${PYTHON:-python3}
 TORCH_VERSION=2.13.0+cpu
@@ -41,7 +47,7 @@ fi
 
 # The shared inputs (model, tokenizer, pairs), built once: both sides of every run read the same files. The SmolLM2
 # workloads (smollm2-lora, smollm2-full: the first argument) share bench/.inputs/smollm2/.
-case "${1:-tiny}" in
+case "$WORKLOAD" in
     smollm2-*) "$VENV/bin/python" bench/make_peer_inputs.py --workload smollm2 ;;
     *) "$VENV/bin/python" bench/make_peer_inputs.py ;;
 esac
