@@ -6,7 +6,8 @@
 public func swigluForward(
     _ out: UnsafeMutablePointer<Float>, _ gateUp: UnsafePointer<Float>, rows: Int, hidden: Int
 ) {
-    parallelChunks(rows, minimumPerChunk: 16) { range in
+    // Eight thousand outputs a chunk at least: a decode step's 16 rows of 1536 split over the cores.
+    parallelChunks(rows, minimumPerChunk: max(1, 8192 / hidden)) { range in
         for t in range {
             let gate = gateUp + t * 2 * hidden
             let up = gate + hidden
