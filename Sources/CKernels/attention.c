@@ -1,5 +1,5 @@
 #include "CKernels.h"
-#include <immintrin.h>
+#include "transpose8.h"
 
 /* A decode step's attention over the cache, one query head of one row. Each score is the Swift `dotProduct` chain
    (eight lanes of fused multiply-adds over the head in order, the lanes added one after another, then the scalar
@@ -35,23 +35,10 @@ void dpo_cached_scores(float *scores, const float *query, const float *keys, lon
                 __m256 q = _mm256_loadu_ps(query + i);
                 for (int j = 0; j < 8; j++) r[j] = _mm256_fmadd_ps(q, _mm256_loadu_ps(key + j * headDim + i), r[j]);
             }
-            /* Transpose: afterwards r[i] holds lane i of the eight keys' sums. */
-            __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-            __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-            __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-            __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-            __m256 lane[8] = {
-                _mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
-                _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
-                _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
-                _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31),
-            };
-            __m256 total = lane[0];
-            for (int i = 1; i < 8; i++) total = _mm256_add_ps(total, lane[i]);
+            /* Afterwards r[i] holds lane i of the eight keys' sums. */
+            transpose8x8(r);
+            __m256 total = r[0];
+            for (int i = 1; i < 8; i++) total = _mm256_add_ps(total, r[i]);
             _mm256_storeu_ps(scores + position, _mm256_mul_ps(scale8, total));
         }
     }

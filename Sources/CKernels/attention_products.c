@@ -1,5 +1,5 @@
 #include "CKernels.h"
-#include <immintrin.h>
+#include "transpose8.h"
 
 /* The products of training attention, one span and one head at a time (see `attentionForward`). OpenBLAS ran them,
    products of tens to a couple of hundred rows by a 64-wide head, at 90–120 GFLOP/s a core: a call's set-up and
@@ -58,33 +58,16 @@ INLINE void score_rows(float *out, long ldo, const float *a, long lda, const flo
 
 /* Keys j (n, depth) into blocks of 32 columns: element d of key j at packed[(j / 32)·32·depth + d·32 + j % 32],
    the last block's columns past n zero. Eight keys by eight elements at a time are loaded as rows and transposed
-   in registers, as the eight-key sums of `dpo_cached_scores` are; the rest one by one. */
+   in registers (`transpose8x8`); the rest one by one. */
 INLINE void pack_keys(float *packed, const float *b, long ldb, long n, long depth) {
     long fullKeys = n - n % 8, fullDepth = depth - depth % 8;
     for (long j = 0; j < fullKeys; j += 8) {
         float *block = packed + (j / KEY_BLOCK) * KEY_BLOCK * depth + j % KEY_BLOCK;
         for (long d = 0; d < fullDepth; d += 8) {
-            __m256 r0 = _mm256_loadu_ps(b + (j + 0) * ldb + d), r1 = _mm256_loadu_ps(b + (j + 1) * ldb + d);
-            __m256 r2 = _mm256_loadu_ps(b + (j + 2) * ldb + d), r3 = _mm256_loadu_ps(b + (j + 3) * ldb + d);
-            __m256 r4 = _mm256_loadu_ps(b + (j + 4) * ldb + d), r5 = _mm256_loadu_ps(b + (j + 5) * ldb + d);
-            __m256 r6 = _mm256_loadu_ps(b + (j + 6) * ldb + d), r7 = _mm256_loadu_ps(b + (j + 7) * ldb + d);
-            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-            float *o = block + d * KEY_BLOCK;
-            _mm256_storeu_ps(o + 0 * KEY_BLOCK, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_storeu_ps(o + 1 * KEY_BLOCK, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_storeu_ps(o + 2 * KEY_BLOCK, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_storeu_ps(o + 3 * KEY_BLOCK, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_storeu_ps(o + 4 * KEY_BLOCK, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_storeu_ps(o + 5 * KEY_BLOCK, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_storeu_ps(o + 6 * KEY_BLOCK, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_storeu_ps(o + 7 * KEY_BLOCK, _mm256_permute2f128_ps(u3, u7, 0x31));
+            __m256 r[8];
+            for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(b + (j + i) * ldb + d);
+            transpose8x8(r);
+            for (int i = 0; i < 8; i++) _mm256_storeu_ps(block + (d + i) * KEY_BLOCK, r[i]);
         }
 #pragma clang loop vectorize(disable)
         for (long d = fullDepth; d < depth; d++)

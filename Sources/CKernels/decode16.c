@@ -1,5 +1,5 @@
 #include "CKernels.h"
-#include <immintrin.h>
+#include "transpose8.h"
 
 int dpo_cpu_has_avx512f(void) {
     __builtin_cpu_init();
@@ -92,23 +92,8 @@ void dpo_rows_into_blocks(float *columns, const float *inp, long rows, long inDi
         for (long k = 0; k < fullDepth; k += 8) {
             __m256 r[8];
             for (int i = 0; i < 8; i++) r[i] = i < present ? _mm256_loadu_ps(first + i * inDim + k) : _mm256_setzero_ps();
-            __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-            __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-            __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-            __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-            __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-            __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-            __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-            __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-            float *o = block + k * 8;
-            _mm256_storeu_ps(o + 0, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_storeu_ps(o + 8, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_storeu_ps(o + 16, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_storeu_ps(o + 24, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_storeu_ps(o + 32, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_storeu_ps(o + 40, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_storeu_ps(o + 48, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_storeu_ps(o + 56, _mm256_permute2f128_ps(u3, u7, 0x31));
+            transpose8x8(r);
+            for (int i = 0; i < 8; i++) _mm256_storeu_ps(block + (k + i) * 8, r[i]);
         }
         for (long k = fullDepth; k < inDim; k++)
             for (long lane = 0; lane < 8; lane++) block[k * 8 + lane] = lane < present ? first[lane * inDim + k] : 0;
