@@ -31,8 +31,10 @@ final class Activations {
     let finalRstd = FloatBuffer(count: 0)
     /// `(targets, hidden)`: final-norm rows gathered at each target's row, the LM head's input.
     let gathered = FloatBuffer(count: 0)
-    /// `(chunk rows, vocab)`: logits, then probabilities, then their gradient, one chunk of targets at a time.
+    /// `(chunk rows, vocab)`: logits, then unnormalized probabilities, then their gradient, one chunk of targets at
+    /// a time; `(chunk rows)`: each row's 1/Σ of those probabilities.
     let logits = FloatBuffer(count: 0)
+    let logitInverseSums = FloatBuffer(count: 0)
 
     // Backward scratch, reused by every layer.
     let dResidual = FloatBuffer(count: 0)
@@ -88,6 +90,7 @@ final class Activations {
         finalRstd.reserve(rows)
         gathered.reserve(targets * c)
         logits.reserve(logitRows * config.vocabSize)
+        logitInverseSums.reserve(logitRows)
         dResidual.reserve(rows * c)
         dNorm.reserve(rows * c)
         dQKV.reserve(rows * qkvStride)

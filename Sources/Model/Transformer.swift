@@ -239,13 +239,14 @@ public final class Transformer {
         matmulForward(a.logits.pointer, a.gathered.pointer + range.lowerBound * c, weight(layout.lmHead),
                       rows: range.count, inDim: c, outDim: config.vocabSize)
         targets.withUnsafeBufferPointer { targets in
-            logSoftmaxGatherForward(logp + range.lowerBound, a.logits.pointer, targets.baseAddress! + range.lowerBound,
-                                    rows: range.count, vocab: config.vocabSize)
+            logSoftmaxGatherForward(logp + range.lowerBound, a.logits.pointer, inverseSums: a.logitInverseSums.pointer,
+                                    targets.baseAddress! + range.lowerBound, rows: range.count, vocab: config.vocabSize)
         }
     }
 
     private func logSoftmaxBackwardChunk(_ range: Range<Int>, dlogp: UnsafePointer<Float>, targets: UnsafePointer<Int32>) {
-        logSoftmaxGatherBackward(activations.logits.pointer, dlogp + range.lowerBound, targets + range.lowerBound,
+        logSoftmaxGatherBackward(activations.logits.pointer, inverseSums: activations.logitInverseSums.pointer,
+                                 dlogp + range.lowerBound, targets + range.lowerBound,
                                  rows: range.count, vocab: config.vocabSize)
     }
 }

@@ -123,8 +123,8 @@ final class KernelGradientTests: XCTestCase {
         let targets = (0..<rows).map { _ in Int32(randomInt(0...(vocab - 1), &g)) }
         let r = randomValues(rows, &g)
         func forward(_ logits: [Float]) -> [Float] {
-            var scratch = logits, logp = [Float](repeating: .nan, count: rows)
-            logSoftmaxGatherForward(&logp, &scratch, targets, rows: rows, vocab: vocab)
+            var scratch = logits, logp = [Float](repeating: .nan, count: rows), inverseSums = logp
+            logSoftmaxGatherForward(&logp, &scratch, inverseSums: &inverseSums, targets, rows: rows, vocab: vocab)
             return logp
         }
         let logp = forward(logits)
@@ -133,9 +133,9 @@ final class KernelGradientTests: XCTestCase {
             let reference = row[row.startIndex + Int(targets[m])] - log(row.map { exp($0) }.reduce(0, +))
             XCTAssertEqual(Double(logp[m]), reference, accuracy: 1e-5)
         }
-        var probabilities = logits, scratch = [Float](repeating: 0, count: rows)
-        logSoftmaxGatherForward(&scratch, &probabilities, targets, rows: rows, vocab: vocab)
-        logSoftmaxGatherBackward(&probabilities, r, targets, rows: rows, vocab: vocab)
+        var probabilities = logits, scratch = [Float](repeating: 0, count: rows), inverseSums = scratch
+        logSoftmaxGatherForward(&scratch, &probabilities, inverseSums: &inverseSums, targets, rows: rows, vocab: vocab)
+        logSoftmaxGatherBackward(&probabilities, inverseSums: inverseSums, r, targets, rows: rows, vocab: vocab)
         checkGradient("logsoftmax dlogits", values: &logits, analytic: probabilities, generator: &g) {
             weightedSum(forward($0), r)
         }
