@@ -1,6 +1,7 @@
 #include "CCurses.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,11 @@ int ccurses_get_wch(unsigned int *out) {
     int result = get_wch(&key);
     *out = (unsigned int)key;
     return result;
+}
+
+int ccurses_input_hung_up(void) {
+    struct pollfd input = {.fd = STDIN_FILENO, .events = POLLIN};
+    return poll(&input, 1, 0) == 1 && (input.revents & (POLLHUP | POLLERR | POLLNVAL)) ? 1 : 0;
 }
 
 int ccurses_key_dc(void) { return KEY_DC; }

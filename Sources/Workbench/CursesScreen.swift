@@ -48,6 +48,9 @@ public final class CursesScreen: Screen {
     /// Redraws everything at the next flush (after a resize or when the screen may be garbled).
     public func invalidate() { ccurses_clear() }
 
+    /// Whether the terminal has gone (its other end closed): `readKey` then returns nil at once, every time.
+    public var hungUp: Bool { ccurses_input_hung_up() != 0 }
+
     /// The next key, or nil when none came within the timeout.
     public func readKey() -> Key? {
         var code: UInt32 = 0

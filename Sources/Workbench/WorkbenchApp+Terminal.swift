@@ -72,6 +72,10 @@ extension WorkbenchApp {
                 }
                 dirty = true
                 urgent = true
+            } else if screen.hungUp {
+                // The terminal is gone and no SIGHUP came (a parent such as `make run` received it instead):
+                // reading keys no longer waits, so the loop would spin a core. As on SIGHUP.
+                return app.headless(reason: nil, signals: signals)
             }
             let now = Date().timeIntervalSince1970
             if app.tick(now: now) { dirty = true }

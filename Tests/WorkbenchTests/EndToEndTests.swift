@@ -191,6 +191,21 @@ final class EndToEndTests: XCTestCase {
         XCTAssertNotEqual(kill(pid, 0), 0, "the workbench process \(pid) is still alive after its run finished")
     }
 
+    /// The terminal lost while a parent takes the hangup (as `make run`: the session's leader gets the SIGHUP and
+    /// stays, waiting): the workbench sees the closed terminal itself and, with no run of its own, exits. It used
+    /// to spin a core, reading keys that no longer waited, until killed.
+    func testExitsWhenTheTerminalGoesWithoutASIGHUP() throws {
+        start("sh -c 'trap \"\" HUP; \(command); true'")
+        waitFor("the demo's pairs", timeout: 120) { $0.contains("Pairs · 64") }
+        let shell = pid_t(tmux(["display-message", "-p", "-t", "dpo", "#{pane_pid}"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        XCTAssertGreaterThan(shell, 0)
+        XCTAssertEqual(tmux(["kill-server"]).status, 0)
+        let deadline = Date().addingTimeInterval(20)
+        while kill(shell, 0) == 0, Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        XCTAssertNotEqual(kill(shell, 0), 0, "the workbench (under a shell that ignores SIGHUP) still runs after its terminal went")
+    }
+
     /// Starts a long run in the workbench, detaches (q, d) and returns the run's status file once the terminal is
     /// free and the detached process still trains.
     func detachedRun() throws -> URL {

@@ -30,6 +30,8 @@ int ccurses_key_btab(void);
 int ccurses_put_utf8(int y, int x, const char *utf8, int attrs, int pair);
 /// Reads one key as a wide character; returns OK, KEY_CODE_YES or ERR, as get_wch does.
 int ccurses_get_wch(unsigned int *out);
+/// 1 when the terminal's input has hung up (its other end closed), else 0; does not wait.
+int ccurses_input_hung_up(void);
 
 int ccurses_key_dc(void);
 int ccurses_key_mouse(void);
