@@ -26,9 +26,16 @@ public func embeddingBackward(
     }
 }
 
-/// `accumulator += addend`, elementwise over `count` floats.
-@inline(__always)
+/// `accumulator += addend`, elementwise over `count` floats; a residual stream's worth is split over the cores.
 public func addInPlace(_ accumulator: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>, count: Int) {
+    guard count >= 2 * parallelStreamMinimum else { return addSpan(accumulator, addend, count: count) }
+    parallelChunks(count, minimumPerChunk: parallelStreamMinimum) { range in
+        addSpan(accumulator + range.lowerBound, addend + range.lowerBound, count: range.count)
+    }
+}
+
+@inline(__always)
+private func addSpan(_ accumulator: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>, count: Int) {
     var i = 0
     while i + 8 <= count {
         store8(load8(accumulator, i) + load8(addend, i), accumulator, i)

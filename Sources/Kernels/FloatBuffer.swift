@@ -45,7 +45,10 @@ public final class FloatBuffer {
     }
 
     public func zero(_ count: Int? = nil) {
-        pointer.update(repeating: 0, count: count ?? capacity)
+        let start = pointer
+        parallelChunks(count ?? capacity, minimumPerChunk: parallelStreamMinimum) { range in
+            (start + range.lowerBound).update(repeating: 0, count: range.count)
+        }
     }
 
     public subscript(_ index: Int) -> Float {

@@ -17,6 +17,10 @@ private func sysconfCores() -> Int {
     #endif
 }
 
+/// Floats a memory-bound pass (a zero fill, an add) gives each core at the least: 256 KB, tens of microseconds,
+/// well above a hand-off's cost. Below twice this the pass stays on the calling thread.
+public let parallelStreamMinimum = 1 << 16
+
 /// Runs `body(range)` over `0..<count` split into contiguous chunks, one per core, in parallel: on the
 /// `WorkerPool`, or through Dispatch when the pool is busy (a loop inside a loop, or on another thread).
 /// Small loops (below `minimumPerChunk` items a chunk) run inline: a thread hand-off costs microseconds.
