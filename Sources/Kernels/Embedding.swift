@@ -28,7 +28,6 @@ public func embeddingBackward(
 
 /// `accumulator += addend`, elementwise over `count` floats; a residual stream's worth is split over the cores.
 public func addInPlace(_ accumulator: UnsafeMutablePointer<Float>, _ addend: UnsafePointer<Float>, count: Int) {
-    guard count >= 2 * parallelStreamMinimum else { return addSpan(accumulator, addend, count: count) }
     parallelChunks(count, minimumPerChunk: parallelStreamMinimum) { range in
         addSpan(accumulator + range.lowerBound, addend + range.lowerBound, count: range.count)
     }

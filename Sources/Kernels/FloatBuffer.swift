@@ -14,6 +14,7 @@ public final class FloatBuffer {
     public init(count: Int) {
         capacity = max(count, 1)
         pointer = Self.allocate(capacity)
+        zero()
     }
 
     deinit { free(pointer) }
@@ -24,11 +25,13 @@ public final class FloatBuffer {
         free(pointer)
         capacity = count + count / 4
         pointer = Self.allocate(capacity)
+        zero()
     }
 
-    /// Zeroed memory for `count` floats. Blocks of 2 MiB or more start on a 2 MiB boundary and ask for transparent
-    /// huge pages (Linux's default policy gives them only to memory that asks): streaming a model's weights through
-    /// 4 KiB pages missed the TLB every page, and the hardware prefetchers stop at every page boundary.
+    /// Memory for `count` floats, which `init` and `reserve` then zero over the cores (`zero`). Blocks of 2 MiB or
+    /// more start on a 2 MiB boundary and ask for transparent huge pages (Linux's default policy gives them only to
+    /// memory that asks): streaming a model's weights through 4 KiB pages missed the TLB every page, and the
+    /// hardware prefetchers stop at every page boundary.
     private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
         let bytes = count * MemoryLayout<Float>.stride
         let hugePage = 2 << 20
@@ -39,15 +42,14 @@ public final class FloatBuffer {
         #if os(Linux)
         if bytes >= hugePage { _ = madvise(raw, bytes, Int32(MADV_HUGEPAGE)) }
         #endif
-        let floats = raw.bindMemory(to: Float.self, capacity: count)
-        floats.initialize(repeating: 0, count: count)
-        return floats
+        return raw.bindMemory(to: Float.self, capacity: count)
     }
 
     public func zero(_ count: Int? = nil) {
         let start = pointer
         parallelChunks(count ?? capacity, minimumPerChunk: parallelStreamMinimum) { range in
-            (start + range.lowerBound).update(repeating: 0, count: range.count)
+            // `initialize`, not `update`: a fresh block's floats are not yet initialized (for Float the two are alike).
+            (start + range.lowerBound).initialize(repeating: 0, count: range.count)
         }
     }
 
