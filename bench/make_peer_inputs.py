@@ -25,7 +25,7 @@ ends with that marker, the completions are the rest. A record is left out when:
 So every record in pairs.jsonl is trained on by both sides, and batch k is records 8k..8k+7 on both.
 
 Usage (from the repo root, after `make bench-peer-setup`):
-  .venv-bench/bin/python bench/make_peer_inputs.py [--workload tiny|smollm2] [--hh PATH] [--out DIR] [--force]
+  .venv-bench/bin/python bench/make_peer_inputs.py [--workload tiny|smollm2|WORKLOAD] [--hh PATH] [--out DIR] [--force]
 Without --force, existing complete inputs are kept (so both sides of every run see the same files).
 """
 import argparse
@@ -35,6 +35,9 @@ import shutil
 import subprocess
 import sys
 
+from peer import WORKLOADS, input_folder
+
+INPUT_SETS = {workload["input_set"] for workload in WORKLOADS.values()}
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_HH = "/work/shared/data/hh-rlhf-harmless-base-test.jsonl"
 SMOLLM2_GGUF = os.path.join(ROOT, "models", "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
@@ -85,12 +88,13 @@ def build_model(vocab, eos_id):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hh", default=DEFAULT_HH, help="Anthropic HH JSONL with raw chosen/rejected texts")
-    parser.add_argument("--workload", choices=("tiny", "smollm2"), default="tiny")
+    parser.add_argument("--workload", choices=sorted(INPUT_SETS | set(WORKLOADS)), default="tiny",
+                        help="an input set (tiny, smollm2), or one of bench/peer.py's workloads for the set it reads")
     parser.add_argument("--out", help="default bench/.inputs (tiny) or bench/.inputs/smollm2")
     parser.add_argument("--force", action="store_true", help="rebuild even if the inputs exist")
     args = parser.parse_args()
-    inputs = os.path.join(ROOT, "bench", ".inputs")
-    args.out = args.out or (inputs if args.workload == "tiny" else os.path.join(inputs, "smollm2"))
+    input_set = WORKLOADS[args.workload]["input_set"] if args.workload in WORKLOADS else args.workload
+    args.out = args.out or os.path.join(ROOT, input_folder(input_set))
 
     model_dir = os.path.join(args.out, "model")
     pairs_path = os.path.join(args.out, "pairs.jsonl")
@@ -113,7 +117,7 @@ def main():
         records = [json.loads(line) for line in f if line.strip()]
     print(f"{len(records)} records in {args.hh}")
 
-    if args.workload == "smollm2":
+    if input_set == "smollm2":
         dpo = os.path.join(ROOT, ".build", "release", "dpo")
         for path, hint in ((dpo, "run `make build`"), (SMOLLM2_GGUF, "run `scripts/fetch-smollm2.sh`")):
             if not os.path.exists(path):

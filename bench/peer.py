@@ -47,23 +47,29 @@ def fail(message):
 
 # The workloads: inputs (bench/make_peer_inputs.py --workload ...) and the options both sides get. SmolLM2 steps
 # take TRL tens of seconds on 2 cores, so those runs are shorter: 4 pairs per step, one warm-up step.
-# "targets" are the acceptance lines: pairs/s ratio (and counting our reference pass), peak memory ratio, and our
-# model GFLOP/s against same-process sgemm (of the step, and of the reference pass).
+# "input_set" names the inputs bench/make_peer_inputs.py builds for it (and bench/setup_peer.sh, which reads this
+# table, asks it for). "targets" are the acceptance lines: pairs/s ratio (and counting our reference pass), peak
+# memory ratio, and our model GFLOP/s against same-process sgemm (of the step, and of the reference pass).
 WORKLOADS = {
-    "tiny": {"inputs": os.path.join("bench", ".inputs"), "options": [],
+    "tiny": {"input_set": "tiny", "options": [],
              "targets": {"speed": 5.0, "memory": 0.5, "ratio": 0.75}},
-    "smollm2-lora": {"inputs": os.path.join("bench", ".inputs", "smollm2"),
+    "smollm2-lora": {"input_set": "smollm2",
                      "options": ["--lora", "8", "--batch-size", "4", "--warmup", "1"],
                      "targets": {"speed": 10.0, "speed_with_reference": 6.0, "memory": 0.3, "ratio": 0.7,
                                  "reference_ratio": 0.7}},
-    "smollm2-full": {"inputs": os.path.join("bench", ".inputs", "smollm2"),
+    "smollm2-full": {"input_set": "smollm2",
                      "options": ["--batch-size", "4", "--warmup", "1"],
                      "targets": {"speed": 5.0, "memory": 0.5, "ratio": 0.7, "reference_ratio": 0.7}},
 }
 
 
+def input_folder(input_set):
+    """bench/.inputs for the tiny set, bench/.inputs/<name> for the others."""
+    return os.path.join("bench", ".inputs", *([] if input_set == "tiny" else [input_set]))
+
+
 def inputs(workload):
-    folder = WORKLOADS[workload]["inputs"]
+    folder = input_folder(WORKLOADS[workload]["input_set"])
     return os.path.join(folder, "model"), os.path.join(folder, "pairs.jsonl")
 
 

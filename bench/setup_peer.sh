@@ -10,13 +10,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WORKLOAD=${1:-tiny}
-case "$WORKLOAD" in
-    tiny | smollm2-lora | smollm2-full) ;;
-    *) echo "setup_peer.sh: unknown workload '$WORKLOAD' (tiny, smollm2-lora or smollm2-full)" >&2; exit 2 ;;
-esac
-
 VENV=.venv-bench
 PYTHON=${PYTHON:-python3}
+
+# The workloads are bench/peer.py's table (standard library only), checked before an install that takes minutes.
+"$PYTHON" - "$WORKLOAD" <<'PY' || exit 2
+import sys
+sys.path.insert(0, "bench")
+from peer import WORKLOADS
+if sys.argv[1] not in WORKLOADS:
+    sys.exit(f"setup_peer.sh: unknown workload '{sys.argv[1]}' ({', '.join(sorted(WORKLOADS))})")
+PY
 TORCH_VERSION=2.13.0+cpu
 
 # Prints the versions and succeeds only if every package imports and torch is the CPU build.
@@ -45,9 +49,6 @@ else
     check
 fi
 
-# The shared inputs (model, tokenizer, pairs), built once: both sides of every run read the same files. The SmolLM2
-# workloads (smollm2-lora, smollm2-full: the first argument) share bench/.inputs/smollm2/.
-case "$WORKLOAD" in
-    smollm2-*) "$VENV/bin/python" bench/make_peer_inputs.py --workload smollm2 ;;
-    *) "$VENV/bin/python" bench/make_peer_inputs.py ;;
-esac
+# The shared inputs (model, tokenizer, pairs), built once: both sides of every run read the same files. Workloads
+# with one input set (smollm2-lora and smollm2-full) share its folder (bench/.inputs/smollm2/).
+"$VENV/bin/python" bench/make_peer_inputs.py --workload "$WORKLOAD"

@@ -19,7 +19,7 @@ public final class FloatBuffer {
 
     deinit { free(pointer) }
 
-    /// Makes room for `count` floats; the contents are unspecified after growth.
+    /// Makes room for `count` floats. A grown block is a new one, zeroed like `init`'s: the old contents are not kept.
     public func reserve(_ count: Int) {
         guard count > capacity else { return }
         free(pointer)
